@@ -1,0 +1,199 @@
+"""The opcode table: every IR operation, defined once.
+
+Each entry fixes the operand types, the result type and the kind:
+
+- ``pure``: inline machine arithmetic; never fails.
+- ``trap``: inline, but may stop the program with a runtime error (int division).
+- ``rt``: a call into the runtime library (heap objects, strings, printing);
+  may report a runtime error.
+- ``call``: a call of a Mochi function (operands checked against the callee).
+
+Operand patterns: an IR type, ``*T`` for any number of further operands of type
+T, or ``*`` for any number of any type.  Opcodes that exist per value type are
+generated from one template with the type as suffix (``list.get.i64`` ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mochic.ir.ir import IR_TYPES
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    name: str
+    args: tuple[str, ...]
+    result: str | None
+    kind: str
+    doc: str
+
+
+OPS: dict[str, OpSpec] = {}
+
+
+def _op(name: str, args: str, result: str | None, kind: str, doc: str) -> None:
+    OPS[name] = OpSpec(name, tuple(args.split()), result, kind, doc)
+
+
+def _per_type(template: str, args: str, result: str | None, kind: str, doc: str) -> None:
+    """Define ``template`` once per IR type T, substituting T in names and types."""
+    for t in IR_TYPES:
+        res = t if result == "T" else result
+        _op(template.replace("T", t), args.replace("T", t), res, kind, doc)
+
+
+# -- constants and moves: imm = (value,)
+_op("const.i64", "", "i64", "pure", "integer constant imm[0]")
+_op("const.f64", "", "f64", "pure", "float constant imm[0]")
+_op("const.bool", "", "bool", "pure", "boolean constant imm[0]")
+_op("const.str", "", "ref", "pure", "string constant imm[0] (interned, never freed)")
+_op("const.none", "", "ref", "pure", "the none value (a null ref)")
+_per_type("mov.T", "T", "T", "pure", "copy a register")
+
+# -- integer arithmetic: 64-bit two's complement, wrapping
+for _name, _doc in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b"),
+                    ("and", "bitwise and"), ("or", "bitwise or"), ("xor", "bitwise xor"),
+                    ("shl", "a << (b & 63)"), ("shr", "arithmetic a >> (b & 63)")]:
+    _op(f"{_name}.i64", "i64 i64", "i64", "pure", _doc)
+_op("div.i64", "i64 i64", "i64", "trap", "a / b truncated toward zero; 'division by zero'")
+_op("rem.i64", "i64 i64", "i64", "trap", "a % b with the sign of a; 'division by zero'")
+_op("neg.i64", "i64", "i64", "pure", "-a (wrapping)")
+
+# -- float arithmetic: IEEE-754 double
+for _name in ("add", "sub", "mul", "div"):
+    _op(f"{_name}.f64", "f64 f64", "f64", "pure", f"IEEE {_name}")
+_op("rem.f64", "f64 f64", "f64", "pure", "fmod(a, b)")
+_op("neg.f64", "f64", "f64", "pure", "-a")
+
+# -- comparisons
+for _cmp in ("eq", "ne", "lt", "le", "gt", "ge"):
+    _op(f"{_cmp}.i64", "i64 i64", "bool", "pure", f"signed {_cmp}")
+    _op(f"{_cmp}.f64", "f64 f64", "bool", "pure", f"ordered IEEE {_cmp}")
+    _op(f"{_cmp}.str", "ref ref", "bool", "rt", f"string {_cmp} by code points")
+    _op(f"{_cmp}.any", "ref ref", "bool", "rt", f"dynamic {_cmp} of two boxed values")
+_op("eq.bool", "bool bool", "bool", "pure", "a == b")
+_op("ne.bool", "bool bool", "bool", "pure", "a != b")
+_op("not.bool", "bool", "bool", "pure", "!a")
+_op("eq.ref", "ref ref", "bool", "rt", "structural equality of lists, maps, structs, strings")
+_op("ne.ref", "ref ref", "bool", "rt", "structural inequality")
+
+# -- conversions
+_op("i2f", "i64", "f64", "pure", "int to float")
+_op("f2i", "f64", "i64", "pure", "float to int, truncating toward zero")
+_per_type("box.T", "T", "ref", "rt", "box a value as `any`; imm = (Mochi type,)")
+_per_type("unbox.T", "ref", "T", "rt",
+          "unbox an `any` to imm[0] (Mochi type); 'cannot cast X to Y' on mismatch")
+_op("any.binop", "ref ref", "ref", "rt", "dynamic arithmetic imm[0] in + - * / % on boxed values")
+_op("any.neg", "ref", "ref", "rt", "dynamic unary minus")
+_op("any.truthy", "ref", "bool", "rt", "a boxed bool as bool; 'cannot cast X to bool' otherwise")
+_op("is.none", "ref", "bool", "pure", "is the ref null (none)?")
+
+# -- strings (UTF-8; indexes count code points; negative indexes count from the end)
+_op("str.concat", "ref ref", "ref", "rt", "a + b")
+_op("str.len", "ref", "i64", "rt", "length in code points")
+_op("str.index", "ref i64", "ref", "rt", "one-code-point string; 'index I out of range ...'")
+_op("str.slice", "ref i64 i64", "ref", "rt", "s[a:b], bounds clamped after negatives")
+_op("str.contains", "ref ref", "bool", "rt", "is b a substring of a")
+_op("str.from.i64", "i64", "ref", "rt", "str(int)")
+_op("str.from.f64", "f64", "ref", "rt", "str(float), Go 'g' shortest")
+_op("str.from.bool", "bool", "ref", "rt", "str(bool)")
+_op("str.from.any", "ref", "ref", "rt", "str(v) of a boxed value")
+_op("str.to_int", "ref", "i64", "rt", "int(s); 'cannot parse \"s\" as int'")
+_op("str.to_float", "ref", "f64", "rt", "float(s); 'cannot parse \"s\" as float'")
+_op("str.substring", "ref i64 i64", "ref", "rt", "substring(s, a, b)")
+_op("str.lower", "ref", "ref", "rt", "lower(s)")
+_op("str.upper", "ref", "ref", "rt", "upper(s)")
+_op("str.trim", "ref", "ref", "rt", "trim(s): strip white space at both ends")
+_op("str.split", "ref ref", "ref", "rt", "split(s, sep) -> list<string>")
+_op("str.join", "ref ref", "ref", "rt", "join(list<string>, sep)")
+_op("str.index_of", "ref ref", "i64", "rt", "indexOf(s, t) in code points, -1 if absent")
+_op("str.repeat", "ref i64", "ref", "rt", "repeat(s, n)")
+_op("str.pad_start", "ref i64 ref", "ref", "rt", "padStart(s, width, pad)")
+_op("str.starts_with", "ref ref", "bool", "rt", "s starts with t")
+_op("str.ends_with", "ref ref", "bool", "rt", "s ends with t")
+_op("str.reverse", "ref", "ref", "rt", "reverse(s) by code points")
+_op("str.ord", "ref", "i64", "rt", "code point of a one-character string")
+_op("str.chr", "i64", "ref", "rt", "one-character string of a code point")
+
+# -- lists: imm = (element Mochi type,) where a list is created
+_op("list.new", "", "ref", "rt", "an empty list; imm = (element type,)")
+_op("list.len", "ref", "i64", "rt", "len(xs)")
+_per_type("list.get.T", "ref i64", "T", "rt", "xs[i]; 'index I out of range for list ...'")
+_per_type("list.set.T", "ref i64 T", None, "rt", "xs[i] = v")
+_per_type("list.push.T", "ref T", None, "rt", "append v in place (building lists)")
+_per_type("list.append.T", "ref T", "ref", "rt", "a new list: xs with v appended")
+_per_type("list.contains.T", "ref T", "bool", "rt", "v in xs (structural equality)")
+_per_type("list.index_of.T", "ref T", "i64", "rt", "indexOf(xs, v), -1 if absent")
+_op("list.concat", "ref ref", "ref", "rt", "xs + ys, a new list")
+_op("list.slice", "ref i64 i64", "ref", "rt", "xs[a:b], a new list")
+_op("list.reverse", "ref", "ref", "rt", "reverse(xs), a new list")
+_op("list.union", "ref ref", "ref", "rt", "xs union ys: distinct elements, first-seen order")
+_op("list.union_all", "ref ref", "ref", "rt", "xs union all ys: concatenation")
+_op("list.except", "ref ref", "ref", "rt", "elements of xs not in ys, distinct")
+_op("list.intersect", "ref ref", "ref", "rt", "elements of xs also in ys, distinct")
+_op("list.distinct", "ref", "ref", "rt", "distinct elements, first-seen order")
+_op("list.sort", "ref ref", "ref", "rt",
+    "items sorted by the parallel list of boxed keys (stable, ascending)")
+_op("list.sum.i64", "ref", "i64", "rt", "sum of a list<int>")
+_op("list.sum.f64", "ref", "f64", "rt", "sum of a list<float>")
+_op("list.avg", "ref", "f64", "rt", "average of a list of numbers (boxed-aware)")
+_op("list.min", "ref", "ref", "rt", "min of a list, boxed")
+_op("list.max", "ref", "ref", "rt", "max of a list, boxed")
+_op("list.range", "i64 i64 i64", "ref", "rt", "range(a, b, step) as list<int>")
+
+# -- maps: keys ordered by their string form when iterated; imm at creation =
+#    (key type, value type); map.get's imm = (zero value for an absent key,)
+_op("map.new", "", "ref", "rt", "an empty map; imm = (key type, value type)")
+_op("map.len", "ref", "i64", "rt", "len(m)")
+_op("map.keys", "ref", "ref", "rt", "keys(m) as a list, ordered")
+_op("map.values", "ref", "ref", "rt", "values(m) as a list, in key order")
+for _k in IR_TYPES:
+    _op(f"map.has.{_k}", f"ref {_k}", "bool", "rt", "k in m")
+    _op(f"map.del.{_k}", f"ref {_k}", None, "rt", "remove k from m")
+    for _v in IR_TYPES:
+        _op(f"map.get.{_k}.{_v}", f"ref {_k}", _v, "rt",
+            "m[k]; an absent key gives imm[0] (the value type's zero, or none)")
+        _op(f"map.set.{_k}.{_v}", f"ref {_k} {_v}", None, "rt", "m[k] = v")
+
+# -- structs and sum-type variants: imm[0] is the struct (or variant) name
+_op("struct.new", "*", "ref", "rt", "a struct from its field values in order")
+_per_type("struct.get.T", "ref", "T", "rt", "field imm[1] of struct imm[0]")
+_per_type("struct.set.T", "ref T", None, "rt", "set field imm[1] of struct imm[0]")
+_op("struct.is", "ref", "bool", "rt", "is the value a struct/variant named imm[0]")
+
+# -- groups (`group by`): imm = (key type, element type)
+_op("group.by", "ref ref", "ref", "rt",
+    "groups of items by the parallel list of boxed keys, in first-seen key order")
+_op("group.key", "ref", "ref", "rt", "a group's key, boxed")
+_op("group.items", "ref", "ref", "rt", "a group's items as a list")
+
+# -- closures and cells (captured variables live in cells, shared by reference)
+_op("closure.new", "*", "ref", "rt", "closure of function imm[0] capturing the operands")
+_per_type("closure.get.T", "ref", "T", "rt", "captured value imm[0] of a closure")
+_per_type("cell.new.T", "T", "ref", "rt", "a new cell holding a value")
+_per_type("cell.get.T", "ref", "T", "rt", "a cell's value")
+_per_type("cell.set.T", "ref T", None, "rt", "store into a cell")
+
+# -- globals: imm = (name,)
+_per_type("global.get.T", "", "T", "pure", "read global imm[0]")
+_per_type("global.set.T", "T", None, "pure", "write global imm[0]")
+
+# -- calls
+_op("call", "*", None, "call", "call function imm[0] with the operands")
+_op("call.closure", "ref *", None, "call", "call a closure value with the operands")
+
+# -- math (libm): imm = (function name,)
+_op("math.f64", "f64", "f64", "rt", "unary libm function imm[0] (sqrt, sin, exp, ...)")
+_op("math2.f64", "f64 f64", "f64", "rt", "binary libm function imm[0] (pow, atan2, ...)")
+
+# -- input, output and the program's environment
+_op("print", "*ref", None, "rt", "print boxed values separated by spaces, then a newline")
+_op("json", "ref", None, "rt", "print a boxed value as indented JSON")
+_op("input", "", "ref", "rt", "read a line from stdin, without its newline")
+_op("now", "", "i64", "rt", "nanoseconds, or the next MOCHI_NOW_SEED value")
+_op("panic", "ref", None, "rt", "stop with runtime error imm-less message operand")
+_op("expect", "bool", None, "rt", "stop with 'expect failed' when false")
+
+# ops with no result listed above whose result depends on the callee
+CALL_OPS = ("call", "call.closure")
