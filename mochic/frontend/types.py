@@ -87,7 +87,7 @@ class StructInfo:
     name: str
     fields: dict[str, Type] = field(default_factory=dict)
     methods: dict[str, object] = field(default_factory=dict)
-    parent: str | None = None
+    parent: SumInfo | None = None
 
     def index(self, name: str) -> int:
         return list(self.fields).index(name)

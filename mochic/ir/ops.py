@@ -59,6 +59,7 @@ for _name, _doc in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b"),
 _op("div.i64", "i64 i64", "i64", "trap", "a / b truncated toward zero; 'division by zero'")
 _op("rem.i64", "i64 i64", "i64", "trap", "a % b with the sign of a; 'division by zero'")
 _op("neg.i64", "i64", "i64", "pure", "-a (wrapping)")
+_op("abs.i64", "i64", "i64", "pure", "|a| (wrapping)")
 
 # -- float arithmetic: IEEE-754 double
 for _name in ("add", "sub", "mul", "div"):
@@ -88,6 +89,15 @@ _op("any.binop", "ref ref", "ref", "rt", "dynamic arithmetic imm[0] in + - * / %
 _op("any.neg", "ref", "ref", "rt", "dynamic unary minus")
 _op("any.truthy", "ref", "bool", "rt", "a boxed bool as bool; 'cannot cast X to bool' otherwise")
 _op("is.none", "ref", "bool", "pure", "is the ref null (none)?")
+_op("conv", "ref", "ref", "rt", "convert a container from Mochi type imm[0] to imm[1]")
+_op("any.field", "ref", "ref", "rt", "field (or string map entry) imm[0] of a boxed value")
+_op("any.index", "ref ref", "ref", "rt", "dynamic xs[i] / m[k] / s[i] on boxed values")
+_op("any.set_index", "ref ref ref", None, "rt", "dynamic xs[i] = v / m[k] = v")
+_op("any.len", "ref", "i64", "rt", "len of a boxed string, list, map or group")
+_op("any.contains", "ref ref", "bool", "rt", "dynamic `a in b` (b boxed)")
+_op("any.iter", "ref", "ref", "rt", "what `for x in v` visits, as a list of boxed values")
+_op("any.to_int", "ref", "i64", "rt", "int(v) of a boxed value")
+_op("any.to_float", "ref", "f64", "rt", "float(v) of a boxed value")
 
 # -- strings (UTF-8; indexes count code points; negative indexes count from the end)
 _op("str.concat", "ref ref", "ref", "rt", "a + b")
@@ -137,6 +147,7 @@ _op("list.sort", "ref ref", "ref", "rt",
     "items sorted by the parallel list of boxed keys (stable, ascending)")
 _op("list.sum.i64", "ref", "i64", "rt", "sum of a list<int>")
 _op("list.sum.f64", "ref", "f64", "rt", "sum of a list<float>")
+_op("list.sum.any", "ref", "ref", "rt", "sum of a list of boxed numbers, boxed")
 _op("list.avg", "ref", "f64", "rt", "average of a list of numbers (boxed-aware)")
 _op("list.min", "ref", "ref", "rt", "min of a list, boxed")
 _op("list.max", "ref", "ref", "rt", "max of a list, boxed")

@@ -1,0 +1,162 @@
+"""Signatures of Mochi's built-in functions and of the `math` module.
+
+``builtin_result`` types one call from its argument types; it returns None
+when the arguments do not fit, so the checker can report the call.  Built-ins
+are generic over element types, which is why they are typed here by hand
+rather than declared as ordinary function types.
+"""
+
+from __future__ import annotations
+
+from mochic.frontend.types import (
+    ANY,
+    BOOL,
+    FLOAT,
+    INT,
+    NONE,
+    STRING,
+    VOID,
+    GroupT,
+    ListT,
+    MapT,
+    OptionT,
+    Type,
+)
+
+# name -> (min args, max args)
+ARITY: dict[str, tuple[int, int]] = {
+    "len": (1, 1), "append": (2, 2), "push": (2, 2), "str": (1, 1), "substring": (3, 3),
+    "substr": (3, 3), "contains": (2, 2), "sqrt": (1, 1), "int": (1, 1), "float": (1, 1),
+    "floor": (1, 1), "ceil": (1, 1), "concat": (2, 99), "abs": (1, 1), "lower": (1, 1),
+    "upper": (1, 1), "split": (2, 2), "exp": (1, 1), "join": (1, 2), "round": (1, 1),
+    "sin": (1, 1), "cos": (1, 1), "log": (1, 1), "pow": (2, 2), "json": (1, 1),
+    "indexOf": (2, 2), "min": (1, 2), "max": (1, 2), "input": (0, 0), "now": (0, 0),
+    "repeat": (2, 2), "keys": (1, 1), "values": (1, 1), "reverse": (1, 1), "sum": (1, 1),
+    "exists": (1, 1), "range": (1, 3), "trim": (1, 1), "first": (1, 1), "count": (1, 1),
+    "avg": (1, 1), "padStart": (3, 3), "print": (0, 999), "panic": (1, 1),
+    "starts_with": (2, 2), "ends_with": (2, 2), "ord": (1, 1), "chr": (1, 1),
+    "last": (1, 1), "distinct": (1, 1),
+}
+
+# Functions of `import python "math"`: name -> arity.  Each takes and gives floats.
+MATH_FUNS: dict[str, int] = {
+    "sqrt": 1, "sin": 1, "cos": 1, "tan": 1, "asin": 1, "acos": 1, "atan": 1, "exp": 1,
+    "log": 1, "log2": 1, "log10": 1, "floor": 1, "ceil": 1, "fabs": 1, "trunc": 1,
+    "sinh": 1, "cosh": 1, "tanh": 1, "pow": 2, "atan2": 2, "fmod": 2, "hypot": 2,
+}
+MATH_CONSTS: dict[str, float] = {
+    "pi": 3.141592653589793, "e": 2.718281828459045, "tau": 6.283185307179586,
+    "inf": float("inf"),
+}
+
+
+def elem_type(t: Type) -> Type | None:
+    """What iterating ``t`` yields, or None if it is not iterable."""
+    if isinstance(t, ListT):
+        return t.elem
+    if isinstance(t, GroupT):
+        return t.elem
+    if isinstance(t, MapT):
+        return t.key
+    if t == STRING:
+        return STRING
+    if t == ANY:
+        return ANY
+    return None
+
+
+def _num(t: Type) -> bool:
+    return t in (INT, FLOAT, ANY)
+
+
+def builtin_result(name: str, args: list[Type]) -> Type | None:
+    """The result type of built-in ``name`` applied to ``args``; None if ill-typed."""
+    a = args[0] if args else VOID
+    if name == "len":
+        ok = isinstance(a, ListT | MapT | GroupT) or a in (STRING, ANY)
+        return INT if ok else None
+    if name in ("append", "push"):
+        if isinstance(a, ListT):
+            return a
+        return ListT(ANY) if a == ANY else None
+    if name == "str":
+        return STRING
+    if name in ("substring", "substr"):
+        return STRING if a in (STRING, ANY) else None
+    if name == "contains":
+        return BOOL if a == STRING or isinstance(a, ListT | MapT) or a == ANY else None
+    if name in ("sqrt", "exp", "sin", "cos", "log"):
+        return FLOAT if _num(a) else None
+    if name == "pow":
+        return FLOAT if _num(a) and _num(args[1]) else None
+    if name in ("floor", "ceil", "round"):
+        return FLOAT if _num(a) else None
+    if name == "abs":
+        return a if _num(a) else None
+    if name == "int":
+        return INT
+    if name == "float":
+        return FLOAT
+    if name == "concat":
+        return a if isinstance(a, ListT) or a == STRING else (ANY if a == ANY else None)
+    if name in ("lower", "upper", "trim"):
+        return STRING if a in (STRING, ANY) else None
+    if name == "split":
+        return ListT(STRING)
+    if name == "join":
+        return STRING
+    if name == "json":
+        return VOID
+    if name == "indexOf":
+        return INT
+    if name in ("min", "max"):
+        if len(args) == 2:
+            return FLOAT if FLOAT in args else (INT if args[0] == INT == args[1] else ANY)
+        if isinstance(a, ListT | GroupT):
+            return a.elem
+        return ANY if a == ANY else None
+    if name == "input":
+        return STRING
+    if name == "now":
+        return INT
+    if name == "repeat":
+        return STRING if a in (STRING, ANY) else (a if isinstance(a, ListT) else None)
+    if name == "keys":
+        return ListT(a.key) if isinstance(a, MapT) else (ListT(ANY) if a == ANY else None)
+    if name == "values":
+        return ListT(a.value) if isinstance(a, MapT) else (ListT(ANY) if a == ANY else None)
+    if name == "reverse":
+        return a if isinstance(a, ListT) or a in (STRING, ANY) else None
+    if name == "sum":
+        e = elem_type(a)
+        if e in (INT, FLOAT):
+            return e
+        return ANY if e is not None else None
+    if name in ("avg",):
+        return FLOAT if elem_type(a) is not None else None
+    if name in ("exists",):
+        return BOOL
+    if name == "count":
+        return INT if elem_type(a) is not None else None
+    if name == "range":
+        return ListT(INT)
+    if name in ("first", "last"):
+        e = elem_type(a)
+        return e if e is not None and a != STRING else (ANY if a == ANY else None)
+    if name == "distinct":
+        return a if isinstance(a, ListT) else None
+    if name == "padStart":
+        return STRING
+    if name in ("print", "panic"):
+        return VOID
+    if name in ("starts_with", "ends_with"):
+        return BOOL
+    if name == "ord":
+        return INT
+    if name == "chr":
+        return STRING
+    return None
+
+
+def is_optional_none(t: Type) -> bool:
+    return t == NONE or isinstance(t, OptionT)

@@ -1,0 +1,1097 @@
+"""The type checker: resolves names, computes each expression's Mochi type and
+reports type errors.
+
+It annotates the AST in place (``Expr.ty``, ``Name.ref``, ``Call.target``,
+``VarDecl.sym`` ...) and returns a ``Checked`` summary the lowering walks.
+Checking is bidirectional where it helps: an expected type flows into list,
+map and lambda literals so `var xs: list<int> = []` types the empty list.
+Where the static type cannot be known the checker says ``any`` and the
+program stays valid, checked dynamically at run time, as the reference
+implementation does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mochic.diagnostics import Diagnostics
+from mochic.frontend import ast as A
+from mochic.frontend.builtins import ARITY, MATH_CONSTS, MATH_FUNS, builtin_result, elem_type
+from mochic.frontend.symbols import FunCtx, Symbol
+from mochic.frontend.types import (
+    ANY,
+    BOOL,
+    FLOAT,
+    INT,
+    NONE,
+    STRING,
+    VOID,
+    FunT,
+    GroupT,
+    ListT,
+    MapT,
+    OptionT,
+    StructInfo,
+    StructT,
+    SumInfo,
+    SumT,
+    Type,
+    ir_type,
+)
+
+PRIMS = {"int": INT, "float": FLOAT, "bool": BOOL, "string": STRING, "any": ANY,
+         "void": VOID}
+
+
+@dataclass
+class FieldRef:
+    """A bare field name inside a method: ``receiver.field``."""
+
+    receiver: Symbol
+    struct: StructInfo
+    name: str
+
+
+@dataclass
+class Checked:
+    program: A.Program
+    structs: dict[str, StructInfo]
+    sums: dict[str, SumInfo]
+    functions: list[FunCtx]  # every function, lambda, method and test, in order
+    main: FunCtx
+    tests: list[tuple[str, FunCtx]]
+    globals: list[Symbol]
+    math_alias: set[str] = field(default_factory=set)
+
+
+class _Scope:
+    def __init__(self, parent: _Scope | None, fn: FunCtx, loop: bool = False) -> None:
+        self.parent = parent
+        self.fn = fn
+        self.names: dict[str, Symbol] = {}
+        self.loop = loop or (parent is not None and parent.fn is fn and parent.loop)
+
+
+def join(a: Type, b: Type) -> Type:
+    """The least type holding both ``a`` and ``b`` (``any`` when nothing closer fits)."""
+    if a == b:
+        return a
+    if {a, b} == {INT, FLOAT}:
+        return FLOAT
+    if a == NONE:
+        return b if ir_type(b) == "ref" else OptionT(b)
+    if b == NONE:
+        return a if ir_type(a) == "ref" else OptionT(a)
+    if isinstance(a, OptionT) and a.inner == b or isinstance(b, OptionT) and b.inner == a:
+        return a if isinstance(a, OptionT) else b
+    pa = _sum_of(a)
+    if pa is not None and pa == _sum_of(b):
+        return pa
+    if isinstance(a, ListT) and isinstance(b, ListT):
+        return ListT(join(a.elem, b.elem))
+    if isinstance(a, MapT) and isinstance(b, MapT):
+        return MapT(join(a.key, b.key), join(a.value, b.value))
+    return ANY
+
+
+def _sum_of(t: Type) -> Type | None:
+    if isinstance(t, SumT):
+        return t
+    if isinstance(t, StructT) and t.info.parent is not None:
+        return SumT(t.info.parent.name, t.info.parent)
+    return None
+
+
+def assignable(src: Type, dst: Type) -> bool:
+    """Can a value of type ``src`` be stored where ``dst`` is expected (with the
+    lowering's implicit conversions: int to float, boxing, checked unboxing)?"""
+    if src == dst or dst == ANY or src == ANY:
+        return True
+    if src == INT and dst == FLOAT:
+        return True
+    if src == NONE:
+        return dst != VOID
+    if isinstance(dst, OptionT):
+        return assignable(src, dst.inner)
+    if isinstance(src, OptionT):
+        return assignable(src.inner, dst)
+    if _sum_of(src) is not None and _sum_of(src) == _sum_of(dst):
+        return True
+    if isinstance(src, ListT) and isinstance(dst, ListT):
+        return assignable(src.elem, dst.elem)
+    if isinstance(src, MapT) and isinstance(dst, MapT):
+        return assignable(src.key, dst.key) and assignable(src.value, dst.value)
+    if isinstance(src, FunT) and isinstance(dst, FunT):
+        return len(src.params) == len(dst.params)
+    if isinstance(src, GroupT) and isinstance(dst, ListT):
+        return assignable(src.elem, dst.elem)
+    return False
+
+
+def _has_value_return(body: list[A.Stmt]) -> bool:
+    for s in body:
+        if isinstance(s, A.Return) and s.value is not None:
+            return True
+        if isinstance(s, A.If):
+            if _has_value_return(s.then) or (s.else_ and _has_value_return(s.else_)):
+                return True
+        elif isinstance(s, A.While | A.ForRange | A.ForEach) and _has_value_return(s.body):
+            return True
+    return False
+
+
+class Checker:
+    def __init__(self, program: A.Program, diags: Diagnostics) -> None:
+        self.prog = program
+        self.d = diags
+        self.structs: dict[str, StructInfo] = {}
+        self.sums: dict[str, SumInfo] = {}
+        self.aliases: dict[str, Type] = {}
+        self.functions: list[FunCtx] = []
+        self.tests: list[tuple[str, FunCtx]] = []
+        self.globals: list[Symbol] = []
+        self.math_alias: set[str] = set()
+        self.main = FunCtx("main", [], VOID, node=program)
+        self.functions.append(self.main)
+        self.top = _Scope(None, self.main)
+        self.pending: list[tuple[FunCtx, A.FunDecl, _Scope]] = []
+        self.names_used: set[str] = {"main"}
+        self.record_count = 0
+
+    # ------------------------------------------------------------ helpers
+
+    def unique(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.names_used:
+            n += 1
+            name = f"{base}${n}"
+        self.names_used.add(name)
+        return name
+
+    def err(self, span: A.Span, msg: str, hint: str | None = None) -> None:
+        self.d.error(span, msg, hint)
+
+    def lookup(self, scope: _Scope, name: str) -> Symbol | None:
+        s: _Scope | None = scope
+        while s is not None:
+            if name in s.names:
+                sym = s.names[name]
+                self._note_capture(scope.fn, sym)
+                return sym
+            s = s.parent
+        return None
+
+    def _note_capture(self, fn: FunCtx, sym: Symbol) -> None:
+        """Record that ``fn`` reads ``sym``; if it belongs to an enclosing function,
+        every function between them carries it as a capture."""
+        if sym.is_global or sym.owner is None or sym.owner is fn or sym.kind == "fun":
+            return
+        f: FunCtx | None = fn
+        while f is not None and f is not sym.owner:
+            f.capture(sym)
+            sym.captured = True
+            f = f.parent
+
+    def declare(self, scope: _Scope, sym: Symbol, span: A.Span) -> Symbol:
+        if sym.name in scope.names and sym.name != "_":
+            prev = scope.names[sym.name]
+            if prev.kind in ("fun", "nested") or sym.kind in ("fun", "nested"):
+                self.err(span, f"'{sym.name}' is already declared in this scope")
+        scope.names[sym.name] = sym
+        return sym
+
+    def new_var(self, scope: _Scope, name: str, ty: Type, mutable: bool,
+                span: A.Span, kind: str = "var") -> Symbol:
+        is_global = scope.parent is None and scope.fn is self.main
+        sym = Symbol(name, ty, kind, mutable=mutable, is_global=is_global,
+                     owner=None if is_global else scope.fn)
+        if is_global:
+            self.globals.append(sym)
+        return self.declare(scope, sym, span)
+
+    # ------------------------------------------------------------ types
+
+    def resolve(self, t: A.TypeExpr | None) -> Type:
+        if t is None:
+            return ANY
+        if isinstance(t, A.TypeName):
+            if t.name in PRIMS:
+                return PRIMS[t.name]
+            if t.name in self.structs:
+                return StructT(t.name, self.structs[t.name])
+            if t.name in self.sums:
+                return SumT(t.name, self.sums[t.name])
+            if t.name in self.aliases:
+                return self.aliases[t.name]
+            if t.name in ("list", "map"):
+                return ListT(ANY) if t.name == "list" else MapT(ANY, ANY)
+            self.err(t.span, f"unknown type '{t.name}'")
+            return ANY
+        if isinstance(t, A.TypeGeneric):
+            args = [self.resolve(a) for a in t.args]
+            if t.name == "list" and len(args) == 1:
+                return ListT(args[0])
+            if t.name == "map" and len(args) == 2:
+                return MapT(args[0], args[1])
+            self.err(t.span, f"unknown generic type '{t.name}' with {len(args)} argument(s)",
+                     "use list<T> or map<K, V>")
+            return ANY
+        if isinstance(t, A.TypeList):
+            return ListT(self.resolve(t.elem))
+        if isinstance(t, A.TypeFun):
+            ret = self.resolve(t.ret) if t.ret is not None else VOID
+            return FunT(tuple(self.resolve(p) for p in t.params), ret)
+        if isinstance(t, A.TypeOption):
+            inner = self.resolve(t.inner)
+            return inner if ir_type(inner) == "ref" else OptionT(inner)
+        if isinstance(t, A.TypeRecord):
+            self.record_count += 1
+            name = self.unique(f"record{self.record_count}")
+            info = StructInfo(name, {p.name: self.resolve(p.type) for p in t.fields})
+            self.structs[name] = info
+            return StructT(name, info)
+        return ANY
+
+    # ------------------------------------------------------------ program
+
+    def check(self) -> Checked:
+        body = self.prog.body
+        for s in body:
+            if isinstance(s, A.TypeDecl):
+                self.declare_type(s)
+        for s in body:
+            if isinstance(s, A.TypeDecl):
+                self.define_type(s)
+        self.hoist_funs(body, self.top)
+        for s in body:
+            self.stmt(s, self.top)
+        while self.pending:
+            fn, decl, scope = self.pending.pop(0)
+            self.fun_body(fn, decl, scope)
+        return Checked(self.prog, self.structs, self.sums, self.functions, self.main,
+                       self.tests, self.globals, self.math_alias)
+
+    def declare_type(self, s: A.TypeDecl) -> None:
+        if s.name in self.structs or s.name in self.sums or s.name in PRIMS:
+            self.err(s.span, f"type '{s.name}' is already declared")
+            return
+        if s.variants:
+            sum_info = SumInfo(s.name)
+            self.sums[s.name] = sum_info
+            for v in s.variants:
+                if v.name in self.structs:
+                    self.err(v.span, f"variant '{v.name}' is already declared")
+                    continue
+                info = StructInfo(v.name, parent=sum_info)
+                self.structs[v.name] = info
+                sum_info.variants[v.name] = info
+        elif s.alias is None:
+            self.structs[s.name] = StructInfo(s.name)
+
+    def define_type(self, s: A.TypeDecl) -> None:
+        if s.alias is not None:
+            self.aliases[s.name] = self.resolve(s.alias)
+            return
+        if s.variants:
+            for v in s.variants:
+                info = self.structs.get(v.name)
+                if info is not None and info.parent is self.sums[s.name]:
+                    info.fields = {f.name: self.resolve(f.type) for f in v.fields}
+            return
+        info = self.structs[s.name]
+        for f in s.fields:
+            if f.name in info.fields:
+                self.err(f.span, f"field '{f.name}' is declared twice")
+            info.fields[f.name] = self.resolve(f.type)
+        st = StructT(s.name, info)
+        for m in s.methods:
+            recv = Symbol("self", st, "param")
+            fn = self.fun_ctx(m, f"{s.name}.{m.name}", None, self.top, receiver=recv)
+            fn.struct = info
+            recv.owner = fn
+            info.methods[m.name] = fn
+            self.pending.append((fn, m, self.top))
+
+    def fun_ctx(self, decl: A.FunDecl | A.Lambda, name: str, parent: FunCtx | None,
+                scope: _Scope, receiver: Symbol | None = None,
+                expected: FunT | None = None) -> FunCtx:
+        params: list[Symbol] = []
+        if receiver is not None:
+            params.append(receiver)
+        for i, p in enumerate(decl.params):
+            if p.type is not None:
+                pt = self.resolve(p.type)
+            elif expected is not None and i < len(expected.params):
+                pt = expected.params[i]
+            else:
+                pt = ANY
+            params.append(Symbol(p.name, pt, "param"))
+        if decl.ret is not None:
+            ret, infer = self.resolve(decl.ret), False
+        elif isinstance(decl, A.Lambda) and not isinstance(decl.body, list):
+            ret, infer = ANY, True
+        elif expected is not None and expected.ret not in (ANY,):
+            ret, infer = expected.ret, False
+        else:
+            infer = _has_value_return(decl.body if isinstance(decl.body, list) else [])
+            ret = ANY if infer else VOID
+        fn = FunCtx(self.unique(name), params, ret, parent=parent, receiver=receiver,
+                    node=decl, infer_ret=infer)
+        for p in params:
+            p.owner = fn
+        self.functions.append(fn)
+        return fn
+
+    def fun_type(self, fn: FunCtx) -> FunT:
+        ps = fn.params[1:] if fn.receiver is not None else fn.params
+        return FunT(tuple(p.ty for p in ps), fn.ret)
+
+    def hoist_funs(self, body: list[A.Stmt], scope: _Scope) -> None:
+        """Declare a block's functions before its statements run, for (mutual) recursion."""
+        for s in body:
+            if not isinstance(s, A.FunDecl):
+                continue
+            top = scope.fn is self.main and scope.parent is None
+            parent = None if top else scope.fn
+            fn = self.fun_ctx(s, s.name, parent, scope)
+            sym = Symbol(s.name, self.fun_type(fn), "fun" if top else "nested", fun=fn,
+                         is_global=False, owner=None if top else scope.fn)
+            self.declare(scope, sym, s.span)
+            s.sym = sym
+            if fn.infer_ret:
+                # The result type comes from the body: check it now.
+                self.fun_body(fn, s, scope)
+                sym.ty = self.fun_type(fn)
+            else:
+                self.pending.append((fn, s, scope))
+
+    def fun_body(self, fn: FunCtx, decl: A.FunDecl, outer: _Scope) -> None:
+        if getattr(decl, "_checked", False):
+            return
+        decl._checked = True  # type: ignore[attr-defined]
+        scope = _Scope(outer, fn)
+        for p in fn.params:
+            if p is not fn.receiver:
+                self.declare(scope, p, decl.span)
+        self.hoist_funs(decl.body, scope)
+        for s in decl.body:
+            self.stmt(s, scope)
+        if fn.infer_ret:
+            fn.ret = self._joined_returns(fn)
+
+    def _joined_returns(self, fn: FunCtx) -> Type:
+        if not fn.returns:
+            return VOID
+        t = fn.returns[0]
+        for r in fn.returns[1:]:
+            t = join(t, r)
+        return t
+
+    # ------------------------------------------------------------ statements
+
+    def block(self, body: list[A.Stmt], scope: _Scope, loop: bool = False) -> None:
+        inner = _Scope(scope, scope.fn, loop)
+        self.hoist_funs(body, inner)
+        for s in body:
+            self.stmt(s, inner)
+
+    def stmt(self, s: A.Stmt, scope: _Scope) -> None:
+        if isinstance(s, A.VarDecl):
+            self.var_decl(s, scope)
+        elif isinstance(s, A.Assign):
+            self.assign(s, scope)
+        elif isinstance(s, A.ExprStmt):
+            self.expr(s.expr, scope)
+        elif isinstance(s, A.If):
+            self.cond(s.cond, scope)
+            self.block(s.then, scope)
+            if s.else_ is not None:
+                self.block(s.else_, scope)
+        elif isinstance(s, A.While):
+            self.cond(s.cond, scope)
+            self.block(s.body, scope, loop=True)
+        elif isinstance(s, A.ForRange):
+            self.expect_type(s.start, INT, scope, "range start")
+            self.expect_type(s.end, INT, scope, "range end")
+            inner = _Scope(scope, scope.fn, True)
+            s.sym = self.new_var(inner, s.var, INT, False, s.span)
+            self.block(s.body, inner, loop=True)
+        elif isinstance(s, A.ForEach):
+            t = self.expr(s.iterable, scope)
+            et = elem_type(t)
+            if et is None:
+                self.err(s.iterable.span, f"cannot iterate over a value of type {t}")
+                et = ANY
+            inner = _Scope(scope, scope.fn, True)
+            s.sym = self.new_var(inner, s.var, et, False, s.span)
+            self.block(s.body, inner, loop=True)
+        elif isinstance(s, A.Break | A.Continue):
+            if not scope.loop:
+                word = "break" if isinstance(s, A.Break) else "continue"
+                self.err(s.span, f"'{word}' outside a loop")
+        elif isinstance(s, A.Return):
+            self.ret(s, scope)
+        elif isinstance(s, A.FunDecl):
+            if s.sym is not None and s.sym.fun is not None and not s.sym.fun.infer_ret:
+                pass  # checked from the pending list once every global is known
+        elif isinstance(s, A.TypeDecl):
+            if scope.parent is not None:
+                self.err(s.span, "types can only be declared at the top level")
+        elif isinstance(s, A.TestBlock):
+            self.test_block(s, scope)
+        elif isinstance(s, A.Expect):
+            self.cond(s.cond, scope)
+        elif isinstance(s, A.Import):
+            self.import_(s)
+        elif isinstance(s, A.ExternFun):
+            self.extern_fun(s)
+        elif isinstance(s, A.ExternLet):
+            self.extern_let(s, scope)
+
+    def var_decl(self, s: A.VarDecl, scope: _Scope) -> None:
+        declared = self.resolve(s.type) if s.type is not None else None
+        if s.value is not None:
+            t = self.expr(s.value, scope, declared)
+            if declared is not None:
+                if not assignable(t, declared):
+                    self.err(s.value.span, f"cannot use a value of type {t} as {declared}")
+                ty = declared
+            else:
+                ty = t
+                if t == VOID:
+                    self.err(s.value.span, "this expression has no value")
+                    ty = ANY
+                elif t == NONE:
+                    ty = ANY
+        else:
+            if declared is None:
+                self.err(s.span, f"'{s.name}' needs a type or an initial value",
+                         f"write `var {s.name}: int = 0` or similar")
+                declared = ANY
+            ty = declared
+        s.sym = self.new_var(scope, s.name, ty, s.mutable, s.span)
+
+    def assign(self, s: A.Assign, scope: _Scope) -> None:
+        tgt = s.target
+        if isinstance(tgt, A.Name):
+            t = self.expr(tgt, scope)
+            ref = tgt.ref
+            if isinstance(ref, Symbol) and not ref.mutable:
+                what = "function" if ref.kind in ("fun", "nested") else "immutable variable"
+                self.err(tgt.span, f"cannot assign to {what} '{tgt.id}'",
+                         "declare it with `var` to make it mutable" if what != "function"
+                         else None)
+        elif isinstance(tgt, A.Index):
+            ot = self.expr(tgt.obj, scope)
+            if isinstance(ot, ListT):
+                self.expect_type(tgt.index, INT, scope, "list index")
+                t = ot.elem
+            elif isinstance(ot, MapT):
+                kt = self.expr(tgt.index, scope, ot.key)
+                if not assignable(kt, ot.key):
+                    self.err(tgt.index.span, f"map key must be {ot.key}, not {kt}")
+                t = ot.value
+            elif ot == ANY:
+                self.expr(tgt.index, scope)
+                t = ANY
+            else:
+                self.err(tgt.span, f"cannot assign to an element of a {ot}")
+                t = ANY
+            tgt.ty = t
+        elif isinstance(tgt, A.Field):
+            t = self.expr(tgt, scope)
+        else:
+            self.err(tgt.span, "cannot assign to this expression")
+            return
+        vt = self.expr(s.value, scope, t)
+        if not assignable(vt, t):
+            self.err(s.value.span, f"cannot assign a value of type {vt} to {t}")
+
+    def ret(self, s: A.Return, scope: _Scope) -> None:
+        fn = scope.fn
+        if fn is self.main:
+            self.err(s.span, "'return' outside a function")
+            return
+        if s.value is None:
+            if fn.ret not in (VOID, ANY) and not fn.infer_ret:
+                self.err(s.span, f"missing return value of type {fn.ret}")
+            return
+        want = None if fn.infer_ret else fn.ret
+        t = self.expr(s.value, scope, want)
+        if fn.infer_ret:
+            fn.returns.append(t)
+        elif fn.ret == VOID:
+            self.err(s.value.span, "this function returns no value",
+                     "declare its result type: `fun f(...): T`")
+        elif not assignable(t, fn.ret):
+            self.err(s.value.span, f"cannot return a value of type {t} from a function "
+                     f"returning {fn.ret}")
+
+    def test_block(self, s: A.TestBlock, scope: _Scope) -> None:
+        fn = FunCtx(self.unique("test"), [], VOID, node=s)
+        self.functions.append(fn)
+        self.tests.append((s.name, fn))
+        s.fn = fn  # type: ignore[attr-defined]
+        inner = _Scope(scope, fn)
+        self.hoist_funs(s.body, inner)
+        for st in s.body:
+            self.stmt(st, inner)
+
+    def import_(self, s: A.Import) -> None:
+        if s.lang == "python" and s.path == "math":
+            self.math_alias.add(s.alias or "math")
+            return
+        what = f'import {s.lang + " " if s.lang else ""}"{s.path}"'
+        self.err(s.span, f"not supported: {what}",
+                 'only `import python "math" as math` is supported')
+
+    def extern_fun(self, s: A.ExternFun) -> None:
+        if len(s.path) == 2 and s.path[0] in self.math_alias and s.path[1] in MATH_FUNS:
+            return
+        self.err(s.span, f"not supported: extern fun {'.'.join(s.path)}",
+                 "only functions of the python \"math\" module are available")
+
+    def extern_let(self, s: A.ExternLet, scope: _Scope) -> None:
+        if len(s.path) == 2 and s.path[0] in self.math_alias and s.path[1] in MATH_CONSTS:
+            return
+        self.err(s.span, f"not supported: extern let {'.'.join(s.path)}",
+                 "only constants of the python \"math\" module are available")
+
+    # ------------------------------------------------------------ expressions
+
+    def cond(self, e: A.Expr, scope: _Scope) -> None:
+        self.expect_type(e, BOOL, scope, "condition")
+
+    def expect_type(self, e: A.Expr, want: Type, scope: _Scope, what: str) -> None:
+        t = self.expr(e, scope, want)
+        if not assignable(t, want) or (want == INT and t == FLOAT):
+            self.err(e.span, f"{what} must be {want}, not {t}")
+
+    def expr(self, e: A.Expr, scope: _Scope, expected: Type | None = None) -> Type:
+        t = self._expr(e, scope, expected)
+        e.ty = t
+        return t
+
+    def _expr(self, e: A.Expr, scope: _Scope, expected: Type | None) -> Type:
+        if isinstance(e, A.IntLit):
+            return FLOAT if expected == FLOAT else INT
+        if isinstance(e, A.FloatLit):
+            return FLOAT
+        if isinstance(e, A.StrLit):
+            return STRING
+        if isinstance(e, A.BoolLit):
+            return BOOL
+        if isinstance(e, A.NoneLit):
+            return NONE
+        if isinstance(e, A.Name):
+            return self.name(e, scope)
+        if isinstance(e, A.Unary):
+            return self.unary(e, scope)
+        if isinstance(e, A.Binary):
+            return self.binary(e, scope)
+        if isinstance(e, A.Call):
+            return self.call(e, scope, expected)
+        if isinstance(e, A.Index):
+            return self.index(e, scope)
+        if isinstance(e, A.Slice):
+            t = self.expr(e.obj, scope)
+            for b in (e.start, e.end):
+                if b is not None:
+                    self.expect_type(b, INT, scope, "slice bound")
+            if isinstance(t, ListT) or t in (STRING, ANY):
+                return t
+            self.err(e.obj.span, f"cannot slice a value of type {t}")
+            return ANY
+        if isinstance(e, A.Field):
+            return self.field(e, scope)
+        if isinstance(e, A.Cast):
+            to = self.resolve(e.to)
+            self.expr(e.expr, scope, to)
+            return to
+        if isinstance(e, A.ListLit):
+            return self.list_lit(e, scope, expected)
+        if isinstance(e, A.MapLit):
+            return self.map_lit(e, scope, expected)
+        if isinstance(e, A.StructLit):
+            return self.struct_lit(e, scope)
+        if isinstance(e, A.Lambda):
+            return self.lambda_(e, scope, expected)
+        if isinstance(e, A.IfExpr):
+            self.cond(e.cond, scope)
+            a = self.expr(e.then, scope, expected)
+            b = self.expr(e.else_, scope, expected)
+            return join(a, b)
+        if isinstance(e, A.Match):
+            return self.match(e, scope, expected)
+        if isinstance(e, A.Query):
+            return self.query(e, scope)
+        self.err(e.span, "unsupported expression")
+        return ANY
+
+    def name(self, e: A.Name, scope: _Scope) -> Type:
+        sym = self.lookup(scope, e.id)
+        if sym is not None:
+            e.ref = sym
+            return sym.ty
+        fr = self._field_ref(scope, e.id)
+        if fr is not None:
+            e.ref = fr
+            return fr.struct.fields[e.id]
+        info = self.structs.get(e.id)
+        if info is not None and info.parent is not None and not info.fields:
+            e.ref = info
+            return StructT(info.name, info)
+        if e.id in ARITY or e.id in self.math_alias:
+            self.err(e.span, f"'{e.id}' is a built-in function and cannot be used as a value")
+        else:
+            self.err(e.span, f"undefined name '{e.id}'")
+        e.ref = None
+        return ANY
+
+    def _field_ref(self, scope: _Scope, name: str) -> FieldRef | None:
+        fn: FunCtx | None = scope.fn
+        while fn is not None:
+            if fn.struct is not None and fn.receiver is not None:
+                if name in fn.struct.fields:
+                    self._note_capture(scope.fn, fn.receiver)
+                    return FieldRef(fn.receiver, fn.struct, name)
+                return None
+            fn = fn.parent
+        return None
+
+    def unary(self, e: A.Unary, scope: _Scope) -> Type:
+        t = self.expr(e.operand, scope)
+        if e.op == "-":
+            if t in (INT, FLOAT, ANY):
+                return t
+            self.err(e.span, f"cannot negate a value of type {t}")
+            return ANY
+        if t not in (BOOL, ANY):
+            self.err(e.span, f"'!' needs a bool, not {t}")
+        return BOOL
+
+    def binary(self, e: A.Binary, scope: _Scope) -> Type:
+        op = e.op
+        if op in ("&&", "||"):
+            self.cond(e.left, scope)
+            self.cond(e.right, scope)
+            return BOOL
+        lt = self.expr(e.left, scope)
+        rt = self.expr(e.right, scope, lt if isinstance(lt, ListT | MapT) else None)
+        if op == "in":
+            if isinstance(rt, ListT):
+                ok = assignable(lt, rt.elem)
+            elif isinstance(rt, MapT):
+                ok = assignable(lt, rt.key)
+            elif rt == STRING:
+                ok = lt in (STRING, ANY)
+            else:
+                ok = rt == ANY
+            if not ok:
+                self.err(e.span, f"cannot test whether a {lt} is in a {rt}")
+            return BOOL
+        if op in ("union", "union_all", "except", "intersect"):
+            if isinstance(lt, ListT) and isinstance(rt, ListT):
+                return ListT(join(lt.elem, rt.elem))
+            if ANY in (lt, rt):
+                return ListT(ANY)
+            self.err(e.span, f"'{op.replace('_', ' ')}' needs two lists, not {lt} and {rt}")
+            return ANY
+        if op in ("==", "!="):
+            if not (assignable(lt, rt) or assignable(rt, lt)):
+                self.err(e.span, f"cannot compare {lt} with {rt}")
+            return BOOL
+        if op in ("<", "<=", ">", ">="):
+            ok = (lt in (INT, FLOAT, ANY) and rt in (INT, FLOAT, ANY)) or \
+                 (lt in (STRING, ANY) and rt in (STRING, ANY))
+            if not ok:
+                self.err(e.span, f"cannot compare {lt} with {rt} using '{op}'")
+            return BOOL
+        # arithmetic
+        if ANY in (lt, rt) or isinstance(lt, OptionT) or isinstance(rt, OptionT):
+            return ANY
+        if lt in (INT, FLOAT) and rt in (INT, FLOAT):
+            return INT if lt == rt == INT else FLOAT
+        if op == "+" and lt == rt == STRING:
+            return STRING
+        if op == "+" and isinstance(lt, ListT) and isinstance(rt, ListT):
+            return ListT(join(lt.elem, rt.elem))
+        self.err(e.span, f"cannot apply '{op}' to {lt} and {rt}")
+        return ANY
+
+    def index(self, e: A.Index, scope: _Scope) -> Type:
+        t = self.expr(e.obj, scope)
+        if isinstance(t, ListT):
+            self.expect_type(e.index, INT, scope, "list index")
+            return t.elem
+        if t == STRING:
+            self.expect_type(e.index, INT, scope, "string index")
+            return STRING
+        if isinstance(t, MapT):
+            kt = self.expr(e.index, scope, t.key)
+            if not assignable(kt, t.key):
+                self.err(e.index.span, f"map key must be {t.key}, not {kt}")
+            return t.value
+        self.expr(e.index, scope)
+        if t == ANY or isinstance(t, OptionT):
+            return ANY
+        self.err(e.obj.span, f"cannot index a value of type {t}")
+        return ANY
+
+    def field(self, e: A.Field, scope: _Scope) -> Type:
+        if isinstance(e.obj, A.Name) and e.obj.id in self.math_alias and \
+                self.lookup(scope, e.obj.id) is None:
+            if e.name in MATH_CONSTS:
+                return FLOAT
+            self.err(e.span, f"unknown math constant '{e.name}'")
+            return ANY
+        return self.field_of(e, self.expr(e.obj, scope))
+
+    def field_of(self, e: A.Field, t: Type) -> Type:
+        """The type of field ``e.name`` of a value of type ``t``."""
+        if isinstance(t, StructT):
+            if e.name in t.info.fields:
+                return t.info.fields[e.name]
+            self.err(e.name_span or e.span, f"type {t} has no field '{e.name}'")
+            return ANY
+        if isinstance(t, MapT) and t.key in (STRING, ANY):
+            return t.value
+        if isinstance(t, GroupT):
+            if e.name == "key":
+                return t.key
+            if e.name == "items":
+                return ListT(t.elem)
+            self.err(e.span, f"a group has only 'key' and 'items', not '{e.name}'")
+            return ANY
+        if isinstance(t, SumT):
+            types = [v.fields[e.name] for v in t.info.variants.values() if e.name in v.fields]
+            if types:
+                return types[0] if all(x == types[0] for x in types) else ANY
+            self.err(e.span, f"no variant of {t} has a field '{e.name}'")
+            return ANY
+        if t == ANY or isinstance(t, OptionT):
+            return ANY
+        self.err(e.name_span or e.span, f"a value of type {t} has no field '{e.name}'")
+        return ANY
+
+    def list_lit(self, e: A.ListLit, scope: _Scope, expected: Type | None) -> Type:
+        want = expected.elem if isinstance(expected, ListT) else None
+        et: Type | None = None
+        for x in e.elems:
+            t = self.expr(x, scope, want)
+            et = t if et is None else join(et, t)
+        if want is not None:
+            for x in e.elems:
+                if not assignable(x.ty, want):
+                    self.err(x.span, f"list element must be {want}, not {x.ty}")
+            return ListT(want)
+        if et is None or et == NONE:
+            return ListT(ANY)
+        return ListT(et)
+
+    def map_lit(self, e: A.MapLit, scope: _Scope, expected: Type | None) -> Type:
+        if isinstance(expected, StructT) and all(en.bare or isinstance(en.key, A.StrLit)
+                                                 for en in e.entries):
+            # An anonymous record where a struct is expected is that struct.
+            for en in e.entries:
+                name = en.key.value if isinstance(en.key, A.StrLit) else ""
+                ft = expected.info.fields.get(name)
+                if ft is None:
+                    self.err(en.key.span, f"type {expected} has no field '{name}'")
+                    ft = ANY
+                self.expr(en.key, scope)
+                self.expr(en.value, scope, ft)
+            e.as_struct = expected.info  # type: ignore[attr-defined]
+            return expected
+        kw = expected.key if isinstance(expected, MapT) else None
+        vw = expected.value if isinstance(expected, MapT) else None
+        kt: Type | None = None
+        vt: Type | None = None
+        for en in e.entries:
+            k = self.expr(en.key, scope, kw)
+            v = self.expr(en.value, scope, vw)
+            kt = k if kt is None else join(kt, k)
+            vt = v if vt is None else join(vt, v)
+        if kw is not None and vw is not None:
+            return MapT(kw, vw)
+        if kt is None or vt is None:
+            return MapT(ANY, ANY)
+        return MapT(kt if kt != NONE else ANY, vt if vt != NONE else ANY)
+
+    def struct_lit(self, e: A.StructLit, scope: _Scope) -> Type:
+        info = self.structs.get(e.name)
+        if info is None:
+            self.err(e.span, f"unknown struct type '{e.name}'")
+            for _, v in e.fields:
+                self.expr(v, scope)
+            return ANY
+        seen = set()
+        for fname, v in e.fields:
+            ft = info.fields.get(fname)
+            if ft is None:
+                self.err(v.span, f"type {e.name} has no field '{fname}'")
+                ft = ANY
+            if fname in seen:
+                self.err(v.span, f"field '{fname}' is given twice")
+            seen.add(fname)
+            vt = self.expr(v, scope, ft)
+            if not assignable(vt, ft):
+                self.err(v.span, f"field '{fname}' must be {ft}, not {vt}")
+        return StructT(info.name, info)
+
+    def lambda_(self, e: A.Lambda, scope: _Scope, expected: Type | None) -> Type:
+        exp = expected if isinstance(expected, FunT) else None
+        fn = self.fun_ctx(e, "lambda", scope.fn, scope, expected=exp)
+        e.fn = fn  # type: ignore[attr-defined]
+        inner = _Scope(scope, fn)
+        for p in fn.params:
+            self.declare(inner, p, e.span)
+        if isinstance(e.body, list):
+            self.hoist_funs(e.body, inner)
+            for s in e.body:
+                self.stmt(s, inner)
+            if fn.infer_ret:
+                fn.ret = self._joined_returns(fn)
+        else:
+            t = self.expr(e.body, inner, None if fn.infer_ret else fn.ret)
+            if fn.infer_ret:
+                fn.ret = t if t != NONE else ANY
+            elif not assignable(t, fn.ret):
+                self.err(e.body.span, f"cannot return a value of type {t} from a function "
+                         f"returning {fn.ret}")
+        return self.fun_type(fn)
+
+    # ------------------------------------------------------------ calls
+
+    def call(self, e: A.Call, scope: _Scope, expected: Type | None) -> Type:
+        f = e.func
+        if isinstance(f, A.Name):
+            sym = self.lookup(scope, f.id)
+            if sym is None and self._field_ref(scope, f.id) is None:
+                info = self.structs.get(f.id)
+                if info is not None:
+                    return self.construct(e, info, scope)
+                if f.id in ARITY:
+                    return self.builtin(e, f.id, e.args, scope, expected)
+        if isinstance(f, A.Field):
+            if isinstance(f.obj, A.Name) and f.obj.id in self.math_alias and \
+                    self.lookup(scope, f.obj.id) is None:
+                return self.math_call(e, f.name, scope)
+            ot = self.expr(f.obj, scope)
+            if isinstance(ot, StructT) and f.name in ot.info.methods:
+                m: FunCtx = ot.info.methods[f.name]  # type: ignore[assignment]
+                e.target = ("method", m)
+                self.args(e, self.fun_type(m), scope)
+                return m.ret
+            if isinstance(ot, StructT | MapT | GroupT) and not self._is_method_builtin(ot, f.name):
+                pass  # a field holding a function: an ordinary closure call below
+            elif f.name in METHOD_BUILTINS or ot == ANY:
+                name = METHOD_BUILTINS.get(f.name, f.name)
+                if name in ARITY:
+                    return self.builtin(e, name, [f.obj, *e.args], scope, expected, typed=True)
+        if isinstance(f, A.Field):
+            ft = f.ty = self.field_of(f, f.obj.ty)
+        else:
+            ft = self.expr(f, scope)
+        if isinstance(ft, FunT):
+            e.target = ("closure",)
+            if isinstance(f, A.Name) and isinstance(f.ref, Symbol) and f.ref.kind == "fun":
+                e.target = ("fun", f.ref.fun)
+            self.args(e, ft, scope)
+            return ft.ret
+        if ft == ANY:
+            e.target = ("closure",)
+            for a in e.args:
+                self.expr(a, scope)
+            return ANY
+        self.err(f.span, f"a value of type {ft} cannot be called")
+        for a in e.args:
+            self.expr(a, scope)
+        return ANY
+
+    @staticmethod
+    def _is_method_builtin(t: Type, name: str) -> bool:
+        return isinstance(t, MapT) and name in ("keys", "values", "contains", "len")
+
+    def args(self, e: A.Call, ft: FunT, scope: _Scope) -> None:
+        if len(e.args) != len(ft.params):
+            self.err(e.span, f"expected {len(ft.params)} argument(s), got {len(e.args)}")
+        for i, a in enumerate(e.args):
+            want = ft.params[i] if i < len(ft.params) else None
+            t = self.expr(a, scope, want)
+            if want is not None and not assignable(t, want):
+                self.err(a.span, f"argument {i + 1} must be {want}, not {t}")
+
+    def construct(self, e: A.Call, info: StructInfo, scope: _Scope) -> Type:
+        """`Node(l, v, r)`: a variant (or struct) built from positional fields."""
+        e.target = ("construct", info)
+        fts = list(info.fields.values())
+        if len(e.args) != len(fts):
+            self.err(e.span, f"{info.name} has {len(fts)} field(s), got {len(e.args)}")
+        for i, a in enumerate(e.args):
+            want = fts[i] if i < len(fts) else None
+            t = self.expr(a, scope, want)
+            if want is not None and not assignable(t, want):
+                self.err(a.span, f"field {i + 1} of {info.name} must be {want}, not {t}")
+        return StructT(info.name, info)
+
+    def math_call(self, e: A.Call, name: str, scope: _Scope) -> Type:
+        arity = MATH_FUNS.get(name)
+        e.target = ("math", name)
+        if arity is None:
+            self.err(e.func.span, f"unknown math function '{name}'")
+            arity = len(e.args)
+        if len(e.args) != arity:
+            self.err(e.span, f"math.{name} takes {arity} argument(s), got {len(e.args)}")
+        for a in e.args:
+            self.expect_type(a, FLOAT, scope, f"argument of math.{name}")
+        return FLOAT
+
+    def builtin(self, e: A.Call, name: str, args: list[A.Expr], scope: _Scope,
+                expected: Type | None, typed: bool = False) -> Type:
+        lo, hi = ARITY[name]
+        if not lo <= len(args) <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            self.err(e.span, f"{name} takes {want} argument(s), got {len(args)}")
+            for a in args:
+                if a.ty is None:
+                    self.expr(a, scope)
+            e.target = ("builtin", name, args)
+            return ANY
+        types: list[Type] = []
+        for i, a in enumerate(args):
+            if typed and i == 0 and a.ty is not None:
+                types.append(a.ty)
+                continue
+            hint = None
+            if name in ("append", "push") and i == 1 and isinstance(types[0], ListT):
+                hint = types[0].elem
+            elif i == 0 and isinstance(expected, ListT) and name in ("append", "concat"):
+                hint = expected
+            types.append(self.expr(a, scope, hint))
+        e.target = ("builtin", name, args)
+        res = builtin_result(name, types)
+        if res is None:
+            shown = ", ".join(str(t) for t in types)
+            self.err(e.span, f"{name} cannot be applied to ({shown})")
+            return ANY
+        if name in ("append", "push") and isinstance(types[0], ListT):
+            if not assignable(types[1], types[0].elem):
+                self.err(args[1].span, f"cannot append a {types[1]} to a {types[0]}")
+        return res
+
+    # ------------------------------------------------------------ match
+
+    def match(self, e: A.Match, scope: _Scope, expected: Type | None) -> Type:
+        st = self.expr(e.subject, scope)
+        result: Type | None = None
+        for c in e.cases:
+            inner = _Scope(scope, scope.fn, scope.loop)
+            self.pattern(c.pattern, st, inner)
+            t = self.expr(c.result, inner, expected)
+            result = t if result is None else join(result, t)
+        return result if result is not None else VOID
+
+    def pattern(self, p: A.Expr, st: Type, scope: _Scope) -> None:
+        """Type a pattern against subject type ``st``, declaring its bindings."""
+        if isinstance(p, A.Name) and p.id == "_":
+            p.ty = st
+            p.ref = "wild"
+            return
+        if isinstance(p, A.Name):
+            info = self.structs.get(p.id)
+            if info is not None and info.parent is not None and self.lookup(scope, p.id) is None:
+                p.ty = StructT(info.name, info)
+                p.ref = info
+                return
+        if isinstance(p, A.Call) and isinstance(p.func, A.Name) and p.func.id in self.structs:
+            info = self.structs[p.func.id]
+            p.target = ("pattern", info)
+            p.ty = StructT(info.name, info)
+            fts = list(info.fields.items())
+            if len(p.args) != len(fts):
+                self.err(p.span, f"{info.name} has {len(fts)} field(s), "
+                         f"the pattern binds {len(p.args)}")
+            for i, a in enumerate(p.args):
+                ft = fts[i][1] if i < len(fts) else ANY
+                if isinstance(a, A.Name):
+                    a.ty = ft
+                    if a.id != "_":
+                        a.ref = self.new_var(scope, a.id, ft, False, a.span)
+                    else:
+                        a.ref = "wild"
+                else:
+                    self.err(a.span, "a variant pattern binds names, like `Node(l, v, r)`")
+            return
+        t = self.expr(p, scope, st)
+        if not (assignable(t, st) or assignable(st, t)):
+            self.err(p.span, f"cannot match a {st} against a {t}")
+
+    # ------------------------------------------------------------ queries
+
+    def query(self, q: A.Query, scope: _Scope) -> Type:
+        inner = _Scope(scope, scope.fn, scope.loop)
+        row_vars: list[Symbol] = []
+        for f in q.froms:
+            t = self.expr(f.src, inner)
+            et = elem_type(t)
+            if et is None or t == STRING:
+                self.err(f.src.span, f"cannot query a value of type {t}")
+                et = ANY
+            sym = self.new_var(inner, f.var, et, False, f.span)
+            f.sym = sym  # type: ignore[attr-defined]
+            row_vars.append(sym)
+        for j in q.joins:
+            t = self.expr(j.src, inner)
+            et = elem_type(t)
+            if et is None:
+                self.err(j.src.span, f"cannot join a value of type {t}")
+                et = ANY
+            if j.kind != "inner" and ir_type(et) != "ref":
+                et = OptionT(et)
+            sym = self.new_var(inner, j.var, et, False, j.span)
+            j.sym = sym  # type: ignore[attr-defined]
+            row_vars.append(sym)
+            self.cond(j.on, inner)
+        if q.joins:
+            for j in q.joins:
+                if j.kind in ("right", "outer"):
+                    # rows without a left partner leave the earlier variables none
+                    for s in row_vars:
+                        if s is not j.sym and ir_type(s.ty) != "ref":  # type: ignore[attr-defined]
+                            s.ty = OptionT(s.ty)
+        if q.where is not None:
+            self.cond(q.where, inner)
+        if q.group is not None:
+            keys = [self.expr(k, inner) for k in q.group.keys]
+            kt = keys[0] if len(keys) == 1 else MapT(STRING, ANY)
+            et = row_vars[0].ty if len(row_vars) == 1 else MapT(STRING, ANY)
+            q.group.row_vars = row_vars  # type: ignore[attr-defined]
+            gscope = _Scope(scope, scope.fn, scope.loop)
+            gsym = self.new_var(gscope, q.group.name, GroupT(kt, et), False, q.group.span)
+            q.group.sym = gsym  # type: ignore[attr-defined]
+            inner = gscope
+            if q.group.having is not None:
+                self.cond(q.group.having, inner)
+        if q.sort is not None:
+            self.expr(q.sort, inner)
+        for b in (q.skip, q.take):
+            if b is not None:
+                self.expect_type(b, INT, inner, "skip/take count")
+        return ListT(self.expr(q.select, inner))
+
+
+# Method-call spellings of built-ins: `s.contains(x)` is `contains(s, x)`.
+METHOD_BUILTINS = {
+    "contains": "contains", "len": "len", "lower": "lower", "upper": "upper",
+    "trim": "trim", "split": "split", "join": "join", "indexOf": "indexOf",
+    "index_of": "indexOf", "substring": "substring", "substr": "substring",
+    "starts_with": "starts_with", "startsWith": "starts_with", "hasPrefix": "starts_with",
+    "ends_with": "ends_with", "endsWith": "ends_with", "hasSuffix": "ends_with",
+    "keys": "keys", "values": "values", "reverse": "reverse", "padStart": "padStart",
+    "repeat": "repeat", "push": "push", "append": "append",
+}
+
+
+def check(program: A.Program, diags: Diagnostics) -> Checked:
+    return Checker(program, diags).check()
