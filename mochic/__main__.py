@@ -1,0 +1,5 @@
+import sys
+
+from mochic.cli import main
+
+sys.exit(main())

@@ -1,0 +1,177 @@
+"""The `mochic` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from mochic import __version__
+from mochic.driver import compile_source, internal_error, read_source
+
+DESCRIPTION = """\
+mochic compiles Mochi programs to native code.
+
+commands:
+  run    run a program (the reference interpreter: --tier interp)
+  check  type-check a program and report every error, without running it
+  ir     print the typed IR a program lowers to
+  test   run the program's `test` blocks and report each expectation
+"""
+
+TIERS = ("interp",)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mochic", description=DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"mochic {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run a program",
+                         description="Run a Mochi program. Its `test` blocks are skipped.")
+    run.add_argument("file", help="the .mochi program")
+    run.add_argument("--tier", choices=TIERS, default="interp",
+                     help="how to execute it (default: interp, the reference interpreter)")
+    run.add_argument("--verbose", action="store_true", help="say which tier runs the program")
+    chk = sub.add_parser("check", help="type-check a program",
+                         description="Parse and type-check a program; print every error.")
+    chk.add_argument("file", help="the .mochi program")
+    irp = sub.add_parser("ir", help="print the typed IR",
+                         description="Print the typed IR of a program (see docs/IR.md).")
+    irp.add_argument("file", help="the .mochi program")
+    irp.add_argument("--function", help="print only this IR function")
+    tst = sub.add_parser("test", help="run the program's test blocks",
+                         description="Run each `test` block and report its expectations.")
+    tst.add_argument("file", help="the .mochi program")
+    return p
+
+
+def _load(path: str, verify_ir: bool = False):
+    """Compile ``path``; print diagnostics and return None on errors."""
+    try:
+        source = read_source(path)
+    except OSError as e:
+        print(f"mochic: error: cannot read {path}: {e.strerror}", file=sys.stderr)
+        return None
+    try:
+        compiled = compile_source(path, source, verify_ir)
+    except RecursionError as e:
+        from mochic.diagnostics import Diagnostics
+        diags = Diagnostics(path, source)
+        internal_error(diags, e)
+        sys.stderr.write(diags.render())
+        return None
+    except Exception as e:  # a compiler bug must not surface as a traceback
+        from mochic.diagnostics import Diagnostics
+        diags = Diagnostics(path, source)
+        internal_error(diags, e)
+        sys.stderr.write(diags.render())
+        return None
+    if compiled.diags:
+        sys.stderr.write(compiled.diags.render())
+        n = len(compiled.diags.items)
+        print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
+        return None
+    return compiled.module
+
+
+def _runtime_error(path: str, line: int, message: str) -> int:
+    sys.stdout.flush()
+    print(f"{path}:{line}: runtime error: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    module = _load(args.file)
+    if module is None:
+        return 1
+    if args.verbose:
+        print("mochic: running on the interp tier", file=sys.stderr)
+    from mochic.interp.interp import Interpreter, run_in_big_stack
+    from mochic.interp.runtime import MochiError
+    try:
+        run_in_big_stack(lambda: Interpreter(module).run_main())
+    except MochiError as e:
+        return _runtime_error(args.file, e.line, e.message)
+    except RecursionError:
+        return _runtime_error(args.file, 0, "stack overflow")
+    finally:
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    return 0 if _load(args.file) is not None else 1
+
+
+def cmd_ir(args: argparse.Namespace) -> int:
+    module = _load(args.file, verify_ir=True)
+    if module is None:
+        return 1
+    from mochic.ir.printer import format_function, format_module
+    if args.function:
+        fn = module.functions.get(args.function)
+        if fn is None:
+            names = ", ".join(module.functions)
+            print(f"mochic: error: no function '{args.function}' (have: {names})",
+                  file=sys.stderr)
+            return 1
+        print(format_function(fn))
+    else:
+        sys.stdout.write(format_module(module))
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    module = _load(args.file)
+    if module is None:
+        return 1
+    from mochic.interp.interp import Interpreter, run_in_big_stack
+    from mochic.interp.runtime import MochiError
+    interp = Interpreter(module)
+    failed = 0
+    for name, fn in module.tests:
+        results = interp.env.test_results
+        results.clear()
+        error = None
+        try:
+            run_in_big_stack(lambda fn=fn: interp.call(fn))
+        except MochiError as e:
+            error = f"{args.file}:{e.line}: runtime error: {e.message}"
+        bad = [line for line, ok in results if not ok]
+        sys.stdout.flush()
+        if bad or error:
+            failed += 1
+            print(f"test {name} ... FAIL")
+            for line in bad:
+                print(f"  {args.file}:{line}: expect failed")
+            if error:
+                print(f"  {error}")
+        else:
+            print(f"test {name} ... ok ({len(results)} expectation"
+                  f"{'s' if len(results) != 1 else ''})")
+    total = len(module.tests)
+    print(f"{total - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.file and not os.path.exists(args.file):
+        print(f"mochic: error: no such file: {args.file}", file=sys.stderr)
+        return 1
+    handler = {"run": cmd_run, "check": cmd_check, "ir": cmd_ir, "test": cmd_test}
+    try:
+        return handler[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,651 @@
+"""The interpreter's runtime library: one Python implementation per IR opcode
+family, over the value model of ``values.py``.
+
+``implement(op, imm, env)`` returns a function of the operand values.  Opcodes
+that exist per IR type (``list.get.i64``, ``map.set.ref.f64`` ...) share one
+implementation: in Python every value already knows its type.  Errors are
+raised as ``MochiError``; the interpreter adds the source line.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from mochic.frontend.types import (
+    ANY,
+    BOOL,
+    FLOAT,
+    INT,
+    NONE,
+    STRING,
+    FunT,
+    ListT,
+    MapT,
+    OptionT,
+    StructT,
+    SumT,
+    Type,
+)
+from mochic.interp.format import format_float_str, format_print_line, format_str, to_json
+from mochic.interp.values import Closure, StructVal
+
+MIN_I64 = -(1 << 63)
+MAX_I64 = (1 << 63) - 1
+
+
+class MochiError(Exception):
+    """A Mochi runtime error; ``line`` is filled in by the interpreter."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def wrap(x: int) -> int:
+    """Reduce to signed 64-bit two's complement."""
+    if MIN_I64 <= x <= MAX_I64:
+        return x
+    return ((x - MIN_I64) & 0xFFFFFFFFFFFFFFFF) + MIN_I64
+
+
+def div_i64(a: int, b: int) -> int:
+    if b == 0:
+        raise MochiError("division by zero")
+    q = abs(a) // abs(b)
+    return wrap(q if (a < 0) == (b < 0) else -q)
+
+
+def rem_i64(a: int, b: int) -> int:
+    if b == 0:
+        raise MochiError("division by zero")
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
+
+
+def div_f64(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def rem_f64(a: float, b: float) -> float:
+    try:
+        return math.fmod(a, b)
+    except ValueError:
+        return math.nan
+
+
+def f2i(f: float) -> int:
+    if f != f or f in (math.inf, -math.inf) or not MIN_I64 <= f < 2.0 ** 63:
+        return MIN_I64  # what the hardware conversion gives: defined, never a crash
+    return int(f)
+
+
+def type_name(v: Any) -> str:
+    """The Mochi name of a runtime value's type, for error messages."""
+    if v is None:
+        return "nil"
+    t = type(v)
+    if t is bool:
+        return "bool"
+    if t is int:
+        return "int"
+    if t is float:
+        return "float"
+    if t is str:
+        return "string"
+    if t is list:
+        return "list"
+    if t is dict:
+        return "map"
+    if t is StructVal:
+        return v.info.name
+    if t is Closure:
+        return "func"
+    return "value"
+
+
+def conforms(v: Any, t: Type) -> bool:
+    """Does runtime value ``v`` belong to Mochi type ``t`` (for casts out of `any`)?"""
+    if t == ANY or isinstance(t, OptionT):
+        return True
+    tv = type(v)
+    if t == INT:
+        return tv is int
+    if t == FLOAT:
+        return tv is float or tv is int
+    if t == BOOL:
+        return tv is bool
+    if t == STRING:
+        return tv is str
+    if v is None:
+        return True  # none is a valid value of every reference type
+    if isinstance(t, ListT):
+        return tv is list
+    if isinstance(t, MapT):
+        return tv is dict
+    if isinstance(t, StructT):
+        return tv is StructVal and v.info.name == t.name or tv is dict
+    if isinstance(t, SumT):
+        return tv is StructVal and v.info.name in t.info.variants
+    if isinstance(t, FunT):
+        return tv is Closure
+    return True
+
+
+def unbox(t: Type) -> Callable[[Any], Any]:
+    zero = {INT: 0, FLOAT: 0.0, BOOL: False, STRING: ""}.get(t)
+
+    def run(v: Any) -> Any:
+        if v is None and zero is not None:
+            return zero  # a missing value reads as the type's zero value
+        if not conforms(v, t):
+            raise MochiError(f"cannot cast {type_name(v)} to {t}")
+        if t == FLOAT and type(v) is int:
+            return float(v)
+        return v
+    return run
+
+
+# -------------------------------------------------------------- comparisons
+
+
+def compare(a: Any, b: Any) -> int:
+    """Total order used by `sort by`, `min`, `max` and dynamic `<`: numbers by value,
+    strings by code points, lists element-wise, none first."""
+    if a is None or b is None:
+        return (a is not None) - (b is not None)
+    ta, tb = type(a), type(b)
+    if ta in (int, float, bool) and tb in (int, float, bool):
+        return (a > b) - (a < b)
+    if ta is str and tb is str:
+        return (a > b) - (a < b)
+    if ta is list and tb is list:
+        for x, y in zip(a, b, strict=False):
+            c = compare(x, y)
+            if c:
+                return c
+        return (len(a) > len(b)) - (len(a) < len(b))
+    if ta is dict and tb is dict:
+        return compare(format_str(a), format_str(b))
+    if ta is StructVal and tb is StructVal:
+        return compare(a.fields, b.fields)
+    raise MochiError(f"cannot compare {type_name(a)} with {type_name(b)}")
+
+
+def equal(a: Any, b: Any) -> bool:
+    ta, tb = type(a), type(b)
+    if (ta is bool) != (tb is bool):
+        return False
+    return bool(a == b)
+
+
+_CMP = {
+    "eq": lambda c: c == 0, "ne": lambda c: c != 0, "lt": lambda c: c < 0,
+    "le": lambda c: c <= 0, "gt": lambda c: c > 0, "ge": lambda c: c >= 0,
+}
+
+
+def any_cmp(name: str) -> Callable[[Any, Any], bool]:
+    if name == "eq":
+        return equal
+    if name == "ne":
+        return lambda a, b: not equal(a, b)
+    test = _CMP[name]
+    return lambda a, b: test(compare(a, b))
+
+
+def any_binop(op: str) -> Callable[[Any, Any], Any]:
+    def run(a: Any, b: Any) -> Any:
+        ta, tb = type(a), type(b)
+        if op == "abs":
+            if ta in (int, float):
+                return wrap(abs(a)) if ta is int else abs(a)
+            raise MochiError(f"cannot take abs of {type_name(a)}")
+        if ta is int and tb is int:
+            if op == "/":
+                return div_i64(a, b)
+            if op == "%":
+                return rem_i64(a, b)
+            return wrap(a + b if op == "+" else a - b if op == "-" else a * b)
+        if ta in (int, float) and tb in (int, float):
+            a, b = float(a), float(b)
+            if op == "/":
+                return div_f64(a, b)
+            if op == "%":
+                return rem_f64(a, b)
+            return a + b if op == "+" else a - b if op == "-" else a * b
+        if op == "+" and ta is str and tb is str:
+            return a + b
+        if op == "+" and ta is list and tb is list:
+            return a + b
+        if op == "+" and (ta is str or tb is str) and a is not None and b is not None:
+            return (a if ta is str else format_str(a)) + (b if tb is str else format_str(b))
+        raise MochiError(f"cannot apply '{op}' to {type_name(a)} and {type_name(b)}")
+    return run
+
+
+def any_neg(a: Any) -> Any:
+    if type(a) is int:
+        return wrap(-a)
+    if type(a) is float:
+        return -a
+    raise MochiError(f"cannot negate {type_name(a)}")
+
+
+def truthy(v: Any) -> bool:
+    if type(v) is bool:
+        return v
+    raise MochiError(f"cannot cast {type_name(v)} to bool")
+
+
+# -------------------------------------------------------------- strings
+
+
+def index_error(i: int, n: int, what: str) -> MochiError:
+    return MochiError(f"index {i} out of range for {what} of length {n}")
+
+
+def str_index(s: str, i: int) -> str:
+    n = len(s)
+    if -n <= i < n:
+        return s[i]
+    raise index_error(i, n, "string")
+
+
+def _bounds(a: int, b: int, n: int) -> tuple[int, int]:
+    if a < 0:
+        a += n
+    if b < 0:
+        b += n
+    a = min(max(a, 0), n)
+    b = min(max(b, a), n)
+    return a, b
+
+
+def seq_slice(s: Any, a: int, b: int) -> Any:
+    a, b = _bounds(a, b, len(s))
+    return s[a:b]
+
+
+def to_int(s: str) -> int:
+    text = s.strip()
+    try:
+        v = int(text, 10)
+    except ValueError:
+        raise MochiError(f'cannot parse "{s}" as int') from None
+    return wrap(v)
+
+
+def to_float(s: str) -> float:
+    try:
+        return float(s.strip())
+    except ValueError:
+        raise MochiError(f'cannot parse "{s}" as float') from None
+
+
+def any_to_int(v: Any) -> int:
+    t = type(v)
+    if t is int:
+        return v
+    if t is bool:
+        return int(v)
+    if t is float:
+        return f2i(v)
+    if t is str:
+        return to_int(v)
+    raise MochiError(f"cannot cast {type_name(v)} to int")
+
+
+def any_to_float(v: Any) -> float:
+    t = type(v)
+    if t in (int, float, bool):
+        return float(v)
+    if t is str:
+        return to_float(v)
+    raise MochiError(f"cannot cast {type_name(v)} to float")
+
+
+def pad_start(s: str, width: int, pad: str) -> str:
+    if not pad or len(s) >= width:
+        return s
+    need = width - len(s)
+    return (pad * (need // len(pad) + 1))[:need] + s
+
+
+def split(s: str, sep: str) -> list[str]:
+    if sep == "":
+        return list(s)
+    return s.split(sep)
+
+
+def str_join(xs: list, sep: str) -> str:
+    return sep.join(x if type(x) is str else format_str(x) for x in xs)
+
+
+def str_ord(s: str) -> int:
+    if len(s) != 1:
+        raise MochiError(f"ord expects a one-character string, got {len(s)} characters")
+    return ord(s)
+
+
+def str_chr(i: int) -> str:
+    try:
+        return chr(i)
+    except (ValueError, OverflowError):
+        raise MochiError(f"{i} is not a valid code point") from None
+
+
+# -------------------------------------------------------------- lists
+
+
+def list_get(xs: list, i: int) -> Any:
+    n = len(xs)
+    if -n <= i < n:
+        return xs[i]
+    raise index_error(i, n, "list")
+
+
+def list_set(xs: list, i: int, v: Any) -> None:
+    n = len(xs)
+    if not -n <= i < n:
+        raise index_error(i, n, "list")
+    xs[i] = v
+
+
+def contains(xs: list, v: Any) -> bool:
+    return any(equal(x, v) for x in xs)
+
+
+def index_of(xs: list, v: Any) -> int:
+    for i, x in enumerate(xs):
+        if equal(x, v):
+            return i
+    return -1
+
+
+def distinct(xs: list) -> list:
+    out: list = []
+    for x in xs:
+        if not contains(out, x):
+            out.append(x)
+    return out
+
+
+def sort_by_keys(items: list, keys: list) -> list:
+    order = sorted(range(len(items)),
+                   key=functools.cmp_to_key(lambda i, j: compare(keys[i], keys[j])))
+    return [items[i] for i in order]
+
+
+def list_min_max(want: int) -> Callable[[list], Any]:
+    def run(xs: list) -> Any:
+        if not xs:
+            return None
+        best = xs[0]
+        for x in xs[1:]:
+            if compare(x, best) == want:
+                best = x
+        return best
+    return run
+
+
+def list_sum_any(xs: list) -> Any:
+    total: Any = 0
+    add = any_binop("+")
+    for x in xs:
+        total = add(total, x)
+    return total
+
+
+def list_avg(xs: list) -> float:
+    if not xs:
+        return 0.0
+    return float(sum(float(x) for x in xs)) / len(xs)
+
+
+def list_range(a: int, b: int, step: int) -> list[int]:
+    if step == 0:
+        raise MochiError("range step cannot be zero")
+    return list(range(a, b, step))
+
+
+# -------------------------------------------------------------- maps and groups
+
+
+def freeze(v: Any) -> Any:
+    """A hashable stand-in for a value used as a map key or group key."""
+    t = type(v)
+    if t is list:
+        return ("list", tuple(freeze(x) for x in v))
+    if t is dict:
+        return ("map", tuple(sorted((format_str(k), freeze(x)) for k, x in v.items())))
+    if t is StructVal:
+        return ("struct", v.info.name, tuple(freeze(x) for x in v.fields))
+    if t is bool:
+        return ("bool", v)
+    return v
+
+
+def sorted_keys(m: dict) -> list:
+    return sorted(m, key=format_str)
+
+
+class Group:
+    """The group variable of `group by`: its key and its items."""
+
+    __slots__ = ("key", "items")
+
+    def __init__(self, key: Any, items: list) -> None:
+        self.key = key
+        self.items = items
+
+
+def group_by(keys: list, rows: list) -> list[Group]:
+    groups: dict[Any, Group] = {}
+    for k, row in zip(keys, rows, strict=True):
+        fk = freeze(k)
+        g = groups.get(fk)
+        if g is None:
+            g = groups[fk] = Group(k, [])
+        g.items.append(row)
+    return list(groups.values())
+
+
+def any_field(name: str) -> Callable[[Any], Any]:
+    def run(v: Any) -> Any:
+        t = type(v)
+        if t is StructVal:
+            i = v.info.field_index.get(name)
+            if i is None:
+                raise MochiError(f"{v.info.name} has no field '{name}'")
+            return v.fields[i]
+        if t is dict:
+            return v.get(name)
+        if t is Group:
+            return v.key if name == "key" else v.items
+        raise MochiError(f"cannot read field '{name}' of {type_name(v)}")
+    return run
+
+
+def any_index(v: Any, k: Any) -> Any:
+    t = type(v)
+    if t is list:
+        return list_get(v, any_to_int(k))
+    if t is str:
+        return str_index(v, any_to_int(k))
+    if t is dict:
+        return v.get(k)
+    if t is Group:
+        return list_get(v.items, any_to_int(k))
+    raise MochiError(f"cannot index {type_name(v)}")
+
+
+def any_set_index(v: Any, k: Any, x: Any) -> None:
+    t = type(v)
+    if t is list:
+        list_set(v, any_to_int(k), x)
+    elif t is dict:
+        v[k] = x
+    elif t is StructVal and type(k) is str and k in v.info.field_index:
+        v.fields[v.info.field_index[k]] = x
+    else:
+        raise MochiError(f"cannot assign into {type_name(v)}")
+
+
+def any_len(v: Any) -> int:
+    t = type(v)
+    if t in (list, str, dict):
+        return len(v)
+    if t is Group:
+        return len(v.items)
+    raise MochiError(f"len of {type_name(v)} is not defined")
+
+
+def any_contains(coll: Any, x: Any) -> bool:
+    t = type(coll)
+    if t is str:
+        return type(x) is str and x in coll
+    if t is list:
+        return contains(coll, x)
+    if t is dict:
+        return x in coll
+    if t is Group:
+        return contains(coll.items, x)
+    raise MochiError(f"cannot test membership in {type_name(coll)}")
+
+
+def any_iter(v: Any) -> list:
+    t = type(v)
+    if t is list:
+        return v
+    if t is dict:
+        return sorted_keys(v)
+    if t is str:
+        return list(v)
+    if t is Group:
+        return v.items
+    if v is None:
+        return []
+    raise MochiError(f"cannot iterate over {type_name(v)}")
+
+
+# -------------------------------------------------------------- math
+
+
+def go_round(x: float) -> float:
+    if not math.isfinite(x):
+        return x
+    return math.copysign(math.floor(abs(x) + 0.5), x)
+
+
+def _safe(f: Callable[..., float]) -> Callable[..., float]:
+    def run(*args: float) -> float:
+        try:
+            return float(f(*args))
+        except (ValueError, ZeroDivisionError):
+            return math.nan
+        except OverflowError:
+            return math.inf
+    return run
+
+
+def _log(x: float) -> float:
+    if x == 0:
+        return -math.inf
+    return math.log(x)
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        return math.pow(a, b)
+    except ZeroDivisionError:
+        return math.inf
+    except OverflowError:
+        return math.inf if a > 0 or b % 2 == 0 else -math.inf
+
+
+MATH1: dict[str, Callable[[float], float]] = {
+    name: _safe(f) for name, f in {
+        "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos, "tan": math.tan,
+        "asin": math.asin, "acos": math.acos, "atan": math.atan, "exp": math.exp,
+        "log": _log, "log2": math.log2, "log10": math.log10, "floor": math.floor,
+        "ceil": math.ceil, "fabs": math.fabs, "trunc": math.trunc, "sinh": math.sinh,
+        "cosh": math.cosh, "tanh": math.tanh, "round": go_round,
+    }.items()
+}
+MATH2: dict[str, Callable[[float, float], float]] = {
+    "pow": _pow, "atan2": _safe(math.atan2), "fmod": rem_f64, "hypot": _safe(math.hypot),
+}
+
+
+# -------------------------------------------------------------- environment
+
+
+class Env:
+    """What the running program sees of the outside: output, input, the clock."""
+
+    def __init__(self) -> None:
+        seed = os.environ.get("MOCHI_NOW_SEED", "").strip()
+        self.seed: int | None = int(seed) if seed.lstrip("-").isdigit() else None
+        self.out = sys.stdout
+        self.test_results: list[tuple[int, bool]] = []
+
+    def now(self) -> int:
+        if self.seed is not None:
+            self.seed = (self.seed * 1664525 + 1013904223) % 2147483647
+            return self.seed
+        import time
+        return time.time_ns()
+
+    def print(self, *args: Any) -> None:
+        self.out.write(format_print_line(list(args)) + "\n")
+
+    def json(self, v: Any) -> None:
+        self.out.write(to_json(v) + "\n")
+
+    def input(self) -> str:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+
+
+def zero_of(t: Type) -> Any:
+    return {INT: 0, FLOAT: 0.0, BOOL: False, STRING: "", NONE: None}.get(t)
+
+
+STR_OPS: dict[str, Callable[..., Any]] = {
+    "str.concat": lambda a, b: a + b,
+    "str.len": len,
+    "str.index": str_index,
+    "str.slice": seq_slice,
+    "str.contains": lambda a, b: b in a,
+    "str.from.i64": str,
+    "str.from.f64": format_float_str,
+    "str.from.bool": lambda b: "true" if b else "false",
+    "str.from.any": format_str,
+    "str.to_int": to_int,
+    "str.to_float": to_float,
+    "str.substring": seq_slice,
+    "str.lower": str.lower,
+    "str.upper": str.upper,
+    "str.trim": str.strip,
+    "str.split": split,
+    "str.join": str_join,
+    "str.index_of": lambda s, t: s.find(t),
+    "str.repeat": lambda s, n: s * max(n, 0),
+    "str.pad_start": pad_start,
+    "str.starts_with": str.startswith,
+    "str.ends_with": str.endswith,
+    "str.reverse": lambda s: s[::-1],
+    "str.ord": str_ord,
+    "str.chr": str_chr,
+}
