@@ -278,19 +278,27 @@ def _sorted_items(m: dict) -> list[tuple[str, Any]]:
     return items
 
 
-# Per struct type: its entries in output order as (key, field index), the
-# index being -1 for "__name". Filled lazily; StructInfo hashes by identity.
-_LAYOUTS: dict[StructInfo, tuple[tuple[str, int], ...]] = {}
+# Per struct type: its entries in output order as (key, field index, key as
+# written by print, key as written by str), the index being -1 for
+# "__name", whose texts hold the whole entry. Filled lazily; StructInfo
+# hashes by identity.
+_LAYOUTS: dict[StructInfo, tuple[tuple[str, int, str, str], ...]] = {}
 
 
-def _layout(info: StructInfo) -> tuple[tuple[str, int], ...]:
+def _struct_layout(info: StructInfo) -> tuple[tuple[str, int, str, str], ...]:
     lay = _LAYOUTS.get(info)
     if lay is None:
         entries = [(n, i) for i, n in enumerate(info.field_names)]
         if not info.anonymous:
             entries.append(("__name", -1))
         entries.sort(key=_first)
-        lay = tuple(entries)
+        # The "__name" entry's texts already end with the type name.
+        lay = tuple(
+            (k, i, go_quote(k) + ": ", k + ":")
+            if i >= 0
+            else (k, i, '"__name": ' + go_quote(info.name), "__name:" + info.name)
+            for k, i in entries
+        )
         _LAYOUTS[info] = lay
     return lay
 
@@ -298,7 +306,7 @@ def _layout(info: StructInfo) -> tuple[tuple[str, int], ...]:
 def _struct_items(v: StructVal) -> list[tuple[str, Any]]:
     fields = v.fields
     name = v.info.name
-    return [(k, fields[i] if i >= 0 else name) for k, i in _layout(v.info)]
+    return [(k, fields[i] if i >= 0 else name) for k, i, _, _ in _struct_layout(v.info)]
 
 
 # ---------------------------------------------------------------------------
@@ -325,7 +333,9 @@ def _sv(v: Any, d: int) -> str:
     if t is dict:
         return "map[" + " ".join([k + ":" + _sv(x, d) for k, x in _sorted_items(v)]) + "]"
     if t is StructVal:
-        return "map[" + " ".join([k + ":" + _sv(x, d) for k, x in _struct_items(v)]) + "]"
+        f = v.fields
+        parts = [sk + _sv(f[i], d) if i >= 0 else sk for _, i, _, sk in _struct_layout(v.info)]
+        return "map[" + " ".join(parts) + "]"
     return _other_str(v)
 
 
@@ -336,13 +346,18 @@ def _sv_checked(v: Any, path: set[int]) -> str:
         if i in path:
             return "[...]" if t is list else "map[...]"
         path.add(i)
-        try:
-            if t is list:
-                return "[" + " ".join([_sv_checked(x, path) for x in v]) + "]"
-            items = _sorted_items(v) if t is dict else _struct_items(v)
-            return "map[" + " ".join([k + ":" + _sv_checked(x, path) for k, x in items]) + "]"
-        finally:
-            path.discard(i)
+        # Plain loops: one frame per level, as this path serves deep values.
+        parts = []
+        if t is list:
+            for x in v:
+                parts.append(_sv_checked(x, path))
+            s = "[" + " ".join(parts) + "]"
+        else:
+            for k, x in _sorted_items(v) if t is dict else _struct_items(v):
+                parts.append(k + ":" + _sv_checked(x, path))
+            s = "map[" + " ".join(parts) + "]"
+        path.discard(i)
+        return s
     return _sv(v, 0)
 
 
@@ -401,7 +416,9 @@ def _pc(v: Any, d: int) -> str:
     if t is dict:
         return "{" + ", ".join([go_quote(k) + ": " + _pc(x, d) for k, x in _sorted_items(v)]) + "}"
     if t is StructVal:
-        return "{" + ", ".join([go_quote(k) + ": " + _pc(x, d) for k, x in _struct_items(v)]) + "}"
+        f = v.fields
+        parts = [pk + _pc(f[i], d) if i >= 0 else pk for _, i, pk, _ in _struct_layout(v.info)]
+        return "{" + ", ".join(parts) + "}"
     return _other_container(v)
 
 
@@ -412,15 +429,17 @@ def _pc_checked(v: Any, path: set[int]) -> str:
         if i in path:
             return "[...]" if t is list else "{...}"
         path.add(i)
-        try:
-            if t is list:
-                return "[" + ", ".join([_pc_checked(x, path) for x in v]) + "]"
-            items = _sorted_items(v) if t is dict else _struct_items(v)
-            return (
-                "{" + ", ".join([go_quote(k) + ": " + _pc_checked(x, path) for k, x in items]) + "}"
-            )
-        finally:
-            path.discard(i)
+        parts = []
+        if t is list:
+            for x in v:
+                parts.append(_pc_checked(x, path))
+            s = "[" + ", ".join(parts) + "]"
+        else:
+            for k, x in _sorted_items(v) if t is dict else _struct_items(v):
+                parts.append(go_quote(k) + ": " + _pc_checked(x, path))
+            s = "{" + ", ".join(parts) + "}"
+        path.discard(i)
+        return s
     return _pc(v, 0)
 
 
@@ -498,25 +517,15 @@ def _js(v: Any, ind: str, path: set[int] | None) -> str:
         elif len(ind) > 2 * _FAST_DEPTH:
             raise _TooDeep
         inner = ind + "  "
-        sep = ",\n" + inner
+        parts = []
         if t is list:
-            if v:
-                s = "[\n" + inner + sep.join([_js(x, inner, path) for x in v]) + "\n" + ind + "]"
-            else:
-                s = "[]"
+            for x in v:
+                parts.append(_js(x, inner, path))
+            s = "[\n" + inner + (",\n" + inner).join(parts) + "\n" + ind + "]" if parts else "[]"
         else:
-            items = _sorted_items(v) if t is dict else _struct_items(v)
-            if items:
-                s = (
-                    "{\n"
-                    + inner
-                    + sep.join([json_quote(k) + ": " + _js(x, inner, path) for k, x in items])
-                    + "\n"
-                    + ind
-                    + "}"
-                )
-            else:
-                s = "{}"
+            for k, x in _sorted_items(v) if t is dict else _struct_items(v):
+                parts.append(json_quote(k) + ": " + _js(x, inner, path))
+            s = "{\n" + inner + (",\n" + inner).join(parts) + "\n" + ind + "}" if parts else "{}"
         if path is not None:
             path.discard(id(v))
         return s
