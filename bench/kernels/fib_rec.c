@@ -1,0 +1,16 @@
+/* fib_rec: naive doubly recursive Fibonacci. Stresses calls and returns. */
+#include <stdio.h>
+
+#define N 44
+
+static long long fib(long long n) {
+    if (n < 2) {
+        return n;
+    }
+    return fib(n - 1) + fib(n - 2);
+}
+
+int main(void) {
+    printf("%lld\n", fib(N));
+    return 0;
+}
