@@ -35,7 +35,7 @@ ARITY: dict[str, tuple[int, int]] = {
     "exists": (1, 1), "range": (1, 3), "trim": (1, 1), "first": (1, 1), "count": (1, 1),
     "avg": (1, 1), "padStart": (3, 3), "print": (0, 999), "panic": (1, 1),
     "starts_with": (2, 2), "ends_with": (2, 2), "ord": (1, 1), "chr": (1, 1),
-    "last": (1, 1), "distinct": (1, 1),
+    "last": (1, 1), "distinct": (1, 1), "slice": (3, 3), "parseIntStr": (1, 2),
 }
 
 # Functions of `import python "math"`: name -> arity.  Each takes and gives floats.
@@ -83,6 +83,10 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         return STRING
     if name in ("substring", "substr"):
         return STRING if a in (STRING, ANY) else None
+    if name == "slice":
+        return a if isinstance(a, ListT) or a in (STRING, ANY) else None
+    if name == "parseIntStr":
+        return INT
     if name == "contains":
         return BOOL if a == STRING or isinstance(a, ListT | MapT) or a == ANY else None
     if name in ("sqrt", "exp", "sin", "cos", "log"):

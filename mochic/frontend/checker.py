@@ -225,7 +225,11 @@ class Checker:
                 return self.aliases[t.name]
             if t.name in ("list", "map"):
                 return ListT(ANY) if t.name == "list" else MapT(ANY, ANY)
-            self.err(t.span, f"unknown type '{t.name}'")
+            if t.name in ("bigint", "bigrat"):
+                self.err(t.span, f"not supported: {t.name}",
+                         "arbitrary-precision numbers are out of scope; use int or float")
+            else:
+                self.err(t.span, f"unknown type '{t.name}'")
             return ANY
         if isinstance(t, A.TypeGeneric):
             args = [self.resolve(a) for a in t.args]
@@ -325,7 +329,7 @@ class Checker:
                 pt = expected.params[i]
             else:
                 pt = ANY
-            params.append(Symbol(p.name, pt, "param"))
+            params.append(Symbol(p.name, pt, "param", mutable=True))
         if decl.ret is not None:
             ret, infer = self.resolve(decl.ret), False
         elif isinstance(decl, A.Lambda) and not isinstance(decl.body, list):
@@ -732,6 +736,12 @@ class Checker:
             if not assignable(kt, t.key):
                 self.err(e.index.span, f"map key must be {t.key}, not {kt}")
             return t.value
+        if isinstance(t, StructT) and isinstance(e.index, A.StrLit) and \
+                e.index.value in t.info.fields:
+            # `p["x"]` on a struct reads field x, as the reference's struct-as-map does.
+            e.index.ty = STRING
+            e.field = e.index.value  # type: ignore[attr-defined]
+            return t.info.fields[e.index.value]
         self.expr(e.index, scope)
         if t == ANY or isinstance(t, OptionT):
             return ANY

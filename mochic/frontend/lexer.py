@@ -240,9 +240,10 @@ class _Lexer:
                 return
         # A run of characters that cannot start any token: one diagnostic for the run.
         line, col, start = self.line, self.col, self.pos
+        self.pos += 1
         while self.pos < len(src):
             ch = src[self.pos]
-            if ch in " \t\r\n;\"#" or ch.isalnum() or is_ident_start(ch):
+            if ch in " \t\r\n\f\v;\"#/" or ("0" <= ch <= "9") or is_ident_start(ch):
                 break
             if any(src.startswith(p, self.pos) for p in PUNCTUATION):
                 break

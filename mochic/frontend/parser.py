@@ -256,17 +256,26 @@ class Parser:
 
     @contextmanager
     def nested(self) -> Iterator[None]:
-        """Count one level of nesting; too many stop the parse."""
+        """Count one level of nesting for the duration of a rule."""
+        self.deeper()
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def deeper(self) -> None:
+        """Count one level of nesting; too many stop the parse.  The caller undoes it.
+
+        Besides recursion (parentheses, blocks), loops that wrap the node built
+        so far (`a + b + c`, `x.f.g`, `- - x`, `else if` chains) count one level
+        per turn: the tree they build is that deep, and later passes walk it
+        recursively."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.diags.fatal(
                 self.tok.span, "nesting too deep",
                 f"expressions, blocks and types may nest at most {MAX_DEPTH} levels",
             )
-        try:
-            yield
-        finally:
-            self.depth -= 1
 
     def sync(self, start: int) -> None:
         """Skip the rest of a broken statement that began at token index ``start``.
@@ -478,16 +487,27 @@ class Parser:
         if self.next_line_start().kind == "then":
             return ast.ExprStmt(kw.span, self.parse_if_rest(kw, cond))
         span = self.span_from(kw)
-        then = self.parse_block("the body of 'if'")
-        else_: list[ast.Stmt] | None = None
-        if self.next_line_start().kind == "else":
-            self.skip_newlines()
-            self.advance()
-            if self.at("if"):
-                else_ = [self.parse_if_stmt()]
-            else:
-                else_ = self.parse_block("the body of 'else'")
-        return ast.If(span, cond, then, else_)
+        root = last = ast.If(span, cond, self.parse_block("the body of 'if'"), None)
+        levels = 0
+        try:
+            # `else if` chains are built in a loop: they can be long.
+            while self.next_line_start().kind == "else":
+                self.skip_newlines()
+                self.advance()
+                if not self.at("if"):
+                    last.else_ = self.parse_block("the body of 'else'")
+                    break
+                kw = self.advance()
+                cond = self.parse_cond()
+                span = self.span_from(kw)
+                nxt = ast.If(span, cond, self.parse_block("the body of 'if'"), None)
+                last.else_ = [nxt]
+                last = nxt
+                levels += 1
+                self.deeper()
+        finally:
+            self.depth -= levels
+        return root
 
     def parse_while(self) -> ast.While:
         """while_stmt = "while" expr block"""
@@ -679,21 +699,31 @@ class Parser:
     def binary_level(self, ops: tuple[str, ...], operand: Callable[[], ast.Expr]) -> ast.Expr:
         """Parse `operand { op operand }` for one left-associative precedence level."""
         left = operand()
-        while True:
-            t = self.binary_op()
-            if t is None or self.op_name(t) not in ops:
-                return left
-            self.advance()
-            op = self.op_name(t)
-            if op == "union" and self.accept_word("all"):
-                op = "union_all"
-            elif op == "??":
-                self.diags.error(t.span, "not supported: ?? operator")
-            if t.kind in ("+", "-", "*", "/", "%") and self.tok.kind == "=" and self.tok.col == t.end_col:
-                self.fail(f"compound assignment '{t.kind}=' is not supported",
-                          f"write 'x = x {t.kind} value'", span=Span(t.line, t.col, 2))
-            right = operand()
-            left = ast.Binary(self.span_from(left.span), op, left, right)
+        levels = 0
+        try:
+            while True:
+                t = self.binary_op()
+                if t is None or self.op_name(t) not in ops:
+                    return left
+                levels += 1
+                self.deeper()
+                left = self.binary_rest(t, left, operand)
+        finally:
+            self.depth -= levels
+
+    def binary_rest(self, t: Token, left: ast.Expr, operand: Callable[[], ast.Expr]) -> ast.Binary:
+        """After `left` with operator token ``t`` current: the operator and the right operand."""
+        self.advance()
+        op = self.op_name(t)
+        if op == "union" and self.accept_word("all"):
+            op = "union_all"
+        elif op == "??":
+            self.diags.error(t.span, "not supported: ?? operator")
+        if t.kind in ("+", "-", "*", "/", "%") and self.tok.kind == "=" and self.tok.col == t.end_col:
+            self.fail(f"compound assignment '{t.kind}=' is not supported",
+                      f"write 'x = x {t.kind} value'", span=Span(t.line, t.col, 2))
+        right = operand()
+        return ast.Binary(self.span_from(left.span), op, left, right)
 
     @staticmethod
     def op_name(t: Token) -> str:
@@ -761,9 +791,16 @@ class Parser:
         (a "-" directly before a number literal folds into the literal)"""
         self.skip_newlines()  # an operand may start on the next line
         ops: list[Token] = []
-        while self.tok.kind in ("-", "!"):
-            ops.append(self.advance())
-            self.skip_newlines()
+        try:
+            while self.tok.kind in ("-", "!"):
+                ops.append(self.advance())
+                self.deeper()
+                self.skip_newlines()
+            return self.parse_unary_rest(ops)
+        finally:
+            self.depth -= len(ops)
+
+    def parse_unary_rest(self, ops: list[Token]) -> ast.Expr:
         t = self.tok
         if ops and ops[-1].kind == "-" and t.kind in ("int", "float"):
             minus = ops.pop()
@@ -789,34 +826,40 @@ class Parser:
         return self.parse_postfix_ops(self.parse_primary())
 
     def parse_postfix_ops(self, e: ast.Expr) -> ast.Expr:
-        while True:
-            t = self.tok
-            if t.kind == "newline":
-                nxt = self.next_line_start()
-                if nxt.kind not in (".", "as"):
+        levels = 0
+        try:
+            while True:
+                t = self.tok
+                if t.kind == "newline":
+                    nxt = self.next_line_start()
+                    if nxt.kind not in (".", "as"):
+                        return e
+                    self.skip_newlines()
+                    t = nxt
+                if t.kind == "(":
+                    e = self.parse_call(e)
+                elif t.kind == "[":
+                    e = self.parse_index(e)
+                elif t.kind == ".":
+                    self.advance()
+                    self.skip_newlines()
+                    name = self.tok
+                    if not self.is_word_token(name):
+                        self.fail(f"expected a field name after '.', found {name.describe()}")
+                    self.advance()
+                    e = ast.Field(self.span_from(e.span), e, name.text, name.span)
+                elif t.kind == "as":
+                    self.advance()
+                    ty = self.parse_type(in_expr=True)
+                    e = ast.Cast(self.span_from(e.span), e, ty)
+                elif t.kind == "?" and self.peek().kind in (".", "["):
+                    self.fail("not supported: ?. operator", span=Span(t.line, t.col, 2))
+                else:
                     return e
-                self.skip_newlines()
-                t = nxt
-            if t.kind == "(":
-                e = self.parse_call(e)
-            elif t.kind == "[":
-                e = self.parse_index(e)
-            elif t.kind == ".":
-                self.advance()
-                self.skip_newlines()
-                name = self.tok
-                if not self.is_word_token(name):
-                    self.fail(f"expected a field name after '.', found {name.describe()}")
-                self.advance()
-                e = ast.Field(self.span_from(e.span), e, name.text, name.span)
-            elif t.kind == "as":
-                self.advance()
-                ty = self.parse_type(in_expr=True)
-                e = ast.Cast(self.span_from(e.span), e, ty)
-            elif t.kind == "?" and self.peek().kind in (".", "["):
-                self.fail("not supported: ?. operator", span=Span(t.line, t.col, 2))
-            else:
-                return e
+                levels += 1
+                self.deeper()
+        finally:
+            self.depth -= levels
 
     def parse_call(self, func: ast.Expr) -> ast.Call:
         """call = "(" [ expr { "," expr } [","] ] ")" """
@@ -1010,30 +1053,44 @@ class Parser:
     def parse_if_rest(self, kw: Token, cond: ast.Expr) -> ast.IfExpr:
         """if_expr = "if" expr ( "then" expr | branch ) "else" ( if_expr | branch | expr )
         branch = "{" expr "}" """
-        if self.next_line_start().kind == "then":
-            self.skip_newlines()
-            self.advance()
-            then = self.parse_expr()
-            braced = False
-        elif self.at("{"):
-            then = self.parse_branch("if")
-            braced = True
-        else:
-            self.fail(f"expected 'then' or '{{' after the condition, found {self.tok.describe()}")
-        if self.next_line_start().kind != "else":
-            self.fail("an if expression needs an 'else' branch",
-                      "write 'if c then a else b'", span=self.span_from(kw))
-        self.skip_newlines()
-        self.advance()
-        self.skip_newlines()
-        if self.at("if"):
-            kw2 = self.advance()
-            else_: ast.Expr = self.parse_if_rest(kw2, self.parse_cond())
-        elif braced and self.at("{") and not self.looks_like_map():
-            else_ = self.parse_branch("else")
-        else:
-            else_ = self.parse_expr()
-        return ast.IfExpr(self.span_from(kw), cond, then, else_)
+        arms: list[tuple[Token, ast.Expr, ast.Expr]] = []
+        levels = 0
+        try:
+            # `else if` chains are built in a loop: they can be long.
+            while True:
+                if self.next_line_start().kind == "then":
+                    self.skip_newlines()
+                    self.advance()
+                    then = self.parse_expr()
+                    braced = False
+                elif self.at("{"):
+                    then = self.parse_branch("if")
+                    braced = True
+                else:
+                    self.fail(f"expected 'then' or '{{' after the condition, found {self.tok.describe()}")
+                arms.append((kw, cond, then))
+                if self.next_line_start().kind != "else":
+                    self.fail("an if expression needs an 'else' branch",
+                              "write 'if c then a else b'", span=self.span_from(kw))
+                self.skip_newlines()
+                self.advance()
+                self.skip_newlines()
+                if not self.at("if"):
+                    break
+                kw = self.advance()
+                cond = self.parse_cond()
+                levels += 1
+                self.deeper()
+            if braced and self.at("{") and not self.looks_like_map():
+                result = self.parse_branch("else")
+            else:
+                result = self.parse_expr()
+        finally:
+            self.depth -= levels
+        for kw, cond, then in reversed(arms):
+            result = ast.IfExpr(self.span_from(kw), cond, then, result)
+        assert isinstance(result, ast.IfExpr)
+        return result
 
     def looks_like_map(self) -> bool:
         """At '{': do `}` or `key:` follow, making it a map literal rather than a block?"""

@@ -157,6 +157,8 @@ def _bind(fn: Callable[..., Any], d: int | None, a: list[int], line: int) -> Op:
             return e
         if isinstance(e, RecursionError):
             return MochiError("stack overflow", line)
+        if isinstance(e, OSError):
+            raise e  # output closed (a broken pipe): not the program's error
         return MochiError(f"internal error: {type(e).__name__}: {e}", line)
 
     if n == 0:

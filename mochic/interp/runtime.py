@@ -286,6 +286,13 @@ def to_int(s: str) -> int:
     return wrap(v)
 
 
+def parse_int(s: str, base: int) -> int:
+    try:
+        return wrap(int(s.strip(), base))
+    except ValueError:
+        return 0
+
+
 def to_float(s: str) -> float:
     try:
         return float(s.strip())
@@ -634,6 +641,7 @@ STR_OPS: dict[str, Callable[..., Any]] = {
     "str.from.any": format_str,
     "str.to_int": to_int,
     "str.to_float": to_float,
+    "str.parse_int": parse_int,
     "str.substring": seq_slice,
     "str.lower": str.lower,
     "str.upper": str.upper,

@@ -118,11 +118,26 @@ def _str(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     return fl.b.value("str.from.any", [fl.coerce(r, t, ANY)], STRING)
 
 
-@builtin("substring")
+@builtin("substring", "substr")
 def _substring(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     s, a, z = (fl.value_of(args[0], STRING), fl.value_of(args[1], INT),
                fl.value_of(args[2], INT))
     return fl.b.value("str.substring", [s, a, z], STRING)
+
+
+@builtin("slice")
+def _slice(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    t = e.ty
+    kind = "str" if t == STRING else "list"
+    obj = fl.value_of(args[0], t if t != ANY else ListT(ANY))
+    a, z = fl.value_of(args[1], INT), fl.value_of(args[2], INT)
+    return fl.b.value(f"{kind}.slice", [obj, a, z], t if t != ANY else ListT(ANY))
+
+
+@builtin("parseIntStr")
+def _parse_int_str(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    base = fl.value_of(args[1], INT) if len(args) > 1 else fl.const(INT, 10)
+    return fl.b.value("str.parse_int", [fl.value_of(args[0], STRING), base], INT)
 
 
 @builtin("contains")

@@ -627,6 +627,10 @@ class FunctionLowerer:
                            t.elem)
         if t == STRING:
             return b.value("str.index", [obj, self.value_of(e.index, INT)], STRING)
+        if isinstance(t, StructT) and hasattr(e, "field"):
+            ft = t.info.fields[e.field]
+            return b.value(f"struct.get.{ir_type(ft)}", [obj], ft,
+                           (t.info.name, t.info.index(e.field)))
         if isinstance(t, MapT):
             k = self.value_of(e.index, t.key)
             return b.value(f"map.get.{k.ty}.{ir_type(t.value)}", [obj, k], t.value,
