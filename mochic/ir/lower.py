@@ -84,7 +84,7 @@ class Lowerer:
             return self.wrappers[fn.name]
         name = f"{fn.name}$value"
         irfn = ir.Function(name, [], ir_type(fn.ret) if fn.ret != VOID else None, fn.ret,
-                           env=True)
+                           env=True, line=fn.node.span.line)
         b = FunctionBuilder(irfn)
         irfn.params.append(b.reg(ANY, "env"))
         args = [b.reg(p.ty, p.name) for p in fn.params]
@@ -138,7 +138,22 @@ class FunctionLowerer:
         self.L.m.functions[self.fn.name] = self.fn
 
     def finish(self) -> None:
-        """Every block ends in a terminator; falling off the end returns the zero value."""
+        """Drop blocks nothing jumps to (the code after a `return` or `break`); every
+        other block ends in a terminator, and falling off the end returns the zero value."""
+        by_label = {blk.label: blk for blk in self.fn.blocks}
+        seen: set[str] = set()
+        work = [self.fn.blocks[0].label]
+        while work:
+            label = work.pop()
+            if label in seen:
+                continue
+            seen.add(label)
+            t = by_label[label].term
+            if isinstance(t, ir.Jump):
+                work.append(t.target)
+            elif isinstance(t, ir.Branch):
+                work.extend((t.then, t.else_))
+        self.fn.blocks = [blk for blk in self.fn.blocks if blk.label in seen]
         for blk in self.fn.blocks:
             if blk.term is None:
                 self.b.start(blk)
