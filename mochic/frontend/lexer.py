@@ -199,7 +199,14 @@ class _Lexer:
                 self.word()
             else:
                 self.punct_or_garbage()
-        self.tokens.append(Token("eof", "", self.line, self.col, 1))
+        # End of file sits just after the last token, where a caret can point.
+        last = self.tokens[-1] if self.tokens else None
+        if last is not None and last.kind == "newline" and len(self.tokens) > 1:
+            last = self.tokens[-2]
+        if last is None:
+            self.tokens.append(Token("eof", "", 1, 1, 1))
+        else:
+            self.tokens.append(Token("eof", "", last.line, last.end_col, 1))
         return self.tokens
 
     def block_comment(self) -> None:
