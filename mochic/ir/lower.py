@@ -38,6 +38,7 @@ from mochic.frontend.types import (
 from mochic.ir import ir
 from mochic.ir.build import FunctionBuilder
 from mochic.ir.ir import Reg
+from mochic.ir.ops import OPS
 
 _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "rem"}
 _CMP = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -154,10 +155,33 @@ class FunctionLowerer:
             elif isinstance(t, ir.Branch):
                 work.extend((t.then, t.else_))
         self.fn.blocks = [blk for blk in self.fn.blocks if blk.label in seen]
+        self.drop_unused_values()
         for blk in self.fn.blocks:
             if blk.term is None:
                 self.b.start(blk)
                 self.b.ret(None if self.ctx.ret == VOID else self.zero(self.ctx.ret))
+
+    def drop_unused_values(self) -> None:
+        """Remove side-effect-free instructions whose result nobody reads (the `none`
+        a statement-level call yields, constants of folded-away branches)."""
+        while True:
+            used = {id(a) for blk in self.fn.blocks for ins in blk.instrs for a in ins.args}
+            for blk in self.fn.blocks:
+                t = blk.term
+                if isinstance(t, ir.Branch):
+                    used.add(id(t.cond))
+                elif isinstance(t, ir.Ret) and t.value is not None:
+                    used.add(id(t.value))
+            removed = False
+            for blk in self.fn.blocks:
+                keep = [ins for ins in blk.instrs
+                        if not (ins.dst is not None and id(ins.dst) not in used and
+                                OPS[ins.op].kind == "pure" and
+                                not ins.op.startswith("global.set"))]
+                removed |= len(keep) != len(blk.instrs)
+                blk.instrs = keep
+            if not removed:
+                return
 
     # ------------------------------------------------------------ helpers
 
