@@ -284,7 +284,7 @@ class _Lexer:
         text = src[start:self.pos]
         if bigint:
             self.error(line, col, len(text), "not supported: bigint literal")
-            self.add("int", text, line, col, int(m.group("dec").replace("_", "")))
+            self.add("int", text, line, col, _decimal(m.group("dec")))
             return
         if self.pos > good_end:
             self.error(line, col, len(text), f"invalid numeric literal '{text}'", _number_hint(text))
@@ -296,7 +296,7 @@ class _Lexer:
             if value == float("inf"):
                 self.error(line, col, len(text), "float literal out of range")
         elif m.group("dec") is not None:
-            value = int(text.replace("_", ""), 10)
+            value = _decimal(text)
         else:
             value = int(text[2:].replace("_", ""), {"x": 16, "b": 2, "o": 8}[text[1].lower()])
         self.add(kind, text, line, col, value)
@@ -367,6 +367,15 @@ class _Lexer:
             self.error(self.line, col, length, "invalid unicode code point in escape")
             return ""
         return chr(cp)
+
+
+def _decimal(text: str) -> int:
+    """The value of a decimal literal; an absurdly long one (which Python would
+    refuse to convert) stands for a value just too large for the parser's check."""
+    digits = text.replace("_", "").lstrip("0")
+    if len(digits) > 40:
+        return 2**64
+    return int(digits or "0", 10)
 
 
 def _number_hint(text: str) -> str | None:

@@ -219,8 +219,11 @@ class Parser:
     def expect_close(self, opener: Token, hint: str | None = None) -> Token:
         """Consume the bracket closing ``opener`` or report where it was opened."""
         close = OPENERS[opener.kind]
-        if self.tok.kind == close:
+        t = self.tok
+        if t.kind == close:
             return self.advance()
+        if t.kind == "eof" or self.toks[self.pos - 1].kind == "newline":
+            hint = None  # the bracket is left open at a line end: the hint would mislead
         self.fail(
             f"expected '{close}' to close '{opener.kind}' at {opener.line}:{opener.col}", hint
         )
@@ -281,29 +284,40 @@ class Parser:
         """Skip the rest of a broken statement that began at token index ``start``.
 
         Stops at a newline outside the brackets the statement opened, before
-        a '}' that closes an enclosing block, or at a statement keyword that
-        starts a line (an unclosed bracket must not swallow the whole file).
+        a '}' that closes an enclosing block, or, when only '(' and '[' are
+        open, at a statement keyword that starts a line (an unclosed
+        parenthesis must not swallow the rest of the file).
         """
         self.nl_skip = False
-        depth = 0
+        stack: list[str] = []
+
+        def track(kind: str) -> bool:
+            """Track brackets; False for a '}' that closes an enclosing block."""
+            if kind in OPENERS:
+                stack.append(kind)
+            elif kind in CLOSERS:
+                opener = {")": "(", "]": "[", "}": "{"}[kind]
+                if opener in stack:
+                    del stack[len(stack) - 1 - stack[::-1].index(opener):]
+                elif kind == "}":
+                    return False
+            return True
+
         for t in self.toks[start:self.pos]:
-            if t.kind in OPENERS:
-                depth += 1
-            elif t.kind in CLOSERS:
-                depth = max(0, depth - 1)
+            track(t.kind)
+        toks = self.toks
+        if (toks[self.pos].kind in STMT_KEYWORDS and self.pos > start
+                and toks[self.pos - 1].kind == "newline" and "{" not in stack):
+            return
         while True:
-            t = self.toks[self.pos]
+            t = toks[self.pos]
             if t.kind == "eof":
                 return
             if t.kind == "newline":
-                if depth == 0 or self.toks[self.pos + 1].kind in STMT_KEYWORDS:
+                if not stack or ("{" not in stack and toks[self.pos + 1].kind in STMT_KEYWORDS):
                     return
-            elif t.kind in OPENERS:
-                depth += 1
-            elif t.kind in CLOSERS:
-                if depth == 0 and t.kind == "}":
-                    return
-                depth = max(0, depth - 1)
+            elif not track(t.kind):
+                return
             self.pos += 1
 
     def skip_construct(self, stop_at_separator: bool) -> None:
@@ -330,7 +344,9 @@ class Parser:
 
     def parse_program(self) -> list[ast.Stmt]:
         """program = { stmt (NL | ';') } EOF"""
-        return self.parse_stmts(top_level=True)
+        body = self.parse_stmts(top_level=True)
+        assert self.depth == 0, "nesting depth not restored"
+        return body
 
     def parse_stmts(self, top_level: bool) -> list[ast.Stmt]:
         """stmts = { stmt NL } -- up to '}' (or EOF at top level), recovering from errors."""
@@ -791,14 +807,16 @@ class Parser:
         (a "-" directly before a number literal folds into the literal)"""
         self.skip_newlines()  # an operand may start on the next line
         ops: list[Token] = []
+        levels = 0
         try:
             while self.tok.kind in ("-", "!"):
                 ops.append(self.advance())
+                levels += 1
                 self.deeper()
                 self.skip_newlines()
             return self.parse_unary_rest(ops)
         finally:
-            self.depth -= len(ops)
+            self.depth -= levels
 
     def parse_unary_rest(self, ops: list[Token]) -> ast.Expr:
         t = self.tok
@@ -928,6 +946,8 @@ class Parser:
         if k == "[":
             return self.parse_list()
         if k == "{":
+            if self.no_struct and not self.looks_like_map():
+                self.fail("unexpected token '{'", self.expected_expression_hint())
             return self.parse_map()
         if k == "fun":
             return self.parse_lambda()
@@ -936,13 +956,16 @@ class Parser:
             return self.parse_if_rest(kw, self.parse_cond())
         if k == "match":
             return self.parse_match()
-        hint = "expected an expression"
-        before = self.toks[self.pos - 1] if self.pos > 0 else None
-        if before is not None and before.kind != "newline":
-            hint = f"expected an expression after '{before.text}'"
+        hint = self.expected_expression_hint()
         if k == "eof":
             self.fail("unexpected end of file", hint)
         self.fail(f"unexpected token {t.describe()}", hint)
+
+    def expected_expression_hint(self) -> str:
+        before = self.toks[self.pos - 1] if self.pos > 0 else None
+        if before is not None and before.kind != "newline":
+            return f"expected an expression after '{before.text}'"
+        return "expected an expression"
 
     def parse_name_expr(self) -> ast.Expr:
         """name_expr = query | struct_lit | IDENT"""
