@@ -1,136 +1,139 @@
-"""The reference interpreter: executes the typed IR directly.
+"""The reference interpreter: executes the typed IR.
 
-Each IR function is compiled once into a list of blocks, each block a tuple
-of Python closures (one per instruction, operands bound as register indexes)
-and a terminator closure that returns the next block's index.  That keeps the
-per-instruction cost to one call while the semantics stay those of the IR:
-this tier is the reference every other tier is tested against.
+Each IR function is translated once, instruction by instruction, into the
+body of a Python function: registers become Python locals, each instruction
+one statement (inline for arithmetic, list and map access; a call into
+``runtime.py`` otherwise), and blocks the arms of a dispatch loop on the
+current block number.  Python then runs it at the speed of its own bytecode,
+while every operation keeps the meaning the opcode table gives it, so this
+tier stays the semantic reference for all others.
+
+Runtime errors carry no line while they propagate; when one reaches the top,
+the innermost frame of generated code is mapped back (generated line ->
+IR instruction -> Mochi source line).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
-from mochic.frontend.types import StructInfo as MStructInfo
 from mochic.interp import runtime as rt
 from mochic.interp.runtime import MAX_I64, MIN_I64, Env, MochiError, wrap
 from mochic.interp.values import Closure, StructInfo, StructVal
 from mochic.ir import ir
 
-Op = Callable[[list], None]
-Term = Callable[[list], int]
-
-_RETURN = -1
-
-
-class Function:
-    """A compiled IR function; ``run(*args)`` executes it."""
-
-    def __init__(self, fn: ir.Function) -> None:
-        self.ir = fn
-        self.name = fn.name
-        self.blocks: list[tuple[tuple[Op, ...], Term]] = []
-        self.run: Callable[..., Any] = self._run_unlinked
-
-    def _run_unlinked(self, *args: Any) -> Any:  # pragma: no cover - replaced by link()
-        raise RuntimeError(f"function {self.name} was not linked")
-
-    def link(self) -> None:
-        blocks = self.blocks
-        nregs = len(self.ir.regs) + 1
-        ret_slot = nregs - 1
-        nparams = len(self.ir.params)
-
-        def run(*args: Any) -> Any:
-            r = [None] * nregs
-            r[:nparams] = args
-            bi = 0
-            while True:
-                ops, term = blocks[bi]
-                for op in ops:
-                    op(r)
-                bi = term(r)
-                if bi < 0:
-                    return r[ret_slot]
-        self.run = run
+_FILE_PREFIX = "<mochi:"
 
 
 class Interpreter:
     def __init__(self, module: ir.Module, env: Env | None = None) -> None:
         self.m = module
         self.env = env or Env()
-        self.globals: dict[str, Any] = {}
+        self.structs = {name: StructInfo(info.name, tuple(info.fields))
+                        for name, info in module.structs.items()}
+        self.ns: dict[str, Any] = dict(_BASE_NAMESPACE)
+        self.ns["_env"] = self.env
+        self.lines: dict[str, list[int]] = {}
+        self.funcs: dict[str, Callable[..., Any]] = {}
+        self._consts: dict[tuple, str] = {}
         for g in module.globals.values():
-            self.globals[g.name] = {"i64": 0, "f64": 0.0, "bool": False}.get(g.ty)
-        self.structs = {name: _runtime_struct(info) for name, info in module.structs.items()}
-        self.funcs = {name: Function(fn) for name, fn in module.functions.items()}
-        for f in self.funcs.values():
-            self._compile(f)
-            f.link()
-
-    # ------------------------------------------------------------ compile
-
-    def _compile(self, f: Function) -> None:
-        labels = {b.label: i for i, b in enumerate(f.ir.blocks)}
-        ret_slot = len(f.ir.regs)
-        for blk in f.ir.blocks:
-            ops = tuple(self._op(ins) for ins in blk.instrs)
-            f.blocks.append((ops, self._term(blk.term, labels, ret_slot)))
-
-    def _term(self, t: ir.Terminator | None, labels: dict[str, int], ret_slot: int) -> Term:
-        if isinstance(t, ir.Jump):
-            target = labels[t.target]
-            return lambda r: target
-        if isinstance(t, ir.Branch):
-            c, yes, no = t.cond.id, labels[t.then], labels[t.else_]
-            return lambda r: yes if r[c] else no
-        if isinstance(t, ir.Ret):
-            if t.value is None:
-                return lambda r: _RETURN
-            v = t.value.id
-
-            def ret(r: list) -> int:
-                r[ret_slot] = r[v]
-                return _RETURN
-            return ret
-        line = t.line if t is not None else 0
-
-        def unreachable(r: list) -> int:
-            raise MochiError("unreachable code reached", line)
-        return unreachable
-
-    def _op(self, ins: ir.Instr) -> Op:
-        name = ins.op
-        d = ins.dst.id if ins.dst is not None else None
-        a = [x.id for x in ins.args]
-        special = _SPECIAL.get(name)
-        if special is not None:
-            return special(self, ins, d, a)
-        fn = self._impl(ins)
-        return _bind(fn, d, a, ins.line)
-
-    def _impl(self, ins: ir.Instr) -> Callable[..., Any]:
-        """The Python function computing ``ins`` from its operand values."""
-        name, imm = ins.op, ins.imm
-        fam = _family(name)
-        if name in _PURE:
-            return _PURE[name]
-        if name in rt.STR_OPS:
-            return rt.STR_OPS[name]
-        if fam in _FAMILIES:
-            return _FAMILIES[fam](self, imm)
-        raise MochiError(f"the interpreter has no implementation of '{name}'", ins.line)
+            self.ns[_global(g.name)] = {"i64": 0, "f64": 0.0, "bool": False}.get(g.ty)
+        for fn in module.functions.values():
+            self._define(fn)
 
     # ------------------------------------------------------------ run
 
     def call(self, name: str, *args: Any) -> Any:
-        return self.funcs[name].run(*args)
+        try:
+            return self.funcs[name](*args)
+        except MochiError as e:
+            if not e.line:
+                e.line = self._line_of(e.__traceback__)
+            raise
+        except RecursionError as e:
+            raise MochiError("stack overflow", self._line_of(e.__traceback__)) from None
+        except OSError:
+            raise
+        except Exception as e:
+            msg = _describe(e)
+            raise MochiError(msg, self._line_of(e.__traceback__)) from None
 
     def run_main(self) -> None:
         self.call(self.m.main)
+
+    def _line_of(self, tb: TracebackType | None) -> int:
+        """The Mochi line of the innermost generated frame in ``tb``."""
+        line = 0
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            if name.startswith(_FILE_PREFIX):
+                table = self.lines.get(name)
+                if table and 0 < tb.tb_lineno <= len(table):
+                    line = table[tb.tb_lineno - 1]
+            tb = tb.tb_next
+        return line
+
+    # ------------------------------------------------------------ translation
+
+    def _define(self, fn: ir.Function) -> None:
+        src, lines = _Translator(self, fn).translate()
+        filename = f"{_FILE_PREFIX}{fn.name}>"
+        self.lines[filename] = lines
+        code = compile(src, filename, "exec")
+        exec(code, self.ns)
+        self.funcs[fn.name] = self.ns[_fname(fn.name)]
+
+    def constant(self, value: Any) -> str:
+        """A namespace name bound to ``value`` (for immediates that are not literals)."""
+        key = (type(value).__name__, id(value) if not _hashable(value) else value)
+        name = self._consts.get(key)
+        if name is None:
+            name = f"_k{len(self._consts)}"
+            self._consts[key] = name
+            self.ns[name] = value
+        return name
+
+    def impl(self, ins: ir.Instr) -> str:
+        """The name of a runtime function computing ``ins`` from its operands."""
+        name = ins.op
+        if name in _PURE_FUNCS:
+            return self.constant(_PURE_FUNCS[name])
+        if name in rt.STR_OPS:
+            return self.constant(rt.STR_OPS[name])
+        fam = _family(name)
+        factory = _FAMILIES.get(fam)
+        if factory is None:
+            raise MochiError(f"the interpreter has no implementation of '{name}'", ins.line)
+        return self.constant(factory(self, ins.imm))
+
+
+def _hashable(v: Any) -> bool:
+    try:
+        hash(v)
+    except TypeError:
+        return False
+    return True
+
+
+def _fname(name: str) -> str:
+    return "f_" + "".join(c if c.isalnum() else "_" for c in name) + f"_{abs(hash(name)):x}"
+
+
+def _global(name: str) -> str:
+    return "g_" + "".join(c if c.isalnum() else "_" for c in name) + f"_{abs(hash(name)):x}"
+
+
+def _describe(e: Exception) -> str:
+    if isinstance(e, AttributeError) and "'NoneType'" in str(e):
+        return "nil dereference"
+    if isinstance(e, TypeError) and "'NoneType'" in str(e):
+        return "nil dereference"
+    return f"internal error: {type(e).__name__}: {e}"
 
 
 def _family(name: str) -> str:
@@ -141,102 +144,262 @@ def _family(name: str) -> str:
     return ".".join(parts)
 
 
-def _runtime_struct(info: MStructInfo) -> StructInfo:
-    return StructInfo(info.name, tuple(info.fields))
+def _literal(v: Any) -> str | None:
+    """Python source for a constant, or None if it has no literal form."""
+    if v is None or isinstance(v, bool | int | str):
+        return repr(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "_NAN"
+        if math.isinf(v):
+            return "_INF" if v > 0 else "(-_INF)"
+        return repr(v)
+    return None
 
 
-def _bind(fn: Callable[..., Any], d: int | None, a: list[int], line: int) -> Op:
-    """A closure applying ``fn`` to registers ``a``, storing into ``d``, with the
-    source line attached to any runtime error."""
-    n = len(a)
+class _Translator:
+    def __init__(self, interp: Interpreter, fn: ir.Function) -> None:
+        self.I = interp
+        self.fn = fn
+        self.out: list[str] = []
+        self.lines: list[int] = []
+        self.labels = {b.label: i for i, b in enumerate(fn.blocks)}
 
-    def fail(e: Exception) -> MochiError:
-        if isinstance(e, MochiError):
-            if not e.line:
-                e.line = line
-            return e
-        if isinstance(e, RecursionError):
-            return MochiError("stack overflow", line)
-        if isinstance(e, OSError):
-            raise e  # output closed (a broken pipe): not the program's error
-        return MochiError(f"internal error: {type(e).__name__}: {e}", line)
+    def emit(self, indent: int, text: str, line: int) -> None:
+        for t in text.split("\n"):
+            self.out.append("    " * indent + t)
+            self.lines.append(line)
 
-    if n == 0:
-        def op(r: list) -> None:
-            try:
-                v = fn()
-            except Exception as e:
-                raise fail(e) from None
-            if d is not None:
-                r[d] = v
-    elif n == 1:
-        x = a[0]
+    def translate(self) -> tuple[str, list[int]]:
+        fn = self.fn
+        params = ", ".join(f"r{p.id}" for p in fn.params)
+        self.emit(0, f"def {_fname(fn.name)}({params}):", fn.line)
+        globs = sorted({_global(i.imm[0]) for b in fn.blocks for i in b.instrs
+                        if i.op.startswith("global.set")})
+        if globs:
+            self.emit(1, "global " + ", ".join(globs), fn.line)
+        param_ids = {p.id for p in fn.params}
+        others = [f"r{r.id}" for r in fn.regs if r.id not in param_ids]
+        for i in range(0, len(others), 16):
+            self.emit(1, " = ".join(others[i:i + 16]) + " = None", fn.line)
+        if len(fn.blocks) == 1:
+            self.block(fn.blocks[0], 1, single=True)
+        else:
+            self.emit(1, "b = 0", fn.line)
+            self.emit(1, "while True:", fn.line)
+            self.dispatch(list(range(len(fn.blocks))), 2)
+        return "\n".join(self.out) + "\n", self.lines
 
-        def op(r: list) -> None:
-            try:
-                v = fn(r[x])
-            except Exception as e:
-                raise fail(e) from None
-            if d is not None:
-                r[d] = v
-    elif n == 2:
-        x, y = a
+    def dispatch(self, ids: list[int], indent: int) -> None:
+        """A binary tree of tests on ``b`` selecting the block to run."""
+        if len(ids) <= 4:
+            for k, i in enumerate(ids):
+                head = "if" if k == 0 else "elif"
+                if k == len(ids) - 1 and k > 0:
+                    self.emit(indent, "else:", 0)
+                else:
+                    self.emit(indent, f"{head} b == {i}:", 0)
+                self.block(self.fn.blocks[i], indent + 1)
+            return
+        mid = len(ids) // 2
+        self.emit(indent, f"if b < {ids[mid]}:", 0)
+        self.dispatch(ids[:mid], indent + 1)
+        self.emit(indent, "else:", 0)
+        self.dispatch(ids[mid:], indent + 1)
 
-        def op(r: list) -> None:
-            try:
-                v = fn(r[x], r[y])
-            except Exception as e:
-                raise fail(e) from None
-            if d is not None:
-                r[d] = v
-    else:
-        def op(r: list) -> None:
-            try:
-                v = fn(*[r[i] for i in a])
-            except Exception as e:
-                raise fail(e) from None
-            if d is not None:
-                r[d] = v
-    return op
+    def block(self, blk: ir.Block, indent: int, single: bool = False) -> None:
+        for ins in blk.instrs:
+            self.emit(indent, self.instr(ins), ins.line)
+        t = blk.term
+        line = t.line if t is not None else 0
+        if isinstance(t, ir.Jump):
+            self.emit(indent, f"b = {self.labels[t.target]}", line)
+            if not single:
+                self.emit(indent, "continue", line)
+        elif isinstance(t, ir.Branch):
+            yes, no = self.labels[t.then], self.labels[t.else_]
+            self.emit(indent, f"b = {yes} if r{t.cond.id} else {no}", line)
+            self.emit(indent, "continue", line)
+        elif isinstance(t, ir.Ret):
+            self.emit(indent, "return" if t.value is None else f"return r{t.value.id}", line)
+        else:
+            self.emit(indent, "raise _MochiError('unreachable code reached')", line)
+
+    def instr(self, ins: ir.Instr) -> str:
+        op = ins.op
+        a = [f"r{x.id}" for x in ins.args]
+        d = f"r{ins.dst.id}" if ins.dst is not None else None
+        inline = _INLINE.get(op) or _INLINE.get(_family(op))
+        if inline is not None:
+            return inline(self, ins, d, a)
+        call = f"{self.I.impl(ins)}({', '.join(a)})"
+        return f"{d} = {call}" if d is not None else call
 
 
-# ---------------------------------------------------------------- pure operations
+# ---------------------------------------------------------------- inline forms
+# Each returns the Python statement(s) for one instruction.
 
-def _add(a: int, b: int) -> int:
-    x = a + b
-    return x if MIN_I64 <= x <= MAX_I64 else wrap(x)
-
-
-def _sub(a: int, b: int) -> int:
-    x = a - b
-    return x if MIN_I64 <= x <= MAX_I64 else wrap(x)
+Inline = Callable[[_Translator, ir.Instr, str | None, list[str]], str]
 
 
-def _mul(a: int, b: int) -> int:
-    x = a * b
-    return x if MIN_I64 <= x <= MAX_I64 else wrap(x)
+def _const(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    v = ins.imm[0] if ins.imm else None
+    if ins.op == "const.f64":
+        v = float(v)  # type: ignore[arg-type]
+    lit = _literal(v)
+    return f"{d} = {lit if lit is not None else t.I.constant(v)}"
 
 
-_PURE: dict[str, Callable[..., Any]] = {
-    "add.i64": _add, "sub.i64": _sub, "mul.i64": _mul,
-    "div.i64": rt.div_i64, "rem.i64": rt.rem_i64,
+def _wrapped(expr: str) -> Inline:
+    def inline(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+        e = expr.format(*a)
+        return f"{d} = {e}\nif {d} > {MAX_I64} or {d} < {MIN_I64}: {d} = _wrap({d})"
+    return inline
+
+
+def _expr(expr: str) -> Inline:
+    def inline(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+        return f"{d} = {expr.format(*a)}"
+    return inline
+
+
+def _stmt(stmt: str) -> Inline:
+    def inline(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+        return stmt.format(*a, d=d)
+    return inline
+
+
+def _indexed(what: str) -> Inline:
+    def inline(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+        x, i = a
+        return (f"try:\n    {d} = {x}[{i}]\n"
+                f"except IndexError:\n    raise _index_error({i}, len({x}), '{what}') from None")
+    return inline
+
+
+def _list_set(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    x, i, v = a
+    return (f"try:\n    {x}[{i}] = {v}\n"
+            f"except IndexError:\n    raise _index_error({i}, len({x}), 'list') from None")
+
+
+def _field_get(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    return f"{d} = {a[0]}.fields[{ins.imm[1]}]"
+
+
+def _field_set(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    return f"{a[0]}.fields[{ins.imm[1]}] = {a[1]}"
+
+
+def _map_get(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    zero = ins.imm[0] if ins.imm else None
+    return f"{d} = {a[0]}.get({a[1]}, {_literal(zero)})"
+
+
+def _global_get(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    return f"{d} = {_global(ins.imm[0])}"
+
+
+def _global_set(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    return f"{_global(ins.imm[0])} = {a[0]}"
+
+
+def _call(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    call = f"{_fname(ins.imm[0])}({', '.join(a)})"
+    return f"{d} = {call}" if d is not None else call
+
+
+def _call_closure(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    c = a[0]
+    call = f"{c}.func({', '.join([c, *a[1:]])})"
+    return (f"if type({c}) is not _Closure: _not_callable({c})\n" +
+            (f"{d} = {call}" if d is not None else call))
+
+
+def _closure_new(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    env = "(" + "".join(f"{x}, " for x in a) + ")"
+    return f"{d} = _Closure({_fname(ins.imm[0])}, {env})"
+
+
+def _struct_new(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    info = t.I.constant(t.I.structs[ins.imm[0]])
+    return f"{d} = _StructVal({info}, [{', '.join(a)}])"
+
+
+def _struct_is(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    info = t.I.constant(t.I.structs[ins.imm[0]])
+    return f"{d} = type({a[0]}) is _StructVal and {a[0]}.info is {info}"
+
+
+def _expect(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    in_test = bool(ins.imm and ins.imm[0])
+    if in_test:
+        return f"_env.test_results.append(({ins.line}, bool({a[0]})))"
+    return f"if not {a[0]}: raise _MochiError('expect failed')"
+
+
+_INLINE: dict[str, Inline] = {
+    "const.i64": _const, "const.f64": _const, "const.bool": _const, "const.str": _const,
+    "const.none": _const,
+    "mov": _expr("{0}"),
+    "add.i64": _wrapped("{0} + {1}"), "sub.i64": _wrapped("{0} - {1}"),
+    "mul.i64": _wrapped("{0} * {1}"), "neg.i64": _wrapped("-{0}"),
+    "div.i64": _expr("_div_i64({0}, {1})"), "rem.i64": _expr("_rem_i64({0}, {1})"),
+    "add.f64": _expr("{0} + {1}"), "sub.f64": _expr("{0} - {1}"),
+    "mul.f64": _expr("{0} * {1}"), "div.f64": _expr("_div_f64({0}, {1})"),
+    "neg.f64": _expr("-{0}"),
+    "eq.bool": _expr("{0} == {1}"), "ne.bool": _expr("{0} != {1}"),
+    "not.bool": _expr("not {0}"), "i2f": _expr("float({0})"),
+    "is.none": _expr("{0} is None"), "box": _expr("{0}"),
+    "str.concat": _expr("{0} + {1}"), "str.len": _expr("len({0})"),
+    "str.index": _indexed("string"),
+    "list.len": _expr("len({0})"), "list.get": _indexed("list"), "list.set": _list_set,
+    "list.push": _stmt("{0}.append({1})"), "list.append": _expr("[*{0}, {1}]"),
+    "list.new": _expr("[]"), "map.new": _expr("{{}}"),
+    "map.len": _expr("len({0})"), "map.get": _map_get, "map.set": _stmt("{0}[{1}] = {2}"),
+    "map.has": _expr("{1} in {0}"),
+    "struct.get": _field_get, "struct.set": _field_set, "struct.new": _struct_new,
+    "struct.is": _struct_is,
+    "cell.new": _expr("[{0}]"), "cell.get": _expr("{0}[0]"), "cell.set": _stmt("{0}[0] = {1}"),
+    "closure.get": lambda t, ins, d, a: f"{d} = {a[0]}.env[{ins.imm[0]}]",
+    "closure.new": _closure_new,
+    "global.get": _global_get, "global.set": _global_set,
+    "call": _call, "call.closure": _call_closure, "expect": _expect,
+}
+for _c, _py in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
+                ("ge", ">=")):
+    _INLINE[f"{_c}.i64"] = _expr("{0} %s {1}" % _py)
+    _INLINE[f"{_c}.f64"] = _expr("{0} %s {1}" % _py)
+    _INLINE[f"{_c}.str"] = _expr("{0} %s {1}" % _py)
+
+
+def _not_callable(v: Any) -> None:
+    raise MochiError(f"cannot call {rt.type_name(v)}")
+
+
+_BASE_NAMESPACE: dict[str, Any] = {
+    "_wrap": wrap, "_div_i64": rt.div_i64, "_rem_i64": rt.rem_i64, "_div_f64": rt.div_f64,
+    "_index_error": rt.index_error, "_MochiError": MochiError, "_Closure": Closure,
+    "_StructVal": StructVal, "_not_callable": _not_callable, "_NAN": math.nan,
+    "_INF": math.inf, "__builtins__": {"len": len, "float": float, "type": type,
+                                       "bool": bool, "IndexError": IndexError},
+}
+
+
+# ---------------------------------------------------------------- runtime-call forms
+# Operations without an inline form call a function of their operand values.
+
+_PURE_FUNCS: dict[str, Callable[..., Any]] = {
     "and.i64": lambda a, b: a & b, "or.i64": lambda a, b: a | b,
     "xor.i64": lambda a, b: a ^ b,
     "shl.i64": lambda a, b: wrap(a << (b & 63)), "shr.i64": lambda a, b: a >> (b & 63),
-    "neg.i64": lambda a: wrap(-a), "abs.i64": lambda a: wrap(abs(a)),
-    "add.f64": lambda a, b: a + b, "sub.f64": lambda a, b: a - b,
-    "mul.f64": lambda a, b: a * b, "div.f64": rt.div_f64, "rem.f64": rt.rem_f64,
-    "neg.f64": lambda a: -a,
-    "eq.bool": lambda a, b: a == b, "ne.bool": lambda a, b: a != b,
-    "not.bool": lambda a: not a,
-    "i2f": float, "f2i": rt.f2i,
-    "is.none": lambda a: a is None,
+    "abs.i64": lambda a: wrap(abs(a)), "rem.f64": rt.rem_f64, "f2i": rt.f2i,
     "eq.ref": rt.equal, "ne.ref": lambda a, b: not rt.equal(a, b),
     "any.neg": rt.any_neg, "any.truthy": rt.truthy,
     "any.index": rt.any_index, "any.set_index": rt.any_set_index, "any.len": rt.any_len,
     "any.contains": rt.any_contains, "any.iter": rt.any_iter,
     "any.to_int": rt.any_to_int, "any.to_float": rt.any_to_float,
-    "list.len": len, "list.concat": lambda a, b: a + b, "list.slice": rt.seq_slice,
+    "list.concat": lambda a, b: a + b, "list.slice": rt.seq_slice,
     "list.reverse": lambda a: a[::-1], "list.union_all": lambda a, b: a + b,
     "list.union": lambda a, b: rt.distinct(a + b),
     "list.except": lambda a, b: rt.distinct([x for x in a if not rt.contains(b, x)]),
@@ -246,141 +409,24 @@ _PURE: dict[str, Callable[..., Any]] = {
     "list.sum.any": rt.list_sum_any, "list.avg": rt.list_avg,
     "list.min": rt.list_min_max(-1), "list.max": rt.list_min_max(1),
     "list.range": rt.list_range,
-    "map.len": len, "map.keys": rt.sorted_keys,
-    "map.values": lambda m: [m[k] for k in rt.sorted_keys(m)],
+    "map.keys": rt.sorted_keys, "map.values": lambda m: [m[k] for k in rt.sorted_keys(m)],
     "group.by": rt.group_by, "group.key": lambda g: g.key, "group.items": lambda g: g.items,
 }
 for _c in ("eq", "ne", "lt", "le", "gt", "ge"):
-    _test = rt.any_cmp(_c)
-    _PURE[f"{_c}.any"] = _test
-    _PURE[f"{_c}.str"] = _test
-_PURE.update({
-    "eq.i64": lambda a, b: a == b, "ne.i64": lambda a, b: a != b,
-    "lt.i64": lambda a, b: a < b, "le.i64": lambda a, b: a <= b,
-    "gt.i64": lambda a, b: a > b, "ge.i64": lambda a, b: a >= b,
-})
-for _c in ("eq", "ne", "lt", "le", "gt", "ge"):
-    _PURE[f"{_c}.f64"] = _PURE[f"{_c}.i64"]
+    _PURE_FUNCS[f"{_c}.any"] = rt.any_cmp(_c)
+
+Factory = Callable[[Interpreter, tuple], Callable[..., Any]]
 
 
-def _box(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return lambda v: v
-
-
-def _unbox(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return rt.unbox(imm[0])
-
-
-def _conv(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
+def _unchanged(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
     # Python containers hold any value: converting list<int> to list<any> keeps the list.
     return lambda v: v
 
 
-def _binop(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return rt.any_binop(imm[0])
-
-
-def _any_field(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return rt.any_field(imm[0])
-
-
-def _list_new(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return lambda: []
-
-
-def _map_new(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return lambda: {}
-
-
-def _struct_new(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    info = interp.structs[imm[0]]
-    return lambda *fields: StructVal(info, list(fields))
-
-
-def _struct_is(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    info = interp.structs[imm[0]]
-    return lambda v: type(v) is StructVal and v.info is info
-
-
-def _struct_get(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    i, fname = imm[1], interp.structs[imm[0]].field_names[imm[1]]
-
-    def get(v: Any) -> Any:
-        if v is None:
-            raise MochiError(f"cannot read field '{fname}' of nil")
-        return v.fields[i]
-    return get
-
-
-def _struct_set(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    i, fname = imm[1], interp.structs[imm[0]].field_names[imm[1]]
-
-    def put(v: Any, x: Any) -> None:
-        if v is None:
-            raise MochiError(f"cannot set field '{fname}' of nil")
-        v.fields[i] = x
-    return put
-
-
-def _map_get(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    zero = imm[0] if imm else None
-    return lambda m, k: m.get(k, zero) if m is not None else zero
-
-
-def _map_set(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    def put(m: dict, k: Any, v: Any) -> None:
-        m[k] = v
-    return put
-
-
-def _map_has(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return lambda m, k: k in m
-
-
 def _map_del(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return lambda m, k: m.pop(k, None) and None
-
-
-def _list_push(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return lambda xs, v: xs.append(v)
-
-
-def _list_append(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return lambda xs, v: [*xs, v]
-
-
-def _closure_new(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    func = interp.funcs[imm[0]]
-    return lambda *env: Closure(func, env)
-
-
-def _closure_get(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    i = imm[0]
-    return lambda c: c.env[i]
-
-
-def _math(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return rt.MATH1[imm[0]]
-
-
-def _math2(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return rt.MATH2[imm[0]]
-
-
-def _print(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return interp.env.print
-
-
-def _json(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return interp.env.json
-
-
-def _input(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return interp.env.input
-
-
-def _now(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
-    return interp.env.now
+    def delete(m: dict, k: Any) -> None:
+        m.pop(k, None)
+    return delete
 
 
 def _panic(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
@@ -389,122 +435,17 @@ def _panic(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
     return stop
 
 
-_FAMILIES: dict[str, Callable[[Interpreter, tuple], Callable[..., Any]]] = {
-    "box": _box, "unbox": _unbox, "conv": _conv, "any.binop": _binop,
-    "any.field": _any_field,
-    "list.new": _list_new, "list.get": lambda i, imm: rt.list_get,
-    "list.set": lambda i, imm: rt.list_set, "list.push": _list_push,
-    "list.append": _list_append, "list.contains": lambda i, imm: rt.contains,
-    "list.index_of": lambda i, imm: rt.index_of,
-    "map.new": _map_new, "map.get": _map_get, "map.set": _map_set, "map.has": _map_has,
+_FAMILIES: dict[str, Factory] = {
+    "unbox": lambda i, imm: rt.unbox(imm[0]), "conv": _unchanged,
+    "any.binop": lambda i, imm: rt.any_binop(imm[0]),
+    "any.field": lambda i, imm: rt.any_field(imm[0]),
+    "list.contains": lambda i, imm: rt.contains, "list.index_of": lambda i, imm: rt.index_of,
     "map.del": _map_del,
-    "struct.new": _struct_new, "struct.is": _struct_is, "struct.get": _struct_get,
-    "struct.set": _struct_set,
-    "closure.new": _closure_new, "closure.get": _closure_get,
-    "cell.new": lambda i, imm: lambda v: [v], "cell.get": lambda i, imm: lambda c: c[0],
-    "math": _math, "math2": _math2,
-    "print": _print, "json": _json, "input": _input, "now": _now, "panic": _panic,
+    "math": lambda i, imm: rt.MATH1[imm[0]], "math2": lambda i, imm: rt.MATH2[imm[0]],
+    "print": lambda i, imm: i.env.print, "json": lambda i, imm: i.env.json,
+    "input": lambda i, imm: i.env.input, "now": lambda i, imm: i.env.now,
+    "panic": _panic,
 }
-
-
-# ---------------------------------------------------------------- special forms
-# Operations that touch registers, globals or calls directly rather than values.
-
-def _const(interp: Interpreter, ins: ir.Instr, d: int | None, a: list[int]) -> Op:
-    v = ins.imm[0] if ins.imm else None
-    if ins.op == "const.f64":
-        v = float(v)  # type: ignore[arg-type]
-
-    def op(r: list) -> None:
-        r[d] = v
-    return op
-
-
-def _mov(interp: Interpreter, ins: ir.Instr, d: int | None, a: list[int]) -> Op:
-    x = a[0]
-
-    def op(r: list) -> None:
-        r[d] = r[x]
-    return op
-
-
-def _global_get(interp: Interpreter, ins: ir.Instr, d: int | None, a: list[int]) -> Op:
-    g, name = interp.globals, ins.imm[0]
-
-    def op(r: list) -> None:
-        r[d] = g[name]
-    return op
-
-
-def _global_set(interp: Interpreter, ins: ir.Instr, d: int | None, a: list[int]) -> Op:
-    g, name, x = interp.globals, ins.imm[0], a[0]
-
-    def op(r: list) -> None:
-        g[name] = r[x]
-    return op
-
-
-def _cell_set(interp: Interpreter, ins: ir.Instr, d: int | None, a: list[int]) -> Op:
-    c, x = a
-
-    def op(r: list) -> None:
-        r[c][0] = r[x]
-    return op
-
-
-def _call(interp: Interpreter, ins: ir.Instr, d: int | None, a: list[int]) -> Op:
-    f = interp.funcs[ins.imm[0]]
-    line = ins.line
-
-    def op(r: list) -> None:
-        try:
-            v = f.run(*[r[i] for i in a])
-        except RecursionError:
-            raise MochiError("stack overflow", line) from None
-        if d is not None:
-            r[d] = v
-    return op
-
-
-def _call_closure(interp: Interpreter, ins: ir.Instr, d: int | None, a: list[int]) -> Op:
-    line = ins.line
-
-    def op(r: list) -> None:
-        c = r[a[0]]
-        if type(c) is not Closure:
-            raise MochiError(f"cannot call {rt.type_name(c)}", line)
-        try:
-            v = c.func.run(c, *[r[i] for i in a[1:]])
-        except RecursionError:
-            raise MochiError("stack overflow", line) from None
-        if d is not None:
-            r[d] = v
-    return op
-
-
-def _expect(interp: Interpreter, ins: ir.Instr, d: int | None, a: list[int]) -> Op:
-    in_test = bool(ins.imm and ins.imm[0])
-    x, line, results = a[0], ins.line, interp.env.test_results
-
-    def op(r: list) -> None:
-        ok = bool(r[x])
-        if in_test:
-            results.append((line, ok))
-        elif not ok:
-            raise MochiError("expect failed", line)
-    return op
-
-
-_SPECIAL: dict[str, Callable[[Interpreter, ir.Instr, int | None, list[int]], Op]] = {
-    "const.i64": _const, "const.f64": _const, "const.bool": _const, "const.str": _const,
-    "const.none": _const,
-    "call": _call, "call.closure": _call_closure, "expect": _expect,
-}
-for _t in ir.IR_TYPES:
-    _SPECIAL[f"mov.{_t}"] = _mov
-    _SPECIAL[f"global.get.{_t}"] = _global_get
-    _SPECIAL[f"global.set.{_t}"] = _global_set
-    _SPECIAL[f"cell.set.{_t}"] = _cell_set
 
 
 def run_in_big_stack(fn: Callable[[], Any]) -> Any:
@@ -529,3 +470,6 @@ def run_in_big_stack(fn: Callable[[], Any]) -> Any:
     if error[0] is not None:
         raise error[0]
     return result[0]
+
+
+
