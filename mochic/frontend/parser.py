@@ -18,7 +18,7 @@ Two pieces of parser state decide where a newline is insignificant:
   token that needs an operand after it (a binary operator, ``=``, ``=>``,
   ``,``, ``(``, ``[``, ``{``, ``.``): the start of every operand skips
   newlines.  It also continues when the next line starts with a binary
-  operator that cannot start a statement (``LEADING_CONTINUATION``: not
+  operator that cannot start a statement (``LEADING_BINARY_OPS``: not
   ``-``, ``!``, ``(`` or ``[``, which can), with ``.`` or ``as``; and before
   ``else``, ``then`` and ``|`` (between sum-type variants).
 
@@ -61,14 +61,19 @@ MAX_DEPTH = 256
 
 INT_MAX = 2**63 - 1
 
-# Binary operators by precedence level, lowest first (the reference's table,
-# mochi types/check_expr.go).  Word operators are identifiers to the lexer.
+# Binary operator precedence, lowest first, follows the reference (mochi
+# types/check_expr.go): set operators, `??`, `||`, `&&`, `== != in`,
+# `< <= > >=`, `+ -`, `* / %`; one parse_* method per level.  The set
+# operators are words, identifiers to the lexer.
 SET_OPS = ("union", "except", "intersect")
-
-# Tokens that continue the previous line's expression when they start a line.
-LEADING_CONTINUATION = frozenset(
-    ("+", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "??", ".", "as", "in")
+BINARY_OPS = frozenset(
+    ("||", "&&", "==", "!=", "in", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "??")
 )
+
+# Binary operators that continue the previous line's expression when they
+# start a line (not `-`: a line may start with a negative number).  `.` and
+# `as` continue it too, in parse_postfix_ops.
+LEADING_BINARY_OPS = BINARY_OPS - {"-"}
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = frozenset(OPENERS.values())
@@ -124,6 +129,9 @@ def parse(file: str, source: str, diags: Diagnostics) -> ast.Program:
 
 
 class Parser:
+    """The parser state: the token list, the position, and the two newline and
+    struct-literal modes described in the module docstring."""
+
     def __init__(self, tokens: list[Token], source: str, diags: Diagnostics) -> None:
         self.toks = tokens
         self.pos = 0
@@ -747,11 +755,11 @@ class Parser:
 
     def binary_op(self) -> Token | None:
         """The binary operator at the current position, if any.  An operator at
-        the start of the next line continues the expression (LEADING_CONTINUATION)."""
+        the start of the next line continues the expression (LEADING_BINARY_OPS)."""
         t = self.tok
         if t.kind == "newline":
             nxt = self.next_line_start()
-            if nxt.kind in LEADING_CONTINUATION and nxt.kind != ".":
+            if nxt.kind in LEADING_BINARY_OPS:
                 self.skip_newlines()
                 return nxt
             if nxt.kind == "ident" and nxt.text in SET_OPS:
@@ -766,7 +774,7 @@ class Parser:
             return None
         if t.kind == "ident":
             return t if t.text in SET_OPS else None
-        if t.kind in ("||", "&&", "==", "!=", "in", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "??"):
+        if t.kind in BINARY_OPS:
             return t
         return None
 
