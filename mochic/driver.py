@@ -6,15 +6,20 @@ pass that reported an error, so later passes only ever see well-formed input.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from mochic.diagnostics import CompileError, Diagnostics
 from mochic.frontend.ast import Program, Span
 from mochic.frontend.checker import check
-from mochic.frontend.parser import parse
+from mochic.frontend.parser import MAX_DEPTH, parse
 from mochic.ir.ir import Module
 from mochic.ir.lower import lower
 from mochic.ir.verify import verify
+
+# Every pass recurses over the tree the parser built, which nests at most
+# MAX_DEPTH levels of a bounded number of frames each (as the parser assumes).
+RECURSION_LIMIT = 40 * MAX_DEPTH + 2000
 
 
 @dataclass
@@ -46,14 +51,19 @@ def front_end(file: str, source: str, diags: Diagnostics) -> Program | None:
 
 
 def compile_source(file: str, source: str, verify_ir: bool = False) -> Compiled:
-    diags = Diagnostics(file, source)
-    program = front_end(file, source, diags)
-    if program is None:
-        return Compiled(None, diags)
-    module = lower(program.checked)  # type: ignore[attr-defined]
-    if verify_ir:
-        verify(module)
-    return Compiled(module, diags)
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    try:
+        diags = Diagnostics(file, source)
+        program = front_end(file, source, diags)
+        if program is None:
+            return Compiled(None, diags)
+        module = lower(program.checked)  # type: ignore[attr-defined]
+        if verify_ir:
+            verify(module)
+        return Compiled(module, diags)
+    finally:
+        sys.setrecursionlimit(old_limit)
 
 
 def internal_error(diags: Diagnostics, exc: BaseException) -> None:
