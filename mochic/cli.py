@@ -7,7 +7,9 @@ import os
 import sys
 
 from mochic import __version__
+from mochic.diagnostics import Diagnostics
 from mochic.driver import compile_source, internal_error, read_source
+from mochic.stack import run_in_big_stack
 
 DESCRIPTION = """\
 mochic compiles Mochi programs to native code.
@@ -54,15 +56,8 @@ def _load(path: str, verify_ir: bool = False):
         print(f"mochic: error: cannot read {path}: {e.strerror}", file=sys.stderr)
         return None
     try:
-        compiled = compile_source(path, source, verify_ir)
-    except RecursionError as e:
-        from mochic.diagnostics import Diagnostics
-        diags = Diagnostics(path, source)
-        internal_error(diags, e)
-        sys.stderr.write(diags.render())
-        return None
+        compiled = run_in_big_stack(lambda: compile_source(path, source, verify_ir))
     except Exception as e:  # a compiler bug must not surface as a traceback
-        from mochic.diagnostics import Diagnostics
         diags = Diagnostics(path, source)
         internal_error(diags, e)
         sys.stderr.write(diags.render())
@@ -87,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     if args.verbose:
         print("mochic: running on the interp tier", file=sys.stderr)
-    from mochic.interp.interp import Interpreter, run_in_big_stack
+    from mochic.interp.interp import Interpreter
     from mochic.interp.runtime import MochiError
     try:
         run_in_big_stack(lambda: Interpreter(module).run_main())
@@ -126,7 +121,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     module = _load(args.file)
     if module is None:
         return 1
-    from mochic.interp.interp import Interpreter, run_in_big_stack
+    from mochic.interp.interp import Interpreter
     from mochic.interp.runtime import MochiError
     interp = Interpreter(module)
     failed = 0

@@ -52,12 +52,12 @@ class Diagnostics:
         return bool(self.items)
 
     def render(self) -> str:
-        lines = self.source.splitlines()
+        lines = self.source.split("\n")  # the lexer counts lines by \n alone
         out: list[str] = []
         for d in sorted(self.items, key=lambda d: (d.span.line, d.span.col)):
             out.append(f"{self.file}:{d.span.line}:{d.span.col}: error: {d.message}")
             if 1 <= d.span.line <= len(lines):
-                text = lines[d.span.line - 1].replace("\t", " ")
+                text = lines[d.span.line - 1].rstrip("\r").replace("\t", " ")
                 gutter = str(d.span.line)
                 pad = " " * len(gutter)
                 out.append(f" {gutter} | {text}")

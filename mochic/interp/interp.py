@@ -16,8 +16,6 @@ IR instruction -> Mochi source line).
 from __future__ import annotations
 
 import math
-import sys
-import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -368,9 +366,8 @@ _INLINE: dict[str, Inline] = {
 }
 for _c, _py in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
                 ("ge", ">=")):
-    _INLINE[f"{_c}.i64"] = _expr("{0} %s {1}" % _py)
-    _INLINE[f"{_c}.f64"] = _expr("{0} %s {1}" % _py)
-    _INLINE[f"{_c}.str"] = _expr("{0} %s {1}" % _py)
+    for _t in ("i64", "f64", "str"):
+        _INLINE[f"{_c}.{_t}"] = _expr("{0} " + _py + " {1}")
 
 
 def _not_callable(v: Any) -> None:
@@ -446,30 +443,3 @@ _FAMILIES: dict[str, Factory] = {
     "input": lambda i, imm: i.env.input, "now": lambda i, imm: i.env.now,
     "panic": _panic,
 }
-
-
-def run_in_big_stack(fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` on a thread with a large stack, so deep Mochi recursion fits."""
-    result: list[Any] = [None]
-    error: list[BaseException | None] = [None]
-
-    def target() -> None:
-        try:
-            result[0] = fn()
-        except BaseException as e:  # re-raised on the calling thread
-            error[0] = e
-
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(200_000)
-    threading.stack_size(1 << 30)
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    threading.stack_size(0)
-    sys.setrecursionlimit(old_limit)
-    if error[0] is not None:
-        raise error[0]
-    return result[0]
-
-
-
