@@ -293,6 +293,8 @@ class Checker:
             self.structs[s.name] = StructInfo(s.name)
 
     def define_type(self, s: A.TypeDecl) -> None:
+        if s.alias is None and s.name not in (self.sums if s.variants else self.structs):
+            return  # declare_type rejected the name
         if s.alias is not None:
             self.aliases[s.name] = self.resolve(s.alias)
             return
@@ -1013,11 +1015,13 @@ class Checker:
             if info is not None and info.parent is not None and self.lookup(scope, p.id) is None:
                 p.ty = StructT(info.name, info)
                 p.ref = info
+                self._check_variant_subject(p, st)
                 return
         if isinstance(p, A.Call) and isinstance(p.func, A.Name) and p.func.id in self.structs:
             info = self.structs[p.func.id]
             p.target = ("pattern", info)
             p.ty = StructT(info.name, info)
+            self._check_variant_subject(p, st)
             fts = list(info.fields.items())
             if len(p.args) != len(fts):
                 self.err(p.span, f"{info.name} has {len(fts)} field(s), "
@@ -1036,6 +1040,10 @@ class Checker:
         t = self.expr(p, scope, st)
         if not (assignable(t, st) or assignable(st, t)):
             self.err(p.span, f"cannot match a {st} against a {t}")
+
+    def _check_variant_subject(self, p: A.Expr, st: Type) -> None:
+        if not assignable(p.ty, st):
+            self.err(p.span, f"cannot match a value of type {st} against the pattern {p.ty}")
 
     # ------------------------------------------------------------ queries
 
