@@ -196,6 +196,8 @@ class StructLit(Expr):
 
     name: str
     fields: list[tuple[str, Expr]]
+    # The span of each field's name, in the order of ``fields``.
+    field_spans: list[Span] = field(default_factory=list)
 
 
 @dataclass

@@ -12,6 +12,8 @@ implementation does.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mochic.diagnostics import Diagnostics
@@ -128,6 +130,13 @@ def assignable(src: Type, dst: Type) -> bool:
     return False
 
 
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A hint naming the candidate closest to the misspelt ``name``, if one is close."""
+    pool = sorted({c for c in candidates if c != name and c != "_" and "$" not in c})
+    close = difflib.get_close_matches(name, pool, n=1)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
 def _has_value_return(body: list[A.Stmt]) -> bool:
     for s in body:
         if isinstance(s, A.Return) and s.value is not None:
@@ -229,7 +238,8 @@ class Checker:
                 self.err(t.span, f"not supported: {t.name}",
                          "arbitrary-precision numbers are out of scope; use int or float")
             else:
-                self.err(t.span, f"unknown type '{t.name}'")
+                self.err(t.span, f"unknown type '{t.name}'",
+                         did_you_mean(t.name, self.type_names()))
             return ANY
         if isinstance(t, A.TypeGeneric):
             args = [self.resolve(a) for a in t.args]
@@ -650,9 +660,32 @@ class Checker:
         if e.id in ARITY or e.id in self.math_alias:
             self.err(e.span, f"'{e.id}' is a built-in function and cannot be used as a value")
         else:
-            self.err(e.span, f"undefined name '{e.id}'")
+            self.err(e.span, f"undefined name '{e.id}'",
+                     did_you_mean(e.id, self.names_in_scope(scope)))
         e.ref = None
         return ANY
+
+    def names_in_scope(self, scope: _Scope) -> list[str]:
+        """Every name an expression in ``scope`` could mean, for spelling hints."""
+        names: list[str] = [*ARITY, *self.math_alias]
+        s: _Scope | None = scope
+        while s is not None:
+            names.extend(s.names)
+            s = s.parent
+        fn: FunCtx | None = scope.fn
+        while fn is not None:
+            if fn.struct is not None and fn.receiver is not None:
+                names.extend(fn.struct.fields)
+                break
+            fn = fn.parent
+        names.extend(n for n, info in self.structs.items()
+                     if info.parent is not None and not info.fields)
+        return names
+
+    def type_names(self) -> list[str]:
+        """Every type name, for spelling hints."""
+        return [*PRIMS, "list", "map", *self.sums, *self.aliases,
+                *(n for n, info in self.structs.items() if info.parent is None)]
 
     def _field_ref(self, scope: _Scope, name: str) -> FieldRef | None:
         fn: FunCtx | None = scope.fn
@@ -755,7 +788,8 @@ class Checker:
                 self.lookup(scope, e.obj.id) is None:
             if e.name in MATH_CONSTS:
                 return FLOAT
-            self.err(e.span, f"unknown math constant '{e.name}'")
+            self.err(e.name_span or e.span, f"unknown math constant '{e.name}'",
+                     did_you_mean(e.name, MATH_CONSTS))
             return ANY
         return self.field_of(e, self.expr(e.obj, scope))
 
@@ -764,7 +798,8 @@ class Checker:
         if isinstance(t, StructT):
             if e.name in t.info.fields:
                 return t.info.fields[e.name]
-            self.err(e.name_span or e.span, f"type {t} has no field '{e.name}'")
+            self.err(e.name_span or e.span, f"type {t} has no field '{e.name}'",
+                     did_you_mean(e.name, [*t.info.fields, *t.info.methods]))
             return ANY
         if isinstance(t, MapT) and t.key in (STRING, ANY):
             return t.value
@@ -833,18 +868,22 @@ class Checker:
     def struct_lit(self, e: A.StructLit, scope: _Scope) -> Type:
         info = self.structs.get(e.name)
         if info is None:
-            self.err(e.span, f"unknown struct type '{e.name}'")
+            self.err(A.Span(e.span.line, e.span.col, len(e.name)),
+                     f"unknown struct type '{e.name}'",
+                     did_you_mean(e.name, self.structs))
             for _, v in e.fields:
                 self.expr(v, scope)
             return ANY
         seen = set()
-        for fname, v in e.fields:
+        for i, (fname, v) in enumerate(e.fields):
+            name_span = e.field_spans[i] if i < len(e.field_spans) else v.span
             ft = info.fields.get(fname)
             if ft is None:
-                self.err(v.span, f"type {e.name} has no field '{fname}'")
+                self.err(name_span, f"type {e.name} has no field '{fname}'",
+                         did_you_mean(fname, info.fields))
                 ft = ANY
             if fname in seen:
-                self.err(v.span, f"field '{fname}' is given twice")
+                self.err(name_span, f"field '{fname}' is given twice")
             seen.add(fname)
             vt = self.expr(v, scope, ft)
             if not assignable(vt, ft):
@@ -951,7 +990,8 @@ class Checker:
         arity = MATH_FUNS.get(name)
         e.target = ("math", name)
         if arity is None:
-            self.err(e.func.span, f"unknown math function '{name}'")
+            self.err(getattr(e.func, "name_span", None) or e.func.span,
+                     f"unknown math function '{name}'", did_you_mean(name, MATH_FUNS))
             arity = len(e.args)
         if len(e.args) != arity:
             self.err(e.span, f"math.{name} takes {arity} argument(s), got {len(e.args)}")

@@ -1007,6 +1007,7 @@ class Parser:
         """struct_lit = IDENT "{" [ IDENT ":" expr { ("," | NL) IDENT ":" expr } [","] ] "}" """
         opener = self.advance()
         fields: list[tuple[str, ast.Expr]] = []
+        spans: list[Span] = []
         with self.mode(nl_skip=False):
             while True:
                 self.skip_newlines()
@@ -1019,10 +1020,11 @@ class Parser:
                 self.advance()
                 self.advance()
                 fields.append((t.text, self.parse_expr()))
+                spans.append(t.span)
                 if not self.entry_separator():
                     break
             self.expect_close(opener, "separate fields with ',' or a newline")
-        return ast.StructLit(self.span_from(name), name.text, fields)
+        return ast.StructLit(self.span_from(name), name.text, fields, spans)
 
     def entry_separator(self) -> bool:
         """Consume a ',' or newline between literal entries; False at anything else."""
