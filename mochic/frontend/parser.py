@@ -143,6 +143,9 @@ class Parser:
         self.nl_skip = False  # newlines are insignificant (inside ( ) and [ ])
         self.no_struct = False  # `Name {` is not a struct literal (if/while/for/match heads)
         self.depth = 0
+        self.stmt_start = 0  # token index where the innermost statement began
+        # Lines with a lexical error: a syntax error there is most likely its echo.
+        self.lexical_error_lines = {d.span.line for d in diags.items}
 
     # ================================================================ tokens
 
@@ -244,7 +247,9 @@ class Parser:
 
     def fail(self, message: str, hint: str | None = None, span: Span | None = None) -> NoReturn:
         """Report a syntax error at the current token and unwind to the statement list."""
-        self.diags.error(span or self.tok.span, message, hint)
+        span = span or self.tok.span
+        if span.line not in self.lexical_error_lines:
+            self.diags.error(span, message, hint)
         raise _SyntaxError()
 
     def span_from(self, start: Span | Token) -> Span:
@@ -370,7 +375,7 @@ class Parser:
                 self.diags.error(t.span, "unexpected token '}'", "there is no open '{' to close")
                 self.advance()
                 continue
-            start = self.pos
+            start = self.stmt_start = self.pos
             try:
                 stmt = self.parse_stmt()
                 if stmt is not None:
@@ -436,6 +441,8 @@ class Parser:
             return self.parse_import()
         if k == "extern":
             return self.parse_extern()
+        if k == "else":
+            self.fail("'else' without a matching 'if'")
         if k == "ident":
             nxt = self.peek()
             if t.text == "export" and nxt.kind in ("fun", "let", "var", "type"):
@@ -964,14 +971,29 @@ class Parser:
             return self.parse_if_rest(kw, self.parse_cond())
         if k == "match":
             return self.parse_match()
+        before = self.last_token_before()
+        if before is not None and k != "eof" and before.line < t.line and not self.nl_skip:
+            # The line ended where an operand was due: point just after the last token.
+            self.fail(f"expected an expression after {before.describe()}",
+                      span=Span(before.line, before.end_col))
         hint = self.expected_expression_hint()
+        if before is None and k in (")", "]"):
+            hint = f"there is no open '{'(' if k == ')' else '['}' to close"
         if k == "eof":
             self.fail("unexpected end of file", hint)
         self.fail(f"unexpected token {t.describe()}", hint)
 
+    def last_token_before(self) -> Token | None:
+        """The last token of the current statement before the current one that is
+        not a newline, if any."""
+        i = self.pos - 1
+        while i >= self.stmt_start and self.toks[i].kind == "newline":
+            i -= 1
+        return self.toks[i] if i >= self.stmt_start else None
+
     def expected_expression_hint(self) -> str:
-        before = self.toks[self.pos - 1] if self.pos > 0 else None
-        if before is not None and before.kind != "newline":
+        before = self.last_token_before()
+        if before is not None:
             return f"expected an expression after '{before.text}'"
         return "expected an expression"
 
