@@ -130,6 +130,7 @@ class Binary(Expr):
     op: str
     left: Expr
     right: Expr
+    op_span: Span | None = None
 
 
 @dataclass

@@ -137,6 +137,19 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _operand_on_next_line(e: A.Binary) -> str | None:
+    """A hint for an operator that ends a line and took its operand from the next."""
+    if e.op_span is not None and e.right.span.line > e.op_span.line:
+        return (f"the '{e.op}' at the end of line {e.op_span.line} takes its right operand "
+                f"from line {e.right.span.line}; is an operand missing?")
+    return None
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 argument`, `2 arguments`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _has_value_return(body: list[A.Stmt]) -> bool:
     for s in body:
         if isinstance(s, A.Return) and s.value is not None:
@@ -166,6 +179,7 @@ class Checker:
         self.pending: list[tuple[FunCtx, A.FunDecl, _Scope]] = []
         self.names_used: set[str] = {"main"}
         self.record_count = 0
+        self.declaring: list[str] = []  # variables whose initializer is being checked
 
     # ------------------------------------------------------------ helpers
 
@@ -286,7 +300,11 @@ class Checker:
                        self.tests, self.globals, self.math_alias)
 
     def declare_type(self, s: A.TypeDecl) -> None:
-        if s.name in self.structs or s.name in self.sums or s.name in PRIMS:
+        if s.name in PRIMS:
+            self.err(s.span, f"'{s.name}' is a built-in type and cannot be declared again",
+                     "choose another name for the type")
+            return
+        if s.name in self.structs or s.name in self.sums:
             self.err(s.span, f"type '{s.name}' is already declared")
             return
         if s.variants:
@@ -458,7 +476,7 @@ class Checker:
         elif isinstance(s, A.Expect):
             self.cond(s.cond, scope)
         elif isinstance(s, A.Import):
-            self.import_(s)
+            self.import_(s, scope)
         elif isinstance(s, A.ExternFun):
             self.extern_fun(s)
         elif isinstance(s, A.ExternLet):
@@ -467,7 +485,11 @@ class Checker:
     def var_decl(self, s: A.VarDecl, scope: _Scope) -> None:
         declared = self.resolve(s.type) if s.type is not None else None
         if s.value is not None:
-            t = self.expr(s.value, scope, declared)
+            self.declaring.append(s.name)
+            try:
+                t = self.expr(s.value, scope, declared)
+            finally:
+                self.declaring.pop()
             if declared is not None:
                 if not assignable(t, declared):
                     self.err(s.value.span, f"cannot use a value of type {t} as {declared}")
@@ -553,13 +575,15 @@ class Checker:
         for st in s.body:
             self.stmt(st, inner)
 
-    def import_(self, s: A.Import) -> None:
+    def import_(self, s: A.Import, scope: _Scope) -> None:
         if s.lang == "python" and s.path == "math":
             self.math_alias.add(s.alias or "math")
             return
         what = f'import {s.lang + " " if s.lang else ""}"{s.path}"'
         self.err(s.span, f"not supported: {what}",
                  'only `import python "math" as math` is supported')
+        # Declare the module's name so that its uses do not add "undefined name" errors.
+        self.new_var(scope, s.alias or s.path.rsplit("/", 1)[-1], ANY, False, s.span)
 
     def extern_fun(self, s: A.ExternFun) -> None:
         if len(s.path) == 2 and s.path[0] in self.math_alias and s.path[1] in MATH_FUNS:
@@ -659,6 +683,9 @@ class Checker:
             return StructT(info.name, info)
         if e.id in ARITY or e.id in self.math_alias:
             self.err(e.span, f"'{e.id}' is a built-in function and cannot be used as a value")
+        elif e.id in self.declaring:
+            self.err(e.span, f"undefined name '{e.id}'",
+                     f"'{e.id}' cannot be used in the value that declares it")
         else:
             self.err(e.span, f"undefined name '{e.id}'",
                      did_you_mean(e.id, self.names_in_scope(scope)))
@@ -755,7 +782,7 @@ class Checker:
             return STRING
         if op == "+" and isinstance(lt, ListT) and isinstance(rt, ListT):
             return ListT(join(lt.elem, rt.elem))
-        self.err(e.span, f"cannot apply '{op}' to {lt} and {rt}")
+        self.err(e.span, f"cannot apply '{op}' to {lt} and {rt}", _operand_on_next_line(e))
         return ANY
 
     def index(self, e: A.Index, scope: _Scope) -> Type:
@@ -966,7 +993,11 @@ class Checker:
 
     def args(self, e: A.Call, ft: FunT, scope: _Scope) -> None:
         if len(e.args) != len(ft.params):
-            self.err(e.span, f"expected {len(ft.params)} argument(s), got {len(e.args)}")
+            f = e.func
+            who = f"'{f.id}'" if isinstance(f, A.Name) else \
+                f"'{f.name}'" if isinstance(f, A.Field) else "the function"
+            self.err(e.span, f"{who} takes {_count(len(ft.params), 'argument')}, "
+                     f"got {len(e.args)}")
         for i, a in enumerate(e.args):
             want = ft.params[i] if i < len(ft.params) else None
             t = self.expr(a, scope, want)
@@ -978,7 +1009,7 @@ class Checker:
         e.target = ("construct", info)
         fts = list(info.fields.values())
         if len(e.args) != len(fts):
-            self.err(e.span, f"{info.name} has {len(fts)} field(s), got {len(e.args)}")
+            self.err(e.span, f"{info.name} has {_count(len(fts), 'field')}, got {len(e.args)}")
         for i, a in enumerate(e.args):
             want = fts[i] if i < len(fts) else None
             t = self.expr(a, scope, want)
@@ -994,7 +1025,7 @@ class Checker:
                      f"unknown math function '{name}'", did_you_mean(name, MATH_FUNS))
             arity = len(e.args)
         if len(e.args) != arity:
-            self.err(e.span, f"math.{name} takes {arity} argument(s), got {len(e.args)}")
+            self.err(e.span, f"math.{name} takes {_count(arity, 'argument')}, got {len(e.args)}")
         for a in e.args:
             self.expect_type(a, FLOAT, scope, f"argument of math.{name}")
         return FLOAT
@@ -1003,8 +1034,8 @@ class Checker:
                 expected: Type | None, typed: bool = False) -> Type:
         lo, hi = ARITY[name]
         if not lo <= len(args) <= hi:
-            want = str(lo) if lo == hi else f"{lo} to {hi}"
-            self.err(e.span, f"{name} takes {want} argument(s), got {len(args)}")
+            want = _count(lo, "argument") if lo == hi else f"{lo} to {hi} arguments"
+            self.err(e.span, f"'{name}' takes {want}, got {len(args)}")
             for a in args:
                 if a.ty is None:
                     self.expr(a, scope)
@@ -1064,7 +1095,7 @@ class Checker:
             self._check_variant_subject(p, st)
             fts = list(info.fields.items())
             if len(p.args) != len(fts):
-                self.err(p.span, f"{info.name} has {len(fts)} field(s), "
+                self.err(p.span, f"{info.name} has {_count(len(fts), 'field')}, "
                          f"the pattern binds {len(p.args)}")
             for i, a in enumerate(p.args):
                 ft = fts[i][1] if i < len(fts) else ANY

@@ -392,7 +392,10 @@ class Parser:
         statement that ends with a block may be followed on the same line by the next."""
         t = self.toks[self.pos]
         if t.kind not in ("newline", "}", "eof") and self.prev.kind != "}":
-            self.fail(f"unexpected token {t.describe()}", "a statement ends at a newline or ';'")
+            hint = "a statement ends at a newline or ';'"
+            if t.kind in (")", "]"):
+                hint = f"there is no open '{'(' if t.kind == ')' else '['}' to close"
+            self.fail(f"unexpected token {t.describe()}", hint)
 
     def parse_block(self, what: str) -> list[ast.Stmt]:
         """block = "{" stmts "}" """
@@ -499,7 +502,7 @@ class Parser:
                 params.append(ast.Param(name.text, ty, name.span))
                 if not self.accept(","):
                     break
-            self.expect_close(opener, "separate parameters with ','")
+            self.expect_close(opener, "separate parameters with ','" if self.at("ident") else None)
         return params
 
     def parse_return(self) -> ast.Return:
@@ -754,7 +757,7 @@ class Parser:
             self.fail(f"compound assignment '{t.kind}=' is not supported",
                       f"write 'x = x {t.kind} value'", span=Span(t.line, t.col, 2))
         right = operand()
-        return ast.Binary(self.span_from(left.span), op, left, right)
+        return ast.Binary(self.span_from(left.span), op, left, right, t.span)
 
     @staticmethod
     def op_name(t: Token) -> str:
