@@ -937,7 +937,7 @@ class Parser:
         k = t.kind
         if k == "int":
             self.advance()
-            if t.value > INT_MAX:  # type: ignore[operator]
+            if t.value > INT_MAX and t.line not in self.lexical_error_lines:  # type: ignore[operator]
                 self.diags.error(t.span, "integer literal out of range",
                                  "int is a 64-bit signed integer (at most 9223372036854775807)")
             return ast.IntLit(t.span, t.value)  # type: ignore[arg-type]
