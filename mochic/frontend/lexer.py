@@ -331,6 +331,11 @@ class _Lexer:
         src = self.src
         col = self.col
         c = self.char(1)
+        octal = src[self.pos + 1:self.pos + 4]
+        if len(octal) == 3 and all("0" <= o <= "7" for o in octal):
+            # Go's three-digit octal escape, `\002`; real programs use it.
+            self.pos += 4
+            return self._code_point(int(octal, 8), col, 4)
         if c in _SIMPLE_ESCAPES:
             self.pos += 2
             return _SIMPLE_ESCAPES[c]

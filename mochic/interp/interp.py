@@ -16,6 +16,7 @@ IR instruction -> Mochi source line).
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -162,6 +163,17 @@ class _Translator:
         self.out: list[str] = []
         self.lines: list[int] = []
         self.labels = {b.label: i for i, b in enumerate(fn.blocks)}
+        self.uses: dict[int, int] = {}
+        for b in fn.blocks:
+            for ins in b.instrs:
+                for x in ins.args:
+                    self.uses[x.id] = self.uses.get(x.id, 0) + 1
+            t = b.term
+            used = t.cond if isinstance(t, ir.Branch) else \
+                t.value if isinstance(t, ir.Ret) else None
+            if used is not None:
+                self.uses[used.id] = self.uses.get(used.id, 0) + 1
+        self.pending: dict[int, str] = {}
 
     def emit(self, indent: int, text: str, line: int) -> None:
         for t in text.split("\n"):
@@ -205,9 +217,32 @@ class _Translator:
         self.emit(indent, "else:", 0)
         self.dispatch(ids[mid:], indent + 1)
 
+    def foldable(self, blk: ir.Block, k: int) -> bool:
+        """Is instruction k's result a temporary read once, by the very next instruction
+        (or the terminator), so its expression can be written in place of the register?
+        Besides saving a store and a load, that leaves no stale reference behind, which
+        `_grow` relies on."""
+        d = blk.instrs[k].dst
+        if d is None or d.hint or self.uses.get(d.id) != 1:
+            return False
+        if k + 1 < len(blk.instrs):
+            nxt = blk.instrs[k + 1]
+            return nxt.op not in _REPEATS_OPERANDS and any(x is d for x in nxt.args)
+        t = blk.term
+        return (isinstance(t, ir.Branch) and t.cond is d) or (isinstance(t, ir.Ret) and
+                                                             t.value is d)
+
+    def operand(self, r: ir.Reg) -> str:
+        return self.pending.pop(r.id, None) or f"r{r.id}"
+
     def block(self, blk: ir.Block, indent: int, single: bool = False) -> None:
-        for ins in blk.instrs:
-            self.emit(indent, self.instr(ins), ins.line)
+        for k, ins in enumerate(blk.instrs):
+            text = self.instr(ins)
+            head = f"r{ins.dst.id} = " if ins.dst is not None else ""
+            if head and "\n" not in text and text.startswith(head) and self.foldable(blk, k):
+                self.pending[ins.dst.id] = f"({text[len(head):]})"
+                continue
+            self.emit(indent, text, ins.line)
         t = blk.term
         line = t.line if t is not None else 0
         if isinstance(t, ir.Jump):
@@ -216,16 +251,17 @@ class _Translator:
                 self.emit(indent, "continue", line)
         elif isinstance(t, ir.Branch):
             yes, no = self.labels[t.then], self.labels[t.else_]
-            self.emit(indent, f"b = {yes} if r{t.cond.id} else {no}", line)
+            self.emit(indent, f"b = {yes} if {self.operand(t.cond)} else {no}", line)
             self.emit(indent, "continue", line)
         elif isinstance(t, ir.Ret):
-            self.emit(indent, "return" if t.value is None else f"return r{t.value.id}", line)
+            self.emit(indent, "return" if t.value is None else f"return {self.operand(t.value)}",
+                      line)
         else:
             self.emit(indent, "raise _MochiError('unreachable code reached')", line)
 
     def instr(self, ins: ir.Instr) -> str:
         op = ins.op
-        a = [f"r{x.id}" for x in ins.args]
+        a = [self.operand(x) for x in ins.args]
         d = f"r{ins.dst.id}" if ins.dst is not None else None
         inline = _INLINE.get(op) or _INLINE.get(_family(op))
         if inline is not None:
@@ -279,6 +315,29 @@ def _list_set(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str
     x, i, v = a
     return (f"try:\n    {x}[{i}] = {v}\n"
             f"except IndexError:\n    raise _index_error({i}, len({x}), 'list') from None")
+
+
+def _grow(xs: list, v: Any, limit: int) -> list:
+    """`xs = append(xs, v)` where the old value dies: extend in place when nothing else
+    holds the list.  ``limit`` counts the references expected when it is unshared: our
+    parameter, getrefcount's argument, and (3) the variable, global, cell, field or
+    entry it was read from, unless (2) that was a local register already cleared."""
+    if sys.getrefcount(xs) <= limit:
+        xs.append(v)
+        return xs
+    return [*xs, v] if xs is not None else [v]
+
+
+def _list_append(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+    if ins.imm and ins.imm[0] == "reuse":
+        xs, limit = a[0], 3
+        if xs.isidentifier():
+            # The register dies here: drop its reference before the call.  A variable's
+            # own register was the list's home; a temporary was read from another home.
+            limit = 2 if ins.args[0].hint else 3
+            xs = f"({xs}, {xs} := None)[0]"
+        return f"{d} = _grow({xs}, {a[1]}, {limit})"
+    return f"{d} = [*({a[0]} or ()), {a[1]}]"
 
 
 def _field_get(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
@@ -336,6 +395,12 @@ def _expect(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
     return f"if not {a[0]}: raise _MochiError('expect failed')"
 
 
+# Inline forms that write an operand more than once: a folded expression there would
+# be evaluated twice.
+_REPEATS_OPERANDS = frozenset(
+    [f"list.get.{t}" for t in ir.IR_TYPES] + [f"list.set.{t}" for t in ir.IR_TYPES] +
+    ["str.index", "call.closure", "struct.is"])
+
 _INLINE: dict[str, Inline] = {
     "const.i64": _const, "const.f64": _const, "const.bool": _const, "const.str": _const,
     "const.none": _const,
@@ -352,7 +417,7 @@ _INLINE: dict[str, Inline] = {
     "str.concat": _expr("{0} + {1}"), "str.len": _expr("len({0})"),
     "str.index": _indexed("string"),
     "list.len": _expr("len({0})"), "list.get": _indexed("list"), "list.set": _list_set,
-    "list.push": _stmt("{0}.append({1})"), "list.append": _expr("[*{0}, {1}]"),
+    "list.push": _stmt("{0}.append({1})"), "list.append": _list_append,
     "list.new": _expr("[]"), "map.new": _expr("{{}}"),
     "map.len": _expr("len({0})"), "map.get": _map_get, "map.set": _stmt("{0}[{1}] = {2}"),
     "map.has": _expr("{1} in {0}"),
@@ -377,7 +442,7 @@ def _not_callable(v: Any) -> None:
 _BASE_NAMESPACE: dict[str, Any] = {
     "_wrap": wrap, "_div_i64": rt.div_i64, "_rem_i64": rt.rem_i64, "_div_f64": rt.div_f64,
     "_index_error": rt.index_error, "_MochiError": MochiError, "_Closure": Closure,
-    "_StructVal": StructVal, "_not_callable": _not_callable, "_NAN": math.nan,
+    "_StructVal": StructVal, "_not_callable": _not_callable, "_grow": _grow, "_NAN": math.nan,
     "_INF": math.inf, "__builtins__": {"len": len, "float": float, "type": type,
                                        "bool": bool, "IndexError": IndexError},
 }

@@ -104,7 +104,8 @@ def _append(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     lst = fl.coerce(lst, lt, e.ty) if e.ty != lt else lst
     et = e.ty.elem if isinstance(e.ty, ListT) else ANY
     v = fl.value_of(args[1], et)
-    return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty)
+    reuse = ("reuse",) if getattr(e, "reuse", False) else ()
+    return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty, reuse)
 
 
 @builtin("str")

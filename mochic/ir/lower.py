@@ -337,6 +337,13 @@ class FunctionLowerer:
 
     def assign(self, s: A.Assign) -> None:
         tgt = s.target
+        v = s.value
+        if isinstance(v, A.Call) and v.target and v.target[0] == "builtin" and \
+                v.target[1] in ("append", "push") and _same_place(tgt, v.target[2][0]) and \
+                v.ty == tgt.ty:
+            # `xs = append(xs, v)`: the old list dies here, so an unshared one may grow
+            # in place instead of being copied.
+            v.reuse = True  # type: ignore[attr-defined]
         if isinstance(tgt, A.Name):
             if isinstance(tgt.ref, FieldRef):
                 fr = tgt.ref
@@ -833,6 +840,21 @@ class FunctionLowerer:
 
     def result(self, r: Reg | None) -> Reg:
         return r if r is not None else self.const(NONE, None)
+
+
+def _same_place(a: A.Expr, b: A.Expr) -> bool:
+    """Do two side-effect-free l-value expressions name the same storage?"""
+    if isinstance(a, A.Name) and isinstance(b, A.Name):
+        return a.ref is not None and a.ref is b.ref or (
+            isinstance(a.ref, FieldRef) and isinstance(b.ref, FieldRef) and
+            a.ref.name == b.ref.name)
+    if isinstance(a, A.Field) and isinstance(b, A.Field):
+        return a.name == b.name and _same_place(a.obj, b.obj)
+    if isinstance(a, A.Index) and isinstance(b, A.Index):
+        return _same_place(a.obj, b.obj) and _same_place(a.index, b.index)
+    if isinstance(a, A.StrLit | A.IntLit) and type(a) is type(b):
+        return a.value == b.value  # type: ignore[attr-defined]
+    return False
 
 
 class _Fixed:

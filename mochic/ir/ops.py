@@ -133,7 +133,9 @@ _op("list.len", "ref", "i64", "rt", "len(xs)")
 _per_type("list.get.T", "ref i64", "T", "rt", "xs[i]; 'index I out of range for list ...'")
 _per_type("list.set.T", "ref i64 T", None, "rt", "xs[i] = v")
 _per_type("list.push.T", "ref T", None, "rt", "append v in place (building lists)")
-_per_type("list.append.T", "ref T", "ref", "rt", "a new list: xs with v appended")
+_per_type("list.append.T", "ref T", "ref", "rt",
+          "xs with v appended, a new list; with imm ('reuse',) the operand's old value "
+          "dies here, so an unshared list may be extended in place")
 _per_type("list.contains.T", "ref T", "bool", "rt", "v in xs (structural equality)")
 _per_type("list.index_of.T", "ref T", "i64", "rt", "indexOf(xs, v), -1 if absent")
 _op("list.concat", "ref ref", "ref", "rt", "xs + ys, a new list")
