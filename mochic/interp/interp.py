@@ -128,6 +128,8 @@ def _global(name: str) -> str:
 
 
 def _describe(e: Exception) -> str:
+    if isinstance(e, MemoryError):
+        return "out of memory"
     if isinstance(e, AttributeError) and "'NoneType'" in str(e):
         return "nil dereference"
     if isinstance(e, TypeError) and "'NoneType'" in str(e):

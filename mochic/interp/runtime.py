@@ -573,10 +573,16 @@ def _log(x: float) -> float:
 
 
 def _pow(a: float, b: float) -> float:
+    """Go's math.Pow: Python raises where Go gives an infinity or NaN."""
     try:
         return math.pow(a, b)
     except ZeroDivisionError:
         return math.inf
+    except ValueError:
+        if a == 0:  # zero to a negative power: ±Inf, signed for an odd integer power
+            odd = float(b).is_integer() and b % 2 == 1
+            return math.copysign(math.inf, a) if odd else math.inf
+        return math.nan  # a negative number to a non-integer power
     except OverflowError:
         return math.inf if a > 0 or b % 2 == 0 else -math.inf
 
