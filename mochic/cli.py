@@ -124,6 +124,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     from mochic.interp.interp import Interpreter
     from mochic.interp.runtime import MochiError
     interp = Interpreter(module)
+    try:
+        # The tests see the globals the program's top-level statements set up.
+        run_in_big_stack(interp.run_main)
+    except MochiError as e:
+        return _runtime_error(args.file, e.line, e.message)
     failed = 0
     for name, fn in module.tests:
         results = interp.env.test_results

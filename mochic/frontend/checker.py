@@ -267,7 +267,8 @@ class Checker:
         if isinstance(t, A.TypeList):
             return ListT(self.resolve(t.elem))
         if isinstance(t, A.TypeFun):
-            ret = self.resolve(t.ret) if t.ret is not None else VOID
+            # `fun(int)` without a result type still yields whatever the function returns.
+            ret = self.resolve(t.ret) if t.ret is not None else ANY
             return FunT(tuple(self.resolve(p) for p in t.params), ret)
         if isinstance(t, A.TypeOption):
             inner = self.resolve(t.inner)
