@@ -1,0 +1,342 @@
+/* The Mochi runtime library: the one implementation of Mochi's heap values,
+ * printing, runtime errors and memory management, shared by every native tier
+ * (the C backend links it, the JIT loads it, the native backend links its
+ * objects).  This header is its whole API; docs/RUNTIME.md explains the design.
+ *
+ * Values.  IR type i64 is int64_t, f64 is double, bool is bool, ref is
+ * `mref`, a pointer to a heap object (NULL is Mochi's `none`).  Every heap
+ * object starts with an MHeader.
+ *
+ * Ownership (reference counting).  Every ref returned by a runtime function
+ * is a NEW reference the caller owns and must eventually mochi_release.
+ * Every ref passed to a runtime function is BORROWED: the function retains
+ * what it keeps (a list element, a map entry, a struct field, a captured
+ * value).  Objects with rc < 0 are immortal (string constants, type
+ * descriptors) and retain/release ignore them.  Reference cycles (a closure
+ * that captures the cell holding itself) are not reclaimed.
+ *
+ * Errors.  Functions that can fail take the Mochi source line first; on an
+ * error they flush stdout, print `FILE:LINE: runtime error: MESSAGE` to stderr
+ * and exit(1).  FILE is set once by mochi_init.
+ *
+ * Naming.  IR opcode `a.b.T` is mochi_a_b_T; its operands come in order after
+ * the line, then the values of its immediates.
+ */
+#ifndef MOCHI_H
+#define MOCHI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ objects */
+
+typedef enum {
+    MK_STR = 1, MK_LIST, MK_MAP, MK_STRUCT, MK_CLOSURE, MK_CELL, MK_BOX, MK_GROUP
+} MKind;
+
+typedef struct MHeader {
+    int32_t rc;     /* reference count; < 0: immortal */
+    uint16_t kind;  /* MKind */
+    uint16_t flags;
+} MHeader;
+
+typedef MHeader *mref;
+
+/* One 8-byte slot: a list element, a struct field, a map value, a capture. */
+typedef union MSlot {
+    int64_t i;
+    double f;
+    bool b;
+    mref r;
+} MSlot;
+
+/* ------------------------------------------------------------ type descriptors
+ * Static data the C emitter writes for every Mochi type a program boxes,
+ * prints, compares or stores in a container: what a value is, so generic code
+ * (printing, equality, hashing, release of container elements) can walk it. */
+
+typedef enum {
+    MT_INT = 1, MT_FLOAT, MT_BOOL, MT_STRING, MT_NONE, MT_ANY,
+    MT_LIST, MT_MAP, MT_STRUCT, MT_SUM, MT_FUN, MT_GROUP
+} MTypeKind;
+
+typedef struct MStructDesc MStructDesc;
+
+typedef struct MType {
+    MTypeKind kind;
+    const struct MType *elem;  /* MT_LIST, MT_GROUP: element type */
+    const struct MType *key;   /* MT_MAP, MT_GROUP: key type */
+    const struct MType *value; /* MT_MAP: value type */
+    const MStructDesc *sd;     /* MT_STRUCT: the struct or variant */
+    const char *name;          /* MT_STRUCT, MT_SUM: the type's name */
+} MType;
+
+extern const MType mochi_t_int, mochi_t_float, mochi_t_bool, mochi_t_string,
+    mochi_t_none, mochi_t_any;
+
+/* A struct or sum-type variant.  The emitter defines one C struct per Mochi
+ * struct whose first member is `MHeader h; const MStructDesc *desc;` followed
+ * by one MSlot per field, in declaration order; fields are read and written
+ * inline as ((MStruct *)o)->f[i]. */
+struct MStructDesc {
+    const char *name;
+    int32_t nfields;
+    const char *const *field_names;
+    const MType *const *field_types;
+    const MStructDesc *parent_sum_tag; /* NULL; reserved */
+};
+
+typedef struct MStruct {
+    MHeader h;
+    const MStructDesc *desc;
+    MSlot f[];
+} MStruct;
+
+typedef struct MClosure {
+    MHeader h;
+    void *fn;          /* the lifted function; called as fn(closure, args...) */
+    int32_t ncaps;
+    const MType *const *cap_types; /* may be NULL when no capture is a ref */
+    MSlot caps[];
+} MClosure;
+
+typedef struct MCell {
+    MHeader h;
+    const MType *t;
+    MSlot v;
+} MCell;
+
+typedef struct MBox {
+    MHeader h;
+    const MType *t;    /* the boxed value's Mochi type */
+    MSlot v;
+} MBox;
+
+typedef struct MStr {
+    MHeader h;
+    int64_t nbytes;    /* UTF-8 length */
+    int64_t ncp;       /* code points; -1 until computed */
+    char data[];       /* NUL-terminated */
+} MStr;
+
+typedef struct MList {
+    MHeader h;
+    const MType *elem;
+    int64_t len, cap;
+    MSlot *items;
+} MList;
+
+/* ------------------------------------------------------------------ lifecycle */
+
+void mochi_init(const char *file, int argc, char **argv);
+void mochi_exit(int status);        /* flushes output and exits */
+void mochi_retain(mref o);
+void mochi_release(mref o);
+/* release a slot holding a value of Mochi type t (a no-op for scalars) */
+void mochi_release_slot(MSlot s, const MType *t);
+_Noreturn void mochi_error(int32_t line, const char *fmt, ...);
+
+/* an immortal string for a constant of nbytes UTF-8 bytes (called once per
+ * constant, at start-up) */
+mref mochi_str_const(const char *utf8, int64_t nbytes);
+
+/* ------------------------------------------------------------------ ints */
+
+int64_t mochi_div_i64(int32_t line, int64_t a, int64_t b);  /* 'division by zero' */
+int64_t mochi_rem_i64(int32_t line, int64_t a, int64_t b);
+int64_t mochi_f2i(double f);                                /* defined for NaN/inf */
+
+/* ------------------------------------------------------------------ boxing */
+
+mref mochi_box_i64(int32_t line, int64_t v, const MType *t);
+mref mochi_box_f64(int32_t line, double v, const MType *t);
+mref mochi_box_bool(int32_t line, bool v, const MType *t);
+/* a ref keeps its own identity when t is dynamic (any): returns it retained */
+mref mochi_box_ref(int32_t line, mref v, const MType *t);
+int64_t mochi_unbox_i64(int32_t line, mref v, const MType *t);  /* 'cannot cast X to Y' */
+double mochi_unbox_f64(int32_t line, mref v, const MType *t);
+bool mochi_unbox_bool(int32_t line, mref v, const MType *t);
+mref mochi_unbox_ref(int32_t line, mref v, const MType *t);
+mref mochi_conv(int32_t line, mref v, const MType *from, const MType *to);
+
+/* ------------------------------------------------------------------ dynamic (any) */
+
+mref mochi_any_binop(int32_t line, mref a, mref b, const char *op); /* + - * / % abs */
+mref mochi_any_neg(int32_t line, mref a);
+bool mochi_any_truthy(int32_t line, mref a);
+mref mochi_any_field(int32_t line, mref a, const char *name);
+mref mochi_any_index(int32_t line, mref a, mref k);
+void mochi_any_set_index(int32_t line, mref a, mref k, mref v);
+int64_t mochi_any_len(int32_t line, mref a);
+bool mochi_any_contains(int32_t line, mref coll, mref x);
+mref mochi_any_iter(int32_t line, mref a);
+int64_t mochi_any_to_int(int32_t line, mref a);
+double mochi_any_to_float(int32_t line, mref a);
+bool mochi_eq_any(int32_t line, mref a, mref b);
+bool mochi_ne_any(int32_t line, mref a, mref b);
+bool mochi_lt_any(int32_t line, mref a, mref b);
+bool mochi_le_any(int32_t line, mref a, mref b);
+bool mochi_gt_any(int32_t line, mref a, mref b);
+bool mochi_ge_any(int32_t line, mref a, mref b);
+/* structural equality of two values of the same static ref type */
+bool mochi_eq_ref(int32_t line, mref a, mref b);
+bool mochi_ne_ref(int32_t line, mref a, mref b);
+
+/* ------------------------------------------------------------------ strings */
+
+bool mochi_eq_str(int32_t line, mref a, mref b);
+bool mochi_ne_str(int32_t line, mref a, mref b);
+bool mochi_lt_str(int32_t line, mref a, mref b);
+bool mochi_le_str(int32_t line, mref a, mref b);
+bool mochi_gt_str(int32_t line, mref a, mref b);
+bool mochi_ge_str(int32_t line, mref a, mref b);
+mref mochi_str_concat(int32_t line, mref a, mref b);
+int64_t mochi_str_len(int32_t line, mref s);
+mref mochi_str_index(int32_t line, mref s, int64_t i);
+mref mochi_str_slice(int32_t line, mref s, int64_t a, int64_t b);
+bool mochi_str_contains(int32_t line, mref s, mref sub);
+mref mochi_str_from_i64(int32_t line, int64_t v);
+mref mochi_str_from_f64(int32_t line, double v);
+mref mochi_str_from_bool(int32_t line, bool v);
+mref mochi_str_from_any(int32_t line, mref v);
+int64_t mochi_str_to_int(int32_t line, mref s);
+int64_t mochi_str_parse_int(int32_t line, mref s, int64_t base);
+double mochi_str_to_float(int32_t line, mref s);
+mref mochi_str_substring(int32_t line, mref s, int64_t a, int64_t b);
+mref mochi_str_lower(int32_t line, mref s);
+mref mochi_str_upper(int32_t line, mref s);
+mref mochi_str_trim(int32_t line, mref s);
+mref mochi_str_split(int32_t line, mref s, mref sep);
+mref mochi_str_join(int32_t line, mref list, mref sep);
+int64_t mochi_str_index_of(int32_t line, mref s, mref sub);
+mref mochi_str_repeat(int32_t line, mref s, int64_t n);
+mref mochi_str_pad_start(int32_t line, mref s, int64_t width, mref pad);
+bool mochi_str_starts_with(int32_t line, mref s, mref p);
+bool mochi_str_ends_with(int32_t line, mref s, mref p);
+mref mochi_str_reverse(int32_t line, mref s);
+int64_t mochi_str_ord(int32_t line, mref s);
+mref mochi_str_chr(int32_t line, int64_t cp);
+
+/* ------------------------------------------------------------------ lists */
+
+mref mochi_list_new(int32_t line, const MType *elem);
+int64_t mochi_list_len(int32_t line, mref l);
+int64_t mochi_list_get_i64(int32_t line, mref l, int64_t i);
+double mochi_list_get_f64(int32_t line, mref l, int64_t i);
+bool mochi_list_get_bool(int32_t line, mref l, int64_t i);
+mref mochi_list_get_ref(int32_t line, mref l, int64_t i);
+void mochi_list_set_i64(int32_t line, mref l, int64_t i, int64_t v);
+void mochi_list_set_f64(int32_t line, mref l, int64_t i, double v);
+void mochi_list_set_bool(int32_t line, mref l, int64_t i, bool v);
+void mochi_list_set_ref(int32_t line, mref l, int64_t i, mref v);
+void mochi_list_push_i64(int32_t line, mref l, int64_t v);
+void mochi_list_push_f64(int32_t line, mref l, double v);
+void mochi_list_push_bool(int32_t line, mref l, bool v);
+void mochi_list_push_ref(int32_t line, mref l, mref v);
+/* `reuse` != 0: the operand's old value dies at this call, so a list with
+ * rc == 1 is extended in place and returned (retained) instead of copied */
+mref mochi_list_append_i64(int32_t line, mref l, int64_t v, int reuse);
+mref mochi_list_append_f64(int32_t line, mref l, double v, int reuse);
+mref mochi_list_append_bool(int32_t line, mref l, bool v, int reuse);
+mref mochi_list_append_ref(int32_t line, mref l, mref v, int reuse);
+bool mochi_list_contains_i64(int32_t line, mref l, int64_t v);
+bool mochi_list_contains_f64(int32_t line, mref l, double v);
+bool mochi_list_contains_bool(int32_t line, mref l, bool v);
+bool mochi_list_contains_ref(int32_t line, mref l, mref v);
+int64_t mochi_list_index_of_i64(int32_t line, mref l, int64_t v);
+int64_t mochi_list_index_of_f64(int32_t line, mref l, double v);
+int64_t mochi_list_index_of_bool(int32_t line, mref l, bool v);
+int64_t mochi_list_index_of_ref(int32_t line, mref l, mref v);
+mref mochi_list_concat(int32_t line, mref a, mref b);
+mref mochi_list_slice(int32_t line, mref l, int64_t a, int64_t b);
+mref mochi_list_reverse(int32_t line, mref l);
+mref mochi_list_union(int32_t line, mref a, mref b);
+mref mochi_list_union_all(int32_t line, mref a, mref b);
+mref mochi_list_except(int32_t line, mref a, mref b);
+mref mochi_list_intersect(int32_t line, mref a, mref b);
+mref mochi_list_distinct(int32_t line, mref l);
+mref mochi_list_sort(int32_t line, mref items, mref keys); /* keys: list<any> */
+int64_t mochi_list_sum_i64(int32_t line, mref l);
+double mochi_list_sum_f64(int32_t line, mref l);
+mref mochi_list_sum_any(int32_t line, mref l);
+double mochi_list_avg(int32_t line, mref l);
+mref mochi_list_min(int32_t line, mref l);   /* boxed; none when empty */
+mref mochi_list_max(int32_t line, mref l);
+mref mochi_list_range(int32_t line, int64_t a, int64_t b, int64_t step);
+
+/* ------------------------------------------------------------------ maps
+ * Keys are compared by value; iteration (keys, values, printing) goes in
+ * ascending order of the key's string form. */
+
+mref mochi_map_new(int32_t line, const MType *key, const MType *value);
+int64_t mochi_map_len(int32_t line, mref m);
+mref mochi_map_keys(int32_t line, mref m);
+mref mochi_map_values(int32_t line, mref m);
+#define MOCHI_MAP_KEYED(K, KT)                                                   \
+    bool mochi_map_has_##K(int32_t line, mref m, KT k);                          \
+    void mochi_map_del_##K(int32_t line, mref m, KT k);                          \
+    int64_t mochi_map_get_##K##_i64(int32_t line, mref m, KT k, int64_t zero);   \
+    double mochi_map_get_##K##_f64(int32_t line, mref m, KT k, double zero);     \
+    bool mochi_map_get_##K##_bool(int32_t line, mref m, KT k, bool zero);        \
+    mref mochi_map_get_##K##_ref(int32_t line, mref m, KT k, mref zero);         \
+    void mochi_map_set_##K##_i64(int32_t line, mref m, KT k, int64_t v);         \
+    void mochi_map_set_##K##_f64(int32_t line, mref m, KT k, double v);          \
+    void mochi_map_set_##K##_bool(int32_t line, mref m, KT k, bool v);           \
+    void mochi_map_set_##K##_ref(int32_t line, mref m, KT k, mref v);
+MOCHI_MAP_KEYED(i64, int64_t)
+MOCHI_MAP_KEYED(f64, double)
+MOCHI_MAP_KEYED(bool, bool)
+MOCHI_MAP_KEYED(ref, mref)
+#undef MOCHI_MAP_KEYED
+
+/* ------------------------------------------------------------------ structs */
+
+/* a struct with every field zero (scalars) or none (refs); the emitter then
+ * stores the fields inline, retaining refs it stores */
+mref mochi_struct_new(int32_t line, const MStructDesc *d);
+bool mochi_struct_is(int32_t line, mref o, const MStructDesc *d);
+_Noreturn void mochi_nil_field(int32_t line, const char *field);
+
+/* ------------------------------------------------------------------ groups */
+
+mref mochi_group_by(int32_t line, mref keys, mref rows, const MType *key,
+                    const MType *elem);          /* list of groups */
+mref mochi_group_key(int32_t line, mref g);      /* boxed */
+mref mochi_group_items(int32_t line, mref g);    /* list */
+
+/* ------------------------------------------------------------------ closures, cells */
+
+mref mochi_closure_new(int32_t line, void *fn, int32_t ncaps,
+                       const MType *const *cap_types);
+mref mochi_cell_new(int32_t line, const MType *t);
+_Noreturn void mochi_not_callable(int32_t line, mref v);
+
+/* ------------------------------------------------------------------ math */
+
+double mochi_math_f64(const char *name, double x);    /* by name, for the JIT */
+double mochi_math2_f64(const char *name, double x, double y);
+double mochi_round(double x);                         /* half away from zero */
+
+/* ------------------------------------------------------------------ I/O */
+
+void mochi_print(int32_t line, int32_t n, const mref *boxed_args);
+void mochi_json(int32_t line, mref boxed);
+mref mochi_input(int32_t line);
+int64_t mochi_now(int32_t line);
+_Noreturn void mochi_panic(int32_t line, mref msg);
+void mochi_expect(int32_t line, bool ok, bool in_test);
+
+/* ------------------------------------------------------------------ formatting
+ * Exposed for tests and the JIT: write into a caller buffer, return length. */
+int mochi_format_float(double f, char *buf, size_t size);           /* str() style */
+int mochi_format_float_container(double f, char *buf, size_t size); /* print container */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
