@@ -13,13 +13,11 @@ from mochic.frontend.types import (
     BOOL,
     FLOAT,
     INT,
-    NONE,
     STRING,
     VOID,
     GroupT,
     ListT,
     MapT,
-    OptionT,
     Type,
 )
 
@@ -161,6 +159,3 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         return STRING
     return None
 
-
-def is_optional_none(t: Type) -> bool:
-    return t == NONE or isinstance(t, OptionT)

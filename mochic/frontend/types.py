@@ -130,10 +130,6 @@ def ir_type(t: Type) -> str:
     return "ref"
 
 
-def is_numeric(t: Type) -> bool:
-    return t in (INT, FLOAT)
-
-
 def is_dynamic(t: Type) -> bool:
     """Values whose representation is a boxed, tagged `any`."""
     return t == ANY or isinstance(t, OptionT) or t == NONE

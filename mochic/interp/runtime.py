@@ -31,7 +31,13 @@ from mochic.frontend.types import (
     SumT,
     Type,
 )
-from mochic.interp.format import format_float_str, format_print_line, format_str, to_json
+from mochic.interp.format import (
+    format_float_str,
+    format_print_line,
+    format_str,
+    sorted_keys,
+    to_json,
+)
 from mochic.interp.values import Closure, StructVal
 
 MIN_I64 = -(1 << 63)
@@ -441,10 +447,6 @@ def freeze(v: Any) -> Any:
     if t is bool:
         return ("bool", v)
     return v
-
-
-def sorted_keys(m: dict) -> list:
-    return sorted(m, key=format_str)
 
 
 class Group:

@@ -29,11 +29,11 @@ from mochic.frontend.types import (
     GroupT,
     ListT,
     MapT,
-    OptionT,
     StructInfo,
     StructT,
     Type,
     ir_type,
+    is_dynamic,
 )
 from mochic.ir import ir
 from mochic.ir.build import FunctionBuilder
@@ -42,10 +42,6 @@ from mochic.ir.ops import OPS
 
 _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "rem"}
 _CMP = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
-
-
-def is_dynamic(t: Type) -> bool:
-    return t == ANY or isinstance(t, OptionT)
 
 
 def zero_const(t: Type) -> object:
