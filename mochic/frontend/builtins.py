@@ -34,6 +34,7 @@ ARITY: dict[str, tuple[int, int]] = {
     "avg": (1, 1), "padStart": (3, 3), "print": (0, 999), "panic": (1, 1),
     "starts_with": (2, 2), "ends_with": (2, 2), "ord": (1, 1), "chr": (1, 1),
     "last": (1, 1), "distinct": (1, 1), "slice": (3, 3), "parseIntStr": (1, 2),
+    "get": (2, 3),
 }
 
 # Functions of `import python "math"`: name -> arity.  Each takes and gives floats.
@@ -63,6 +64,13 @@ def elem_type(t: Type) -> Type | None:
     return None
 
 
+def _join_default(value: Type, default: Type) -> Type:
+    """The type of `m.get(k, d)`: the value type when the default fits it."""
+    if default == value or (value == FLOAT and default == INT):
+        return value
+    return ANY
+
+
 def _num(t: Type) -> bool:
     return t in (INT, FLOAT, ANY)
 
@@ -85,6 +93,10 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         return a if isinstance(a, ListT) or a in (STRING, ANY) else None
     if name == "parseIntStr":
         return INT
+    if name == "get":
+        if isinstance(a, MapT):
+            return a.value if len(args) == 2 else _join_default(a.value, args[2])
+        return ANY if a == ANY else None
     if name == "contains":
         return BOOL if a == STRING or isinstance(a, ListT | MapT) or a == ANY else None
     if name in ("sqrt", "exp", "sin", "cos", "log"):

@@ -990,7 +990,7 @@ class Checker:
 
     @staticmethod
     def _is_method_builtin(t: Type, name: str) -> bool:
-        return isinstance(t, MapT) and name in ("keys", "values", "contains", "len")
+        return isinstance(t, MapT) and name in ("keys", "values", "contains", "len", "get")
 
     def args(self, e: A.Call, ft: FunT, scope: _Scope) -> None:
         if len(e.args) != len(ft.params):
@@ -1179,7 +1179,7 @@ METHOD_BUILTINS = {
     "starts_with": "starts_with", "startsWith": "starts_with", "hasPrefix": "starts_with",
     "ends_with": "ends_with", "endsWith": "ends_with", "hasSuffix": "ends_with",
     "keys": "keys", "values": "values", "reverse": "reverse", "padStart": "padStart",
-    "repeat": "repeat", "push": "push", "append": "append",
+    "repeat": "repeat", "push": "push", "append": "append", "get": "get",
 }
 
 

@@ -300,6 +300,31 @@ def _keys(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     return fl.b.value(op, [m], e.ty)
 
 
+@builtin("get")
+def _get(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    """`m.get(k)` / `m.get(k, default)`: the entry, or the default when k is absent."""
+    t = args[0].ty
+    b = fl.b
+    if not isinstance(t, MapT):
+        m = fl.box(args[0])
+        return fl.coerce(b.value("any.index", [m, fl.box(args[1])], ANY), ANY, e.ty)
+    m = fl.expr(args[0])
+    k = fl.value_of(args[1], t.key)
+    res = b.reg(e.ty)
+    found, missing, done = b.new_block("found"), b.new_block("missing"), b.new_block("endget")
+    b.branch(b.value(f"map.has.{k.ty}", [m, k], BOOL), found, missing)
+    b.start(found)
+    v = b.value(f"map.get.{k.ty}.{ir_type(t.value)}", [m, k], t.value, (None,))
+    b.emit(f"mov.{res.ty}", [fl.coerce(v, t.value, e.ty)], dst=res)
+    b.jump(done)
+    b.start(missing)
+    dflt = fl.value_of(args[2], e.ty) if len(args) > 2 else fl.zero(e.ty)
+    b.emit(f"mov.{res.ty}", [dflt], dst=res)
+    b.jump(done)
+    b.start(done)
+    return res
+
+
 @builtin("reverse")
 def _reverse(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     t = args[0].ty
