@@ -500,7 +500,7 @@ def _panic(interp: Interpreter, imm: tuple) -> Callable[..., Any]:
 
 
 _FAMILIES: dict[str, Factory] = {
-    "unbox": lambda i, imm: rt.unbox(imm[0]), "conv": _unchanged,
+    "unbox": lambda i, imm: rt.unbox(imm[0], i.structs), "conv": _unchanged,
     "any.binop": lambda i, imm: rt.any_binop(imm[0]),
     "any.field": lambda i, imm: rt.any_field(imm[0]),
     "list.contains": lambda i, imm: rt.contains, "list.index_of": lambda i, imm: rt.index_of,

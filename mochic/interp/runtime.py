@@ -38,7 +38,7 @@ from mochic.interp.format import (
     sorted_keys,
     to_json,
 )
-from mochic.interp.values import Closure, StructVal
+from mochic.interp.values import Closure, StructInfo, StructVal
 
 MIN_I64 = -(1 << 63)
 MAX_I64 = (1 << 63) - 1
@@ -148,7 +148,9 @@ def conforms(v: Any, t: Type) -> bool:
     return True
 
 
-def unbox(t: Type) -> Callable[[Any], Any]:
+def unbox(t: Type, structs: dict[str, StructInfo] | None = None) -> Callable[[Any], Any]:
+    """The checked conversion of an `any` value to type ``t``.  A map becomes a
+    struct of type ``t`` field by field (``structs``: the run-time struct infos)."""
     zero = {INT: 0, FLOAT: 0.0, BOOL: False, STRING: ""}.get(t)
 
     def run(v: Any) -> Any:
@@ -158,6 +160,11 @@ def unbox(t: Type) -> Callable[[Any], Any]:
             raise MochiError(f"cannot cast {type_name(v)} to {t}")
         if t == FLOAT and type(v) is int:
             return float(v)
+        if type(v) is dict and isinstance(t, StructT):
+            if structs is None or t.name not in structs:
+                raise MochiError(f"cannot cast map to {t}")
+            return StructVal(structs[t.name], [unbox(ft, structs)(v.get(name))
+                                               for name, ft in t.info.fields.items()])
         return v
     return run
 
