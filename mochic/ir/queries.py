@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mochic.frontend import ast as A
-from mochic.frontend.types import ANY, BOOL, INT, STRING, GroupT, ListT, MapT
+from mochic.frontend.types import ANY, BOOL, INT, STRING, GroupT, ListT, MapT, ir_type
 from mochic.ir.ir import Reg
 
 if TYPE_CHECKING:
@@ -76,6 +76,9 @@ def _bind(fl: FunctionLowerer, sym, value: Reg | None) -> None:
     if value is None:
         value = fl.const(sym.ty, None) if sym.ty != ANY else fl.const(ANY, None)
         value = fl.coerce(value, ANY, sym.ty) if value.ty != "ref" else value
+    elif value.ty != ir_type(sym.ty):
+        # a row variable an outer join may leave none is an option: box the element
+        value = fl.coerce(value, value.mty, sym.ty)
     fl.write_sym(sym, value, declare=True)
 
 
