@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -83,7 +84,10 @@ class Interpreter:
         src, lines = _Translator(self, fn).translate()
         filename = f"{_FILE_PREFIX}{fn.name}>"
         self.lines[filename] = lines
-        code = compile(src, filename, "exec")
+        with warnings.catch_warnings():
+            # A folded constant operand gives `'s' is None`: valid, but Python warns.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile(src, filename, "exec")
         exec(code, self.ns)
         self.funcs[fn.name] = self.ns[_fname(fn.name)]
 
