@@ -1,0 +1,650 @@
+"""One IR function as one static C function.
+
+Registers become typed C locals (`int64_t`, `double`, `bool`, `mref`) named
+`r<N>`, blocks become labels reached by `goto`, and each instruction one line
+of C preceded by a `#line` directive naming its Mochi source line, so a
+debugger and a crash backtrace show `prog.mochi:LINE`.  Int and float
+arithmetic, comparisons, struct fields, cells, captures and globals are
+written inline; everything else that touches the heap calls the runtime
+(`mochi.h`, where IR opcode `a.b.T` is `mochi_a_b_T(line, operands...,
+immediates...)`).
+
+Reference counting follows docs/RUNTIME.md: each ref register owns one
+reference; writing one releases its old value; copies retain; parameters are
+retained on entry and every ref register is released on the way out, the
+result having been taken over first.  ``analysis.py`` explains the counting
+work that is provably unnecessary and therefore skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from mochic.backends.c.analysis import Facts, analyse, movable
+from mochic.backends.c.names import Namer, c_bool, c_double, c_int, c_string
+from mochic.ir import ir
+from mochic.ir.ops import OPS
+
+if TYPE_CHECKING:
+    from mochic.backends.c.emit import ModuleEmitter
+
+C_TYPES = {"i64": "int64_t", "f64": "double", "bool": "bool", "ref": "mref"}
+ZERO = {"i64": "0", "f64": "0.0", "bool": "false", "ref": "NULL"}
+SLOT = {"i64": "i", "f64": "f", "bool": "b", "ref": "r"}
+
+_LIBM1 = {"sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin",
+          "acos": "acos", "atan": "atan", "exp": "exp", "log": "log", "log2": "log2",
+          "log10": "log10", "floor": "floor", "ceil": "ceil", "fabs": "fabs", "trunc": "trunc",
+          "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "round": "mochi_round"}
+_LIBM2 = {"pow": "pow", "atan2": "atan2", "fmod": "fmod", "hypot": "hypot"}
+
+_INT_BINOPS = {"add": "+", "sub": "-", "mul": "*"}
+_BIT_BINOPS = {"and": "&", "or": "|", "xor": "^"}
+_CMPS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def c_type(ty: str | None) -> str:
+    return "void" if ty is None else C_TYPES[ty]
+
+
+def signature(name: str, fn: ir.Function) -> str:
+    params = ", ".join(f"{C_TYPES[p.ty]} r{p.id}" for p in fn.params) or "void"
+    return f"static {c_type(fn.ret)} {name}({params})"
+
+
+def _family(op: str) -> str:
+    parts = op.split(".")
+    while parts and parts[-1] in ir.IR_TYPES:
+        parts.pop()
+    return ".".join(parts)
+
+
+class FunctionEmitter:
+    def __init__(self, mod: ModuleEmitter, fn: ir.Function) -> None:
+        self.mod = mod
+        self.fn = fn
+        self.facts: Facts = analyse(fn)
+        self.labels = Namer("L_")
+        self.out: list[str] = []
+        self.block: ir.Block = fn.blocks[0]
+        self.k = 0  # index of the instruction being emitted in self.block
+        self.line = fn.line or 1
+        self.exits = 0  # how many returns jump to the shared exit
+        self.label_lines: dict[int, str] = {}
+        self.jumped: set[str] = set()
+
+    # ------------------------------------------------------------ output
+
+    def put(self, line: int, text: str) -> None:
+        """One line of C attributed to Mochi line ``line``."""
+        self.out.append(f'#line {max(line, 1)} {self.mod.file_literal}')
+        self.out.append(text)
+
+    def emit(self) -> list[str]:
+        fn, f = self.fn, self.facts
+        name = self.mod.function_name(fn.name)
+        params = {p.id for p in fn.params}
+        decls = []
+        for r in fn.regs:
+            if r.id in params or not self.declared(r):
+                continue
+            decls.append(f"{C_TYPES[r.ty]} r{r.id} = {ZERO[r.ty]};")
+        if fn.ret is not None:
+            decls.append(f"{C_TYPES[fn.ret]} result_ = {ZERO[fn.ret]};")
+        for p in fn.params:
+            if p.ty == "ref" and p.id not in f.borrowed_params:
+                decls.append(f"mochi_retain(r{p.id});")
+            elif not f.uses.get(p.id):
+                decls.append(f"(void)r{p.id};")
+        self.put(fn.line, signature(name, fn) + " {")
+        self.put(fn.line, " ".join(decls))
+        for i, blk in enumerate(fn.blocks):
+            self.block = blk
+            nxt = fn.blocks[i + 1].label if i + 1 < len(fn.blocks) else None
+            if blk.label in f.targets:
+                self.label_lines[len(self.out)] = self.labels(blk.label)
+                self.out.append(f"{self.labels(blk.label)}:;")
+            for k, ins in enumerate(blk.instrs):
+                self.k = k
+                self.line = ins.line
+                self.put(ins.line, self.instr(ins))
+            self.terminator(blk.term, nxt)
+        releases = [f"mochi_release(r{r.id});" for r in fn.regs
+                    if f.owned(r) and (r.id in params or self.declared(r))]
+        if self.exits:
+            self.out.append("exit_:;")
+        self.put(fn.line, " ".join(releases) + (" return result_;" if fn.ret else " return;"))
+        self.out.append("}")
+        # a label every jump to which fell through to it would be unused
+        return [text for i, text in enumerate(self.out)
+                if self.label_lines.get(i, None) in (None, *self.jumped)]
+
+    def declared(self, r: ir.Reg) -> bool:
+        """Is the register spelt as a C local (written and read, or a ref written)?"""
+        f = self.facts
+        if r.ty == "ref":
+            return r.id in f.defs or r.id in f.uses
+        return bool(f.uses.get(r.id))
+
+    def terminator(self, t: ir.Terminator | None, nxt: str | None) -> None:
+        line = (t.line if t is not None else 0) or self.line
+        if isinstance(t, ir.Jump):
+            if t.target != nxt:
+                self.put(line, self.goto(t.target))
+        elif isinstance(t, ir.Branch):
+            c = f"r{t.cond.id}"
+            if t.else_ == nxt:
+                self.put(line, f"if ({c}) {self.goto(t.then)}")
+            elif t.then == nxt:
+                self.put(line, f"if (!{c}) {self.goto(t.else_)}")
+            else:
+                self.put(line, f"if ({c}) {self.goto(t.then)} else {self.goto(t.else_)}")
+        elif isinstance(t, ir.Ret):
+            self.exits += 1
+            if t.value is None:
+                self.put(line, "goto exit_;")
+            else:
+                v = f"r{t.value.id}"
+                if t.value.ty != "ref":
+                    text = f"result_ = {v};"
+                elif self.facts.owned(t.value):
+                    text = f"result_ = {v}; {v} = NULL;"
+                else:
+                    text = f"result_ = {v}; mochi_retain(result_);"
+                self.put(line, text + " goto exit_;")
+        else:
+            self.put(line, f'mochi_error({max(line, 1)}, "unreachable code reached");')
+
+    # ------------------------------------------------------------ helpers
+
+    def goto(self, label: str) -> str:
+        name = self.labels(label)
+        self.jumped.add(name)
+        return f"goto {name};"
+
+    def r(self, reg: ir.Reg) -> str:
+        return f"r{reg.id}"
+
+    def set_scalar(self, d: ir.Reg | None, expr: str) -> str:
+        if d is None or not self.facts.uses.get(d.id):
+            return f"(void)({expr});"
+        return f"r{d.id} = {expr};"
+
+    def set_new(self, d: ir.Reg | None, expr: str, args: list[ir.Reg] | None = None,
+                after: str = "") -> str:
+        """Store a new reference (a runtime result) into ref register ``d``."""
+        if d is None:
+            if after:
+                return f"{{ mref t_ = {expr};{after} mochi_release(t_); }}"
+            return f"mochi_release({expr});"
+        r = f"r{d.id}"
+        if d.id in self.facts.borrowed_temps:
+            return f"{r} = {expr}; mochi_release({r});{after}"
+        if not after and not any(a is d for a in (args or [])):
+            if self.facts.fresh(d):
+                return f"{r} = {expr};"
+            return f"mochi_release({r}); {r} = {expr};"
+        return f"{{ mref t_ = {expr};{after} mochi_release({r}); {r} = t_; }}"
+
+    def set_borrowed(self, d: ir.Reg | None, expr: str) -> str:
+        """Store a borrowed ref (read from a field, global, cell, capture) into ``d``."""
+        if d is None:
+            return ""
+        r = f"r{d.id}"
+        if d.id in self.facts.borrowed_temps:
+            return f"{r} = {expr};"
+        if self.facts.fresh(d):
+            return f"{r} = {expr}; mochi_retain({r});"
+        return f"{{ mref t_ = {expr}; mochi_retain(t_); mochi_release({r}); {r} = t_; }}"
+
+    def store(self, place: str, v: ir.Reg, old: bool = True) -> str:
+        """Store ref register ``v`` into a heap or global ``place`` that keeps a reference,
+        releasing what ``place`` held unless ``old`` is false (a fresh slot)."""
+        r = f"r{v.id}"
+        if movable(self.facts, v, self.block, self.k):
+            take = f"{place} = {r}; {r} = NULL;"
+        else:
+            take = f"mochi_retain({r}); {place} = {r};"
+        if not old:
+            return take
+        return f"{{ mref o_ = {place}; {take} mochi_release(o_); }}"
+
+    def rt(self, name: str, ins: ir.Instr, *extra: str) -> str:
+        args = [str(ins.line)] + [self.r(a) for a in ins.args] + list(extra)
+        return f"mochi_{name}({', '.join(args)})"
+
+    def mtype(self, t: object) -> str:
+        return self.mod.types.mtype(t)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ instructions
+
+    def instr(self, ins: ir.Instr) -> str:
+        op = ins.op
+        handler = _HANDLERS.get(op) or _HANDLERS.get(_family(op))
+        if handler is not None:
+            return handler(self, ins)
+        return self.runtime_call(ins, op.replace(".", "_"))
+
+    def runtime_call(self, ins: ir.Instr, name: str, *extra: str) -> str:
+        """A runtime function of the operands; its ref result is a new reference."""
+        call = self.rt(name, ins, *extra)
+        spec = OPS[ins.op]
+        d = ins.dst
+        if spec.result == "ref":
+            return self.set_new(d, call, ins.args)
+        if spec.result is None:
+            return f"{call};"
+        return self.set_scalar(d, call)
+
+
+Handler = Callable[[FunctionEmitter, ir.Instr], str]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*ops: str) -> Callable[[Handler], Handler]:
+    def register(f: Handler) -> Handler:
+        for op in ops:
+            _HANDLERS[op] = f
+        return f
+    return register
+
+
+# ---------------------------------------------------------------- constants and moves
+
+@handles("const.i64")
+def _const_i64(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, c_int(ins.imm[0]))
+
+
+@handles("const.f64")
+def _const_f64(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, c_double(ins.imm[0]))
+
+
+@handles("const.bool")
+def _const_bool(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, c_bool(ins.imm[0]))
+
+
+@handles("const.str", "const.none")
+def _const_ref(e: FunctionEmitter, ins: ir.Instr) -> str:
+    v = ins.imm[0] if ins.imm else None
+    # string constants are immortal: no count to keep
+    return e.set_new(ins.dst, "NULL" if v is None else e.mod.string(v))
+
+
+@handles("mov.i64", "mov.f64", "mov.bool")
+def _mov(e: FunctionEmitter, ins: ir.Instr) -> str:
+    assert ins.dst is not None
+    if ins.dst is ins.args[0]:
+        return ";"
+    return e.set_scalar(ins.dst, e.r(ins.args[0]))
+
+
+@handles("mov.ref")
+def _mov_ref(e: FunctionEmitter, ins: ir.Instr) -> str:
+    d, s = ins.dst, ins.args[0]
+    assert d is not None
+    if d is s:
+        return ";"
+    rd, rs = e.r(d), e.r(s)
+    if movable(e.facts, s, e.block, e.k):
+        if e.facts.fresh(d):
+            return f"{rd} = {rs}; {rs} = NULL;"
+        return f"mochi_release({rd}); {rd} = {rs}; {rs} = NULL;"
+    if e.facts.fresh(d):
+        return f"{rd} = {rs}; mochi_retain({rd});"
+    return f"mochi_retain({rs}); mochi_release({rd}); {rd} = {rs};"
+
+
+# ---------------------------------------------------------------- arithmetic
+
+def _wrapping(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a, b = (e.r(x) for x in ins.args)
+    op = _INT_BINOPS[ins.op.split(".")[0]]
+    return e.set_scalar(ins.dst, f"(int64_t)((uint64_t){a} {op} (uint64_t){b})")
+
+
+for _n in _INT_BINOPS:
+    _HANDLERS[f"{_n}.i64"] = _wrapping
+
+
+def _bitwise(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a, b = (e.r(x) for x in ins.args)
+    return e.set_scalar(ins.dst, f"({a} {_BIT_BINOPS[ins.op.split('.')[0]]} {b})")
+
+
+for _n in _BIT_BINOPS:
+    _HANDLERS[f"{_n}.i64"] = _bitwise
+
+
+@handles("shl.i64")
+def _shl(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a, b = (e.r(x) for x in ins.args)
+    return e.set_scalar(ins.dst, f"(int64_t)((uint64_t){a} << ({b} & 63))")
+
+
+@handles("shr.i64")
+def _shr(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a, b = (e.r(x) for x in ins.args)
+    return e.set_scalar(ins.dst, f"({a} >> ({b} & 63))")
+
+
+@handles("div.i64", "rem.i64")
+def _div(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a, b = (e.r(x) for x in ins.args)
+    name = ins.op.split(".")[0]
+    # b == 0 reports the error through the runtime; INT64_MIN / -1 wraps
+    minus1 = f"(int64_t)(0 - (uint64_t){a})" if name == "div" else "0"
+    cop = "/" if name == "div" else "%"
+    return e.set_scalar(ins.dst, f"({b} == -1 ? {minus1} : {b} == 0 ? "
+                                 f"mochi_{name}_i64({ins.line}, {a}, {b}) : {a} {cop} {b})")
+
+
+@handles("neg.i64")
+def _neg_i64(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, f"(int64_t)(0 - (uint64_t){e.r(ins.args[0])})")
+
+
+@handles("abs.i64")
+def _abs_i64(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a = e.r(ins.args[0])
+    return e.set_scalar(ins.dst, f"({a} < 0 ? (int64_t)(0 - (uint64_t){a}) : {a})")
+
+
+def _float_binop(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a, b = (e.r(x) for x in ins.args)
+    op = {"add": "+", "sub": "-", "mul": "*", "div": "/"}[ins.op.split(".")[0]]
+    return e.set_scalar(ins.dst, f"({a} {op} {b})")
+
+
+for _n in ("add", "sub", "mul", "div"):
+    _HANDLERS[f"{_n}.f64"] = _float_binop
+
+
+@handles("rem.f64")
+def _rem_f64(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a, b = (e.r(x) for x in ins.args)
+    return e.set_scalar(ins.dst, f"fmod({a}, {b})")
+
+
+@handles("neg.f64")
+def _neg_f64(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, f"(-{e.r(ins.args[0])})")
+
+
+def _compare(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a, b = (e.r(x) for x in ins.args)
+    return e.set_scalar(ins.dst, f"({a} {_CMPS[ins.op.split('.')[0]]} {b})")
+
+
+for _c in _CMPS:
+    _HANDLERS[f"{_c}.i64"] = _compare
+    _HANDLERS[f"{_c}.f64"] = _compare
+_HANDLERS["eq.bool"] = _HANDLERS["ne.bool"] = _compare
+
+
+@handles("not.bool")
+def _not(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, f"(!{e.r(ins.args[0])})")
+
+
+@handles("i2f")
+def _i2f(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, f"(double){e.r(ins.args[0])}")
+
+
+@handles("f2i")
+def _f2i(e: FunctionEmitter, ins: ir.Instr) -> str:
+    a = e.r(ins.args[0])
+    # in range: the C conversion; NaN, infinities and overflow: the runtime's defined value
+    return e.set_scalar(ins.dst, f"({a} >= -9223372036854775808.0 && {a} < 9223372036854775808.0"
+                                 f" ? (int64_t){a} : mochi_f2i({a}))")
+
+
+@handles("is.none")
+def _is_none(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, f"({e.r(ins.args[0])} == NULL)")
+
+
+@handles("math.f64")
+def _math1(e: FunctionEmitter, ins: ir.Instr) -> str:
+    name, x = ins.imm[0], e.r(ins.args[0])
+    f = _LIBM1.get(name)
+    call = f"{f}({x})" if f else f"mochi_math_f64({c_string(name.encode())}, {x})"
+    return e.set_scalar(ins.dst, call)
+
+
+@handles("math2.f64")
+def _math2(e: FunctionEmitter, ins: ir.Instr) -> str:
+    name = ins.imm[0]
+    x, y = (e.r(a) for a in ins.args)
+    f = _LIBM2.get(name)
+    call = f"{f}({x}, {y})" if f else f"mochi_math2_f64({c_string(name.encode())}, {x}, {y})"
+    return e.set_scalar(ins.dst, call)
+
+
+# ---------------------------------------------------------------- globals
+
+@handles("global.get")
+def _global_get(e: FunctionEmitter, ins: ir.Instr) -> str:
+    g = e.mod.global_name(ins.imm[0])
+    if ins.dst is not None and ins.dst.ty == "ref":
+        return e.set_borrowed(ins.dst, g)
+    return e.set_scalar(ins.dst, g)
+
+
+@handles("global.set")
+def _global_set(e: FunctionEmitter, ins: ir.Instr) -> str:
+    g, v = e.mod.global_name(ins.imm[0]), ins.args[0]
+    if v.ty == "ref":
+        return e.store(g, v)
+    return f"{g} = {e.r(v)};"
+
+
+# ---------------------------------------------------------------- structs
+
+def _struct_slot(e: FunctionEmitter, ins: ir.Instr, obj: str) -> str:
+    return f"(({e.mod.types.struct_type(ins.imm[0])} *){obj})->f[{ins.imm[1]}]"
+
+
+def _nil_check(e: FunctionEmitter, ins: ir.Instr, obj: str) -> str:
+    field = e.mod.types.field_name(ins.imm[0], ins.imm[1])
+    return f"if (!{obj}) mochi_nil_field({ins.line}, {c_string(field.encode())}); "
+
+
+@handles("struct.new")
+def _struct_new(e: FunctionEmitter, ins: ir.Instr) -> str:
+    name = ins.imm[0]
+    st = e.mod.types.struct_type(name)
+    stores = []
+    for i, a in enumerate(ins.args):
+        slot = f"(({st} *)t_)->f[{i}].{SLOT[a.ty]}"
+        stores.append(e.store(slot, a, old=False) if a.ty == "ref" else f"{slot} = {e.r(a)};")
+    call = f"mochi_struct_new({ins.line}, {e.mod.types.desc(name)})"
+    if not stores:
+        return e.set_new(ins.dst, call)
+    return e.set_new(ins.dst, call, ins.args, " " + " ".join(stores))
+
+
+@handles("struct.get")
+def _struct_get(e: FunctionEmitter, ins: ir.Instr) -> str:
+    o = e.r(ins.args[0])
+    d = ins.dst
+    slot = _struct_slot(e, ins, o)
+    check = _nil_check(e, ins, o)
+    if d is not None and d.ty == "ref":
+        return check + e.set_borrowed(d, slot + ".r")
+    return check + e.set_scalar(d, f"{slot}.{SLOT[d.ty] if d else 'i'}")
+
+
+@handles("struct.set")
+def _struct_set(e: FunctionEmitter, ins: ir.Instr) -> str:
+    o, v = ins.args
+    slot = _struct_slot(e, ins, e.r(o)) + "." + SLOT[v.ty]
+    check = _nil_check(e, ins, e.r(o))
+    if v.ty == "ref":
+        return check + e.store(slot, v)
+    return check + f"{slot} = {e.r(v)};"
+
+
+@handles("struct.is")
+def _struct_is(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, f"mochi_struct_is({ins.line}, {e.r(ins.args[0])}, "
+                                 f"{e.mod.types.desc(ins.imm[0])})")
+
+
+# ---------------------------------------------------------------- cells and closures
+
+@handles("cell.new")
+def _cell_new(e: FunctionEmitter, ins: ir.Instr) -> str:
+    v = ins.args[0]
+    slot = f"((MCell *)t_)->v.{SLOT[v.ty]}"
+    store = e.store(slot, v, old=False) if v.ty == "ref" else f"{slot} = {e.r(v)};"
+    call = f"mochi_cell_new({ins.line}, {e.mtype(v.mty)})"
+    return e.set_new(ins.dst, call, ins.args, " " + store)
+
+
+@handles("cell.get")
+def _cell_get(e: FunctionEmitter, ins: ir.Instr) -> str:
+    d = ins.dst
+    assert d is not None
+    slot = f"((MCell *){e.r(ins.args[0])})->v.{SLOT[d.ty]}"
+    return e.set_borrowed(d, slot) if d.ty == "ref" else e.set_scalar(d, slot)
+
+
+@handles("cell.set")
+def _cell_set(e: FunctionEmitter, ins: ir.Instr) -> str:
+    c, v = ins.args
+    slot = f"((MCell *){e.r(c)})->v.{SLOT[v.ty]}"
+    return e.store(slot, v) if v.ty == "ref" else f"{slot} = {e.r(v)};"
+
+
+@handles("closure.new")
+def _closure_new(e: FunctionEmitter, ins: ir.Instr) -> str:
+    fn = e.mod.function_name(ins.imm[0])
+    n = len(ins.args)
+    caps = e.mod.capture_types([a.mty for a in ins.args]) if n else "NULL"
+    stores = []
+    for i, a in enumerate(ins.args):
+        slot = f"((MClosure *)t_)->caps[{i}].{SLOT[a.ty]}"
+        stores.append(e.store(slot, a, old=False) if a.ty == "ref" else f"{slot} = {e.r(a)};")
+    call = f"mochi_closure_new({ins.line}, (void *){fn}, {n}, {caps})"
+    return e.set_new(ins.dst, call, ins.args, (" " + " ".join(stores)) if stores else "")
+
+
+@handles("closure.get")
+def _closure_get(e: FunctionEmitter, ins: ir.Instr) -> str:
+    d = ins.dst
+    assert d is not None
+    slot = f"((MClosure *){e.r(ins.args[0])})->caps[{ins.imm[0]}].{SLOT[d.ty]}"
+    return e.set_borrowed(d, slot) if d.ty == "ref" else e.set_scalar(d, slot)
+
+
+# ---------------------------------------------------------------- calls
+
+def _call_result(e: FunctionEmitter, ins: ir.Instr, call: str) -> str:
+    d = ins.dst
+    if d is None:
+        return f"{call};"
+    if d.ty == "ref":
+        return e.set_new(d, call, ins.args)
+    return e.set_scalar(d, call)
+
+
+@handles("call")
+def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
+    callee = e.mod.function_name(ins.imm[0])
+    fn = e.mod.module.functions[ins.imm[0]]
+    call = f"{callee}({', '.join(e.r(a) for a in ins.args)})"
+    if ins.dst is None and fn.ret == "ref":
+        return f"mochi_release({call});"
+    return _call_result(e, ins, call)
+
+
+@handles("call.closure")
+def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
+    c = e.r(ins.args[0])
+    ptypes = ", ".join(["mref"] + [C_TYPES[a.ty] for a in ins.args[1:]])
+    ret = c_type(ins.dst.ty if ins.dst is not None else None)
+    fn = f"(({ret} (*)({ptypes}))((MClosure *){c})->fn)"
+    call = f"{fn}({', '.join(e.r(a) for a in ins.args)})"
+    check = f"if (!{c} || {c}->kind != MK_CLOSURE) mochi_not_callable({ins.line}, {c}); "
+    return check + _call_result(e, ins, call)
+
+
+# ---------------------------------------------------------------- runtime calls with immediates
+
+@handles("list.new")
+def _list_new(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.runtime_call(ins, "list_new", e.mtype(ins.imm[0]))
+
+
+@handles("map.new")
+def _map_new(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.runtime_call(ins, "map_new", e.mtype(ins.imm[0]), e.mtype(ins.imm[1]))
+
+
+@handles("box", "unbox")
+def _box(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.runtime_call(ins, ins.op.replace(".", "_"), e.mtype(ins.imm[0]))
+
+
+@handles("conv")
+def _conv(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.runtime_call(ins, "conv", e.mtype(ins.imm[0]), e.mtype(ins.imm[1]))
+
+
+@handles("group.by")
+def _group_by(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.runtime_call(ins, "group_by", e.mtype(ins.imm[0]), e.mtype(ins.imm[1]))
+
+
+@handles("any.binop", "any.field")
+def _any_named(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.runtime_call(ins, ins.op.replace(".", "_"), c_string(str(ins.imm[0]).encode()))
+
+
+@handles("map.get")
+def _map_get(e: FunctionEmitter, ins: ir.Instr) -> str:
+    d = ins.dst
+    assert d is not None
+    zero = ins.imm[0] if ins.imm else None
+    if d.ty == "ref":
+        z = "NULL" if zero is None else e.mod.string(zero)
+    else:
+        z = {"i64": c_int, "f64": c_double, "bool": c_bool}[d.ty](zero or 0)
+    return e.runtime_call(ins, ins.op.replace(".", "_"), z)
+
+
+@handles("list.append")
+def _list_append(e: FunctionEmitter, ins: ir.Instr) -> str:
+    reuse = bool(ins.imm and ins.imm[0] == "reuse")
+    call = e.rt(ins.op.replace(".", "_"), ins, "1" if reuse else "0")
+    if not reuse:
+        return e.set_new(ins.dst, call, ins.args)
+    # The operand's old value dies here: drop its reference once the runtime is done.
+    a = ins.args[0]
+    if a.id in e.facts.borrowed_temps:
+        drop = ""
+    elif e.facts.owned(a):
+        drop = f" mochi_release({e.r(a)}); {e.r(a)} = NULL;"
+    else:
+        drop = ""
+    return e.set_new(ins.dst, call, ins.args, drop)
+
+
+@handles("print")
+def _print(e: FunctionEmitter, ins: ir.Instr) -> str:
+    n = len(ins.args)
+    if not n:
+        return f"mochi_print({ins.line}, 0, NULL);"
+    args = ", ".join(e.r(a) for a in ins.args)
+    return f"{{ mref a_[{n}] = {{{args}}}; mochi_print({ins.line}, {n}, a_); }}"
+
+
+@handles("expect")
+def _expect(e: FunctionEmitter, ins: ir.Instr) -> str:
+    in_test = bool(ins.imm and ins.imm[0])
+    return f"mochi_expect({ins.line}, {e.r(ins.args[0])}, {c_bool(in_test)});"
