@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from mochic import __version__
 from mochic.diagnostics import Diagnostics
 from mochic.driver import compile_source, internal_error, read_source
 from mochic.stack import run_in_big_stack
+from mochic.targets import TARGETS
+from mochic.toolchain import COMPILERS
 
 DESCRIPTION = """\
 mochic compiles Mochi programs to native code.
@@ -19,6 +22,8 @@ commands:
   check  type-check a program and report every error, without running it
   ir     print the typed IR a program lowers to
   test   run the program's `test` blocks and report each expectation
+  build  compile a program to a native executable (the C backend)
+  doctor report which compilers and test runners are installed
 """
 
 TIERS = ("interp",)
@@ -45,6 +50,28 @@ def _parser() -> argparse.ArgumentParser:
     tst = sub.add_parser("test", help="run the program's test blocks",
                          description="Run each `test` block and report its expectations.")
     tst.add_argument("file", help="the .mochi program")
+    bld = sub.add_parser("build", help="compile a program to an executable",
+                         description="Compile a Mochi program to a native executable "
+                                     "through C (or write the C with --emit c).")
+    bld.add_argument("file", help="the .mochi program")
+    bld.add_argument("-o", dest="output", metavar="PATH",
+                     help="the output file (default: the program's name, in this directory; "
+                          "'-' writes --emit c to standard output)")
+    bld.add_argument("--target", metavar="TARGET",
+                     help="what to build for (default: this machine): " + ", ".join(TARGETS))
+    bld.add_argument("--mode", default="dev", metavar="MODE",
+                     help="dev (debug info, -O0, the default) or release (-O2, stripped)")
+    bld.add_argument("--portable", action="store_true",
+                     help="Linux: link musl statically instead of glibc dynamically")
+    bld.add_argument("--cc", default="zig", metavar="CC",
+                     help="the C compiler: " + ", ".join(COMPILERS) +
+                          " (default: zig, from the ziglang package)")
+    bld.add_argument("--emit", choices=("c", "exe"), default="exe",
+                     help="what to write: the executable (default) or its C source")
+    bld.add_argument("--verbose", action="store_true", help="say what the build does")
+    sub.add_parser("doctor", help="report the compilers and test runners present",
+                   description="Report which C compilers and test runners mochic can use "
+                               "and how to install the missing ones.")
     return p
 
 
@@ -155,16 +182,73 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _error(msg: str) -> int:
+    print(f"mochic: error: {msg}", file=sys.stderr)
+    return 1
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from mochic import targets, toolchain
+    try:
+        target = targets.get(args.target)
+        mode = targets.check_mode(args.mode)
+        compiler = toolchain.find_compiler(args.cc) if args.emit == "exe" else None
+    except (targets.TargetError, toolchain.ToolchainError) as e:
+        return _error(str(e))
+    module = _load(args.file)
+    if module is None:
+        return 1
+    from mochic.backends.c.emit import emit_c
+    try:
+        c_source = run_in_big_stack(lambda: emit_c(module))
+    except Exception as e:  # a compiler bug must not surface as a traceback
+        return _error(f"internal compiler error in the C emitter: {type(e).__name__}: {e}")
+    stem = os.path.splitext(os.path.basename(args.file))[0]
+    if args.emit == "c":
+        if args.output == "-":
+            sys.stdout.write(c_source)
+            return 0
+        out = args.output or stem + ".c"
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(c_source)
+        return 0
+    assert compiler is not None
+    out = args.output or stem + target.suffix
+    opts = toolchain.Options(target, mode, args.portable, compiler)
+    try:
+        res = toolchain.build(c_source, opts, Path(out))
+    except toolchain.ToolchainError as e:
+        return _error(str(e))
+    except OSError as e:
+        return _error(f"cannot write {out}: {e.strerror or e}")
+    if args.verbose:
+        how = "from the build cache" if res.cached else f"with {compiler.identity}"
+        print(f"mochic: built {out} for {target.name} ({mode}) {how} in {res.seconds:.2f} s",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from mochic import targets, toolchain
+    print(f"mochic {__version__}; host target: {targets.host_name() or 'none'}; "
+          f"cache: {toolchain.cache_dir()}")
+    for what, name, present, detail in toolchain.doctor_report():
+        mark = "ok     " if present else "missing"
+        print(f"  {what:9} {name:13} {mark} {detail if present else 'install: ' + detail}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    if args.file and not os.path.exists(args.file):
+    if getattr(args, "file", None) and not os.path.exists(args.file):
         print(f"mochic: error: no such file: {args.file}", file=sys.stderr)
         return 1
-    handler = {"run": cmd_run, "check": cmd_check, "ir": cmd_ir, "test": cmd_test}
+    handler = {"run": cmd_run, "check": cmd_check, "ir": cmd_ir, "test": cmd_test,
+               "build": cmd_build, "doctor": cmd_doctor}
     try:
         return handler[args.command](args)
     except KeyboardInterrupt:
