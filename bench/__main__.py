@@ -1,0 +1,120 @@
+"""python3 -m bench: measure every kernel on every mochic tier and peer, and
+write results.json, RESULTS.md and chart.png (see docs/PERFORMANCE.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import chart, report
+from bench.kernels import discover, select
+from bench.participant import ROOT, BuildError, Participant
+from bench.peers import BASELINE, PEERS
+from bench.runner import ChecksumMismatch, Options, RunFailed, run
+from bench.tiers import TIERS
+
+DEFAULT_OUT = ROOT / "bench" / "results"
+DOCS = ROOT / "docs" / "PERFORMANCE.md"
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [s.strip() for s in text.split(",") if s.strip()] if text else None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="python3 -m bench", description=__doc__,
+        epilog=f"tiers: {', '.join(TIERS)}; peers: {', '.join(PEERS)} "
+               f"({BASELINE} is always measured: every ratio is to it)")
+    ap.add_argument("--quick", action="store_true",
+                    help="every kernel at its quick size (for the tests; not for reading speed)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per measurement (default 5)")
+    ap.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+                    help="the longest one run of the slowest participant may take; it sets "
+                         "each kernel's size in a full run (default 5)")
+    ap.add_argument("--kernels", help="comma-separated kernel names (default: all)")
+    ap.add_argument("--tiers", help="comma-separated mochic tiers (default: all available)")
+    ap.add_argument("--peers", help="comma-separated peers (default: all available)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                    help="folder for results.json, RESULTS.md, chart.png (default bench/results)")
+    ap.add_argument("--update-docs", action="store_true",
+                    help="also put the tables into docs/PERFORMANCE.md")
+    args = ap.parse_args(argv)
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+    if args.budget <= 0:
+        ap.error("--budget must be positive")
+    return args
+
+
+def choose(table: dict[str, Participant], names: list[str] | None, what: str,
+           skipped: list[dict]) -> list[Participant]:
+    """The participants asked for (all by default) that this machine can run."""
+    unknown = [n for n in names or [] if n not in table]
+    if unknown:
+        raise SystemExit(f"bench: unknown {what} {', '.join(unknown)}; have: {', '.join(table)}")
+    chosen = []
+    for name in names or list(table):
+        reason = table[name].unavailable()
+        if reason is None:
+            chosen.append(table[name])
+        else:
+            skipped.append({"key": table[name].key, "label": table[name].label,
+                            "reason": reason})
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        kernels = select(discover(), _names(args.kernels))
+    except ValueError as e:
+        raise SystemExit(f"bench: {e}") from None
+    skipped: list[dict] = []
+    tiers = choose(TIERS, _names(args.tiers), "tier", skipped)
+    peer_names = _names(args.peers)
+    if peer_names is not None and BASELINE not in peer_names:
+        peer_names = [BASELINE, *peer_names]
+    peers = choose(PEERS, peer_names, "peer", skipped)
+    if not any(p.key == BASELINE for p in peers):
+        raise SystemExit(f"bench: the baseline peer {BASELINE!r} cannot run here: "
+                         f"{PEERS[BASELINE].unavailable()}")
+    for s in skipped:
+        log(f"bench: skipping {s['label']}: {s['reason']}")
+    participants = tiers + [p for p in peers if p.key != BASELINE] + \
+        [p for p in peers if p.key == BASELINE]
+    opts = Options(quick=args.quick, runs=args.runs, budget_s=args.budget)
+    log(f"bench: {len(kernels)} kernels x {', '.join(p.label for p in participants)}; "
+        + ("quick sizes" if args.quick else f"budget {args.budget:g} s per run")
+        + f", 1 warm-up + {args.runs} runs each")
+    try:
+        with tempfile.TemporaryDirectory(prefix="mochic-bench-") as work:
+            results = run(kernels, participants, skipped, opts, Path(work), log)
+    except ChecksumMismatch as e:
+        log(f"\nbench: CHECKSUM MISMATCH: {e}")
+        return 1
+    except (RunFailed, BuildError) as e:
+        log(f"\nbench: FAILED: {e}")
+        return 1
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    report.write_json(results, out / "results.json")
+    (out / "RESULTS.md").write_text(report.render(results))
+    try:
+        chart.draw(results, out / "chart.png")
+    except ImportError:
+        log("bench: matplotlib is not installed, so no chart.png "
+            "(python3 -m pip install -e '.[bench]')")
+    if args.update_docs and not report.update_docs(DOCS, results):
+        log(f"bench: {DOCS} has no generated section to update")
+    log(f"bench: wrote {out}/results.json, RESULTS.md, chart.png "
+        f"in {results['elapsed_s'] / 60:.1f} minutes")
+    print(report.main_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

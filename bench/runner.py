@@ -1,0 +1,248 @@
+"""The benchmark loop: for each kernel, choose its size, build every
+participant, warm up, time the runs, and compare every checksum.
+
+Every run's output is checked as soon as it is printed: against the other
+participants' output at the same size, against the participant's own
+earlier runs, and against sizes.json when the size is the quick or the
+default one.  A difference stops the benchmark (``ChecksumMismatch``).
+
+The timed runs of a kernel go round-robin over the participants (run 1 of
+each, then run 2 of each...), so a change in machine load while a kernel is
+measured spreads over all of them instead of biasing one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import compiletime, machine
+from bench.kernels import Kernel, predict_n, resize, size_up
+from bench.measure import Sample, build_peak, run_once, summarize
+from bench.participant import Participant, Prepared, run_env
+
+Log = Callable[[str], None]
+
+# A size is good once the slowest participant's run takes between these
+# fractions of the budget; sizing stops after MAX_SIZING_STEPS tries anyway
+# and keeps the largest size whose run stayed under OVER_BUDGET.
+FITS = (0.7, 1.15)
+OVER_BUDGET = 1.3
+MAX_SIZING_STEPS = 4
+
+
+class ChecksumMismatch(Exception):
+    pass
+
+
+class RunFailed(Exception):
+    pass
+
+
+@dataclass
+class Options:
+    quick: bool = False
+    runs: int = 5
+    budget_s: float = 5.0
+    timeout_s: float = 1800.0
+    peak: Path | None = None  # the peak.c launcher, built by run()
+
+
+class KernelRun:
+    """Everything measured for one kernel, with its sources, builds and outputs per size."""
+
+    def __init__(self, kernel: Kernel, participants: list[Participant], opts: Options,
+                 work: Path, log: Log, position: str) -> None:
+        self.kernel = kernel
+        self.participants = participants
+        self.opts = opts
+        self.work = work / kernel.name
+        self.log = log
+        self.position = position
+        self.prepared: dict[tuple[str, int], Prepared] = {}
+        self.outputs: dict[int, dict[str, str]] = {}
+        self.warm: set[tuple[str, int]] = set()
+        self.sizing: list[dict] = []
+
+    # -- sources, builds, runs -------------------------------------------
+
+    def folder(self, n: int) -> Path:
+        return self.work / f"N{n}"
+
+    def source(self, p: Participant, n: int) -> Path:
+        path = self.folder(n) / f"{self.kernel.name}{p.ext}"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = self.kernel.source(p.ext).read_text()
+            try:
+                path.write_text(resize(text, p.size_prefix, n))
+            except ValueError as e:
+                raise RunFailed(f"{self.kernel.source(p.ext)}: {e}") from None
+        return path
+
+    def prepare(self, p: Participant, n: int) -> Prepared:
+        if (p.key, n) not in self.prepared:
+            build_dir = self.folder(n) / p.key
+            build_dir.mkdir(parents=True, exist_ok=True)
+            prepared = p.prepare(self.source(p, n), build_dir)
+            if prepared.build_s is not None:
+                self.say(n, p, "build", f"{prepared.build_s:8.3f} s")
+            self.prepared[p.key, n] = prepared
+        return self.prepared[p.key, n]
+
+    def run(self, p: Participant, n: int, what: str) -> Sample:
+        prepared = self.prepare(p, n)
+        s = run_once(prepared.argv, self.folder(n), run_env(), self.opts.timeout_s,
+                     self.opts.peak)
+        if s.timed_out:
+            raise RunFailed(f"{p.label} on {self.kernel.name} N={n} took more than "
+                            f"{self.opts.timeout_s:.0f} s")
+        if s.status != 0:
+            raise RunFailed(f"{p.label} on {self.kernel.name} N={n} exited with status "
+                            f"{s.status}:\n{s.stdout[-2000:]}{s.stderr[-2000:]}")
+        self.say(n, p, what, f"{s.wall_s:8.3f} s {s.maxrss_kb / 1024:7.1f} MB")
+        self.check(p, n, s.stdout)
+        self.warm.add((p.key, n))
+        return s
+
+    def say(self, n: int, p: Participant, what: str, figures: str) -> None:
+        self.log(f"{self.position} {self.kernel.name:15} N={n:<10} {p.label:14} "
+                 f"{what:9} {figures}")
+
+    def check(self, p: Participant, n: int, stdout: str) -> None:
+        got = stdout.strip()
+        seen = self.outputs.setdefault(n, {})
+        earlier = seen.get(p.key)
+        seen.setdefault(p.key, got)
+        expected = self.kernel.expected(n)
+        if (earlier is not None and earlier != got) or \
+                len(set(seen.values()) | ({expected} if expected else set())) > 1:
+            lines = [f"  {key:16} {value!r}" for key, value in seen.items()]
+            if earlier is not None and earlier != got:
+                lines.append(f"  {p.key:16} {got!r} (a later run)")
+            if expected:
+                lines.append(f"  {'sizes.json':16} {expected!r}")
+            raise ChecksumMismatch(f"checksums differ for {self.kernel.name} at N={n}:\n"
+                                   + "\n".join(lines))
+
+    # -- choosing the size ---------------------------------------------
+
+    def choose_n(self) -> tuple[int, str]:
+        """The one size every participant runs at, and why it is that size."""
+        k, budget = self.kernel, self.opts.budget_s
+        if self.opts.quick:
+            return k.quick, "quick"
+        lo, hi = k.quick, k.default
+        history: dict[str, list[tuple[int, float]]] = {
+            p.key: [(lo, self.run(p, lo, "sizing").wall_s)] for p in self.participants}
+        pacer = max(history, key=lambda key: history[key][-1][1])
+        n = predict_n(k.name, history[pacer], budget, lo, hi)
+        if n != lo:  # everyone once more, at a size nearer the budget, to find the slowest
+            for p in self.participants:
+                history[p.key].append((n, self.run(p, n, "sizing").wall_s))
+            pacer = max(history, key=lambda key: history[key][-1][1])
+        by_key = {p.key: p for p in self.participants}
+        points = history[pacer]
+        for _ in range(MAX_SIZING_STEPS):
+            last_n, last_t = points[-1]
+            if FITS[0] * budget <= last_t <= FITS[1] * budget:
+                break
+            if last_t < budget and last_n == hi:
+                break
+            nxt = predict_n(k.name, points, budget, lo, hi)
+            if nxt <= last_n and last_t < FITS[0] * budget and last_n < hi:
+                # Start-up can hide how little work a small size does (fannkuch_redux
+                # at 7 is mostly the interpreter starting); try the next size up.
+                nxt = size_up(last_n, hi)
+            if nxt in {pn for pn, _ in points}:
+                break
+            points.append((nxt, self.run(by_key[pacer], nxt, "sizing").wall_s))
+        self.sizing = [{"participant": pacer, "n": pn, "seconds": t} for pn, t in points]
+        fitting = [pn for pn, t in points if t <= OVER_BUDGET * budget]
+        n = max(fitting) if fitting else lo
+        return n, ("default" if n == hi else "budget")
+
+    # -- the measurement -----------------------------------------------
+
+    def measure(self, with_compile_probe: bool) -> dict:
+        n, policy = self.choose_n()
+        for p in self.participants:
+            self.prepare(p, n)
+            if (p.key, n) not in self.warm:
+                self.run(p, n, "warm-up")
+        samples: dict[str, list[Sample]] = {p.key: [] for p in self.participants}
+        for i in range(self.opts.runs):
+            for p in self.participants:
+                samples[p.key].append(self.run(p, n, f"run {i + 1}/{self.opts.runs}"))
+        results = {}
+        for p in self.participants:
+            prepared = self.prepared[p.key, n]
+            r = summarize([s.wall_s for s in samples[p.key]],
+                          [s.maxrss_kb for s in samples[p.key]])
+            r["build_s"] = prepared.build_s
+            r["binary_bytes"] = prepared.binary.stat().st_size if prepared.binary else None
+            results[p.key] = r
+        entry = {
+            "name": self.kernel.name,
+            "n": n,
+            "n_policy": policy,
+            "quick_n": self.kernel.quick,
+            "default_n": self.kernel.default,
+            "checksum": next(iter(self.outputs[n].values())),
+            "expected_checksum": self.kernel.expected(n),
+            "sizing": self.sizing,
+            "results": results,
+        }
+        if with_compile_probe:
+            probe = compiletime.probe(self.kernel.source(".mochi"), repeat=3)
+            entry["ir_instructions"] = probe["ir_instructions"]
+            entry["compile_s"] = probe["warm_s"]
+            entry["first_compile_s"] = probe["first_s"]
+            self.log(f"{self.position} {self.kernel.name:15} compile to IR: "
+                     f"{probe['ir_instructions']} instructions in {probe['warm_s'] * 1e3:.1f} ms"
+                     f" (first compile in the process {probe['first_s'] * 1e3:.1f} ms)")
+        return entry
+
+
+HELLO = 'print("hello, world")\n'
+
+
+def run(kernels: list[Kernel], participants: list[Participant], skipped: list[dict],
+        opts: Options, work: Path, log: Log) -> dict:
+    """Measure every kernel on every participant; the raw results, ready for the report."""
+    started = time.perf_counter()
+    opts = dataclasses.replace(opts, peak=build_peak(work))
+    results: dict = {
+        "schema": 1,
+        "machine": machine.describe(),
+        "settings": {"quick": opts.quick, "runs": opts.runs, "warmup_runs": 1,
+                     "budget_s": None if opts.quick else opts.budget_s},
+        "participants": [{"key": p.key, "kind": p.kind, "label": p.label,
+                          "version": p.version()} for p in participants],
+        "skipped": skipped,
+        "kernels": [],
+        "compile": [],
+    }
+    tiers = [p for p in participants if p.kind == "tier"]
+    for i, k in enumerate(kernels):
+        position = f"[{i + 1:{len(str(len(kernels)))}}/{len(kernels)}]"
+        results["kernels"].append(
+            KernelRun(k, participants, opts, work, log, position).measure(bool(tiers)))
+    if tiers:
+        hello = work / "hello" / "hello.mochi"
+        hello.parent.mkdir(parents=True, exist_ok=True)
+        hello.write_text(HELLO)
+        programs = [("hello world", hello)]
+        largest = max(results["kernels"], key=lambda e: e["ir_instructions"])
+        programs.append((f"{largest['name']} (largest kernel)",
+                         next(k for k in kernels if k.name == largest["name"]).source(".mochi")))
+        for name, path in programs:
+            log(f"compile-side figures: {name}")
+            results["compile"].append(compiletime.figures(
+                name, path, opts.runs, tiers, work / "compile" / path.stem, opts.peak))
+    results["machine"]["load_average_at_end"] = machine.load_average()
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    return results
