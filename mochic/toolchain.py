@@ -9,7 +9,8 @@ Everything lives in one user cache directory, `$MOCHIC_CACHE` or
 `~/.cache/mochic` (`$XDG_CACHE_HOME/mochic`):
 
     zig/            zig's own caches (ZIG_GLOBAL_CACHE_DIR, ZIG_LOCAL_CACHE_DIR):
-                    each target's libc, compiled on its first use
+                    each target's libc, compiled on its first use ($MOCHIC_ZIG_CACHE
+                    moves them)
     runtime/KEY/    libmochi.a, the runtime library for one (target, mode,
                     portable, compiler, flags, runtime sources) combination
     builds/KEY/     a finished executable, keyed by the hash of its C source,
@@ -169,8 +170,8 @@ def compile_flags(opts: Options) -> list[str]:
             "-fno-math-errno",  # libm calls may be inlined; errno is never read
             "-ffunction-sections", "-fdata-sections",  # let the linker drop unused code
         ]
-        if opts.target.os == "windows":
-            flags += ["-fno-ident"]
+        if opts.portable and opts.target.os == "linux":
+            flags += ["-fPIE"]  # linked as a static PIE
     if c.is_zig:
         flags += ["-fno-sanitize=undefined"]  # zig cc turns UBSan traps on at -O0
     flags += ["-I", str(RUNTIME_DIR)]
@@ -186,7 +187,7 @@ def link_flags(opts: Options) -> list[str]:
         if c.gnu_flags:
             flags += ["-Wl,--gc-sections"]
         if opts.portable:
-            flags += ["-static-pie"] if c.is_zig else ["-static"]
+            flags += ["-static", "-pie"] if c.is_zig else ["-static"]  # a static PIE
         if c.is_zig and not opts.portable:
             flags += ["-Wl,--build-id=none"]
     elif t.os == "macos":
@@ -196,10 +197,16 @@ def link_flags(opts: Options) -> list[str]:
     return flags
 
 
+def zig_cache_dir() -> Path:
+    """zig's caches: under the mochic cache, unless $MOCHIC_ZIG_CACHE puts them elsewhere
+    (the tests give each build a fresh mochic cache but share one zig cache)."""
+    env = os.environ.get("MOCHIC_ZIG_CACHE")
+    return Path(env) if env else cache_dir() / "zig"
+
+
 def zig_env() -> dict[str, str]:
-    """The environment for zig: its caches under the mochic cache, shared by every build
-    (and every test) on this machine."""
-    z = str(cache_dir() / "zig")
+    """The environment for zig: its caches shared by every build on this machine."""
+    z = str(zig_cache_dir())
     return {**os.environ, "ZIG_GLOBAL_CACHE_DIR": z, "ZIG_LOCAL_CACHE_DIR": z}
 
 
@@ -219,7 +226,7 @@ def _first_use_note(opts: Options, log: Log) -> Path | None:
     return the marker to create when that is done."""
     if not opts.compiler.is_zig:
         return None
-    marker = cache_dir() / "zig" / f".mochic-ready-{opts.triple}"
+    marker = zig_cache_dir() / f".mochic-ready-{opts.triple}"
     if marker.exists():
         return None
     log(f"mochic: preparing the {opts.target.name}"
@@ -299,6 +306,7 @@ def runtime_library(opts: Options, log: Log = _stderr) -> list[Path]:
         shutil.rmtree(work, ignore_errors=True)
         raise
     if marker is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
     return _library_files(final)
 
@@ -332,6 +340,23 @@ def _compile_many(opts: Options, flags: list[str], sources: list[Path], work: Pa
 
 
 # ---------------------------------------------------------------- programs
+
+KEEP_BUILDS = 1000  # cached executables kept, the most recently used
+
+
+def _prune(d: Path, keep: int) -> None:
+    """Remove the least recently used entries of ``d`` beyond ``keep`` (checked rarely:
+    only when ``d`` has grown a tenth past it)."""
+    try:
+        entries = list(os.scandir(d))
+    except OSError:
+        return
+    if len(entries) <= keep + keep // 10:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime, reverse=True)
+    for e in entries[keep:]:
+        shutil.rmtree(e.path, ignore_errors=True)
+
 
 @dataclass
 class BuildResult:
@@ -372,7 +397,8 @@ def build(c_source: str, opts: Options, output: Path, log: Log = _stderr) -> Bui
             shutil.rmtree(work, ignore_errors=True)
             raise
         if marker is not None:
-            marker.touch()
+            marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp{os.getpid()}")
     shutil.copyfile(final / exe_name, tmp)

@@ -12,6 +12,8 @@ without changing what is released when:
 - ``movable``: a temporary read once, right after its single write in the same
   block, can hand its reference to the reader (`mov.ref`, a store into a
   global, field, cell or capture) instead of the reader retaining a copy.
+- ``immortal``: a register only ever written by `const.str` or `const.none`
+  holds an immortal string or none, which need no counting at all.
 - ``borrowed_temps``: the list operand of `xs = append(xs, v)` loaded from a
   variable's home (a global, field, cell, capture, list element or map entry)
   just before the append is read without a reference of its own, so the list
@@ -40,6 +42,7 @@ class Facts:
     borrowed_params: set[int] = field(default_factory=set)
     borrowed_temps: set[int] = field(default_factory=set)
     assigned_params: set[int] = field(default_factory=set)
+    immortal: set[int] = field(default_factory=set)
 
     def fresh(self, r: ir.Reg) -> bool:
         d = self.defs.get(r.id, [])
@@ -47,7 +50,7 @@ class Facts:
 
     def owned(self, r: ir.Reg) -> bool:
         return r.ty == "ref" and r.id not in self.borrowed_params and \
-            r.id not in self.borrowed_temps
+            r.id not in self.borrowed_temps and r.id not in self.immortal
 
 
 def analyse(fn: ir.Function) -> Facts:
@@ -71,6 +74,10 @@ def analyse(fn: ir.Function) -> Facts:
                 f.uses[t.value.id] += 1
         f.targets.update(succ[b.label])
     f.cyclic = _cyclic_blocks(succ)
+    by_label = {b.label: b for b in fn.blocks}
+    for r, d in f.defs.items():
+        if all(by_label[b].instrs[k].op in ("const.str", "const.none") for b, k in d):
+            f.immortal.add(r)
     params = {p.id for p in fn.params}
     f.assigned_params = {p for p in params if p in f.defs}
     f.borrowed_params = {p.id for p in fn.params if p.ty == "ref" and p.id not in f.defs}

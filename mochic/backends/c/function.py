@@ -270,8 +270,10 @@ def _const_bool(e: FunctionEmitter, ins: ir.Instr) -> str:
 @handles("const.str", "const.none")
 def _const_ref(e: FunctionEmitter, ins: ir.Instr) -> str:
     v = ins.imm[0] if ins.imm else None
-    # string constants are immortal: no count to keep
-    return e.set_new(ins.dst, "NULL" if v is None else e.mod.string(v))
+    value = "NULL" if v is None else e.mod.string(v)
+    if ins.dst is not None and ins.dst.id in e.facts.immortal:
+        return f"{e.r(ins.dst)} = {value};"  # string constants are immortal: no counting
+    return e.set_new(ins.dst, value)
 
 
 @handles("mov.i64", "mov.f64", "mov.bool")
