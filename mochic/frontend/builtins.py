@@ -75,6 +75,34 @@ def _num(t: Type) -> bool:
     return t in (INT, FLOAT, ANY)
 
 
+def _int(t: Type) -> bool:
+    return t in (INT, ANY)
+
+
+def _str(t: Type) -> bool:
+    return t in (STRING, ANY)
+
+
+# How the built-ins whose arguments are checked beyond the first are called,
+# for the hint of a call that does not fit.
+SIGNATURES: dict[str, str] = {
+    "substring": "substring(s: string, start: int, end: int)",
+    "split": "split(s: string, sep: string)",
+    "join": "join(parts: list<string>[, sep: string])",
+    "padStart": "padStart(s: string, width: int, pad: string)",
+    "repeat": "repeat(s: string, count: int)",
+    "starts_with": "starts_with(s: string, prefix: string)",
+    "ends_with": "ends_with(s: string, suffix: string)",
+    "contains": "contains(s: string, part: string), or a list or map and a value",
+    "indexOf": "indexOf(s: string, part: string), or a list and a value",
+    "avg": "avg(xs: list<int> or list<float>)",
+    "sum": "sum(xs: list<int> or list<float>)",
+    "chr": "chr(code: int)",
+    "ord": "ord(ch: string)",
+    "range": "range(end: int), range(start: int, end: int[, step: int])",
+}
+
+
 def builtin_result(name: str, args: list[Type]) -> Type | None:
     """The result type of built-in ``name`` applied to ``args``; None if ill-typed."""
     a = args[0] if args else VOID
@@ -88,7 +116,7 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
     if name == "str":
         return STRING
     if name in ("substring", "substr"):
-        return STRING if a in (STRING, ANY) else None
+        return STRING if _str(a) and _int(args[1]) and _int(args[2]) else None
     if name == "slice":
         return a if isinstance(a, ListT) or a in (STRING, ANY) else None
     if name == "parseIntStr":
@@ -98,7 +126,9 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
             return a.value if len(args) == 2 else _join_default(a.value, args[2])
         return ANY if a == ANY else None
     if name == "contains":
-        return BOOL if a == STRING or isinstance(a, ListT | MapT) or a == ANY else None
+        if a == STRING:
+            return BOOL if _str(args[1]) else None
+        return BOOL if isinstance(a, ListT | MapT) or a == ANY else None
     if name in ("sqrt", "exp", "sin", "cos", "log"):
         return FLOAT if _num(a) else None
     if name == "pow":
@@ -116,13 +146,16 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
     if name in ("lower", "upper", "trim"):
         return STRING if a in (STRING, ANY) else None
     if name == "split":
-        return ListT(STRING)
+        return ListT(STRING) if _str(a) and _str(args[1]) else None
     if name == "join":
-        return STRING
+        ok = isinstance(a, ListT) or a == ANY
+        return STRING if ok and (len(args) == 1 or _str(args[1])) else None
     if name == "json":
         return VOID
     if name == "indexOf":
-        return INT
+        if a == STRING:
+            return INT if _str(args[1]) else None
+        return INT if isinstance(a, ListT) or a == ANY else None
     if name in ("min", "max"):
         if len(args) == 2:
             return FLOAT if FLOAT in args else (INT if args[0] == INT == args[1] else ANY)
@@ -134,6 +167,8 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
     if name == "now":
         return INT
     if name == "repeat":
+        if not _int(args[1]):
+            return None
         return STRING if a in (STRING, ANY) else (a if isinstance(a, ListT) else None)
     if name == "keys":
         return ListT(a.key) if isinstance(a, MapT) else (ListT(ANY) if a == ANY else None)
@@ -145,29 +180,29 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         e = elem_type(a)
         if e in (INT, FLOAT):
             return e
-        return ANY if e is not None else None
+        return ANY if e == ANY else None
     if name in ("avg",):
-        return FLOAT if elem_type(a) is not None else None
+        return FLOAT if elem_type(a) in (INT, FLOAT, ANY) else None
     if name in ("exists",):
         return BOOL
     if name == "count":
         return INT if elem_type(a) is not None else None
     if name == "range":
-        return ListT(INT)
+        return ListT(INT) if all(_int(t) for t in args) else None
     if name in ("first", "last"):
         e = elem_type(a)
         return e if e is not None and a != STRING else (ANY if a == ANY else None)
     if name == "distinct":
         return a if isinstance(a, ListT) else None
     if name == "padStart":
-        return STRING
+        return STRING if _str(a) and _int(args[1]) and _str(args[2]) else None
     if name in ("print", "panic"):
         return VOID
     if name in ("starts_with", "ends_with"):
-        return BOOL
+        return BOOL if _str(a) and _str(args[1]) else None
     if name == "ord":
-        return INT
+        return INT if _str(a) else None
     if name == "chr":
-        return STRING
+        return STRING if _int(a) else None
     return None
 

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 
 from mochic.diagnostics import Diagnostics
 from mochic.frontend import ast as A
-from mochic.frontend.builtins import ARITY, MATH_CONSTS, MATH_FUNS, builtin_result, elem_type
+from mochic.frontend.builtins import (
+    ARITY,
+    MATH_CONSTS,
+    MATH_FUNS,
+    SIGNATURES,
+    builtin_result,
+    elem_type,
+)
 from mochic.frontend.symbols import FunCtx, Symbol
 from mochic.frontend.types import (
     ANY,
@@ -529,6 +536,8 @@ class Checker:
                 kt = self.expr(tgt.index, scope, ot.key)
                 if not assignable(kt, ot.key):
                     self.err(tgt.index.span, f"map key must be {ot.key}, not {kt}")
+                else:
+                    self.check_key(tgt.index.span, kt)
                 t = ot.value
             elif ot == ANY:
                 self.expr(tgt.index, scope)
@@ -798,6 +807,8 @@ class Checker:
             kt = self.expr(e.index, scope, t.key)
             if not assignable(kt, t.key):
                 self.err(e.index.span, f"map key must be {t.key}, not {kt}")
+            else:
+                self.check_key(e.index.span, kt)
             return t.value
         if isinstance(t, StructT) and isinstance(e.index, A.StrLit) and \
                 e.index.value in t.info.fields:
@@ -885,6 +896,12 @@ class Checker:
         for en in e.entries:
             k = self.expr(en.key, scope, kw)
             v = self.expr(en.value, scope, vw)
+            if kw is not None and not assignable(k, kw):
+                self.err(en.key.span, f"map key must be {kw}, not {k}")
+            else:
+                self.check_key(en.key.span, k)
+            if vw is not None and not assignable(v, vw):
+                self.err(en.value.span, f"map value must be {vw}, not {v}")
             kt = k if kt is None else join(kt, k)
             vt = v if vt is None else join(vt, v)
         if kw is not None and vw is not None:
@@ -892,6 +909,12 @@ class Checker:
         if kt is None or vt is None:
             return MapT(ANY, ANY)
         return MapT(kt if kt != NONE else ANY, vt if vt != NONE else ANY)
+
+    def check_key(self, span: A.Span, t: Type) -> None:
+        """Lists and maps change in place, so they cannot be map keys."""
+        if isinstance(t, ListT | MapT | GroupT):
+            what = "map" if isinstance(t, MapT) else "list"
+            self.err(span, f"a {what} cannot be a map key", "use a string, int, float or bool key")
 
     def struct_lit(self, e: A.StructLit, scope: _Scope) -> Type:
         info = self.structs.get(e.name)
@@ -1057,7 +1080,7 @@ class Checker:
         res = builtin_result(name, types)
         if res is None:
             shown = ", ".join(str(t) for t in types)
-            self.err(e.span, f"{name} cannot be applied to ({shown})")
+            self.err(e.span, f"'{name}' cannot be applied to ({shown})", SIGNATURES.get(name))
             return ANY
         if name in ("append", "push") and isinstance(types[0], ListT):
             if not assignable(types[1], types[0].elem):
