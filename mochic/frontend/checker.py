@@ -1058,8 +1058,12 @@ class Checker:
                 expected: Type | None, typed: bool = False) -> Type:
         lo, hi = ARITY[name]
         if not lo <= len(args) <= hi:
+            # A method call `s.contains(x)` passes the receiver as the first argument.
+            skip = 1 if typed else 0
+            lo, hi, got = lo - skip, hi - skip, len(args) - skip
             want = _count(lo, "argument") if lo == hi else f"{lo} to {hi} arguments"
-            self.err(e.span, f"'{name}' takes {want}, got {len(args)}")
+            shown = e.func.name if typed and isinstance(e.func, A.Field) else name
+            self.err(e.span, f"'{shown}' takes {want}, got {got}")
             for a in args:
                 if a.ty is None:
                     self.expr(a, scope)
