@@ -73,7 +73,9 @@ typedef struct MType {
     const struct MType *key;   /* MT_MAP, MT_GROUP: key type */
     const struct MType *value; /* MT_MAP: value type */
     const MStructDesc *sd;     /* MT_STRUCT: the struct or variant */
-    const char *name;          /* MT_STRUCT, MT_SUM: the type's name */
+    const char *name;          /* MT_STRUCT, MT_SUM: the type's name; for any
+                                  kind, when set, how errors name the type
+                                  (`cannot cast int to fun(int): int`) */
 } MType;
 
 extern const MType mochi_t_int, mochi_t_float, mochi_t_bool, mochi_t_string,
@@ -88,7 +90,9 @@ struct MStructDesc {
     int32_t nfields;
     const char *const *field_names;
     const MType *const *field_types;
-    const MStructDesc *parent_sum_tag; /* NULL; reserved */
+    const MStructDesc *parent_sum_tag; /* a variant: a descriptor whose name is
+                                          its sum type's (checked by unbox to
+                                          the sum type); NULL: unchecked */
 };
 
 typedef struct MStruct {
@@ -330,6 +334,14 @@ mref mochi_input(int32_t line);
 int64_t mochi_now(int32_t line);
 _Noreturn void mochi_panic(int32_t line, mref msg);
 void mochi_expect(int32_t line, bool ok, bool in_test);
+/* `mochic test`: a test runner brackets each test block with begin/end;
+ * inside, mochi_expect(..., in_test=true) records failures instead of
+ * stopping.  end prints `test NAME ... ok (N expectations)` or `... FAIL`
+ * and the failed lines, as the interpreter's runner; summary prints
+ * `P passed, F failed` and returns the exit status (1 if any failed). */
+void mochi_test_begin(void);
+bool mochi_test_end(const char *name);
+int mochi_test_summary(void);
 
 /* ------------------------------------------------------------------ formatting
  * Exposed for tests and the JIT: write into a caller buffer, return length. */

@@ -1,0 +1,167 @@
+/* Input and output: print, json, input, now, panic, expect and the results
+ * of `test` blocks.
+ *
+ * Standard output is fully buffered through a large buffer, flushed at exit
+ * and before a runtime error (mochi_error), so a program's output costs few
+ * system calls and still comes out whole and in order.  It is also flushed
+ * before reading a line, so a prompt shows first.
+ *
+ * now() reads a clock in nanoseconds; when MOCHI_NOW_SEED holds an integer
+ * s it instead steps s = (s * 1664525 + 1013904223) mod 2147483647 and
+ * returns it (the reference implementation's deterministic mode). */
+#if !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime where the C library has it */
+#endif
+#include "mochi_internal.h"
+
+#include <inttypes.h>
+#include <time.h>
+
+#define NOW_MOD 2147483647
+
+static char out_buffer[1 << 16];
+static bool seeded;
+static int64_t seed; /* reduced modulo NOW_MOD */
+
+/* MOCHI_NOW_SEED as Python's int(), reduced; false unless [-]digits */
+static bool parse_seed(const char *s, int64_t *out)
+{
+    const char *p = s, *end = s + strlen(s);
+    bool neg = false;
+    int64_t v = 0;
+    while (p < end && (*p == ' ' || (*p >= '\t' && *p <= '\r')))
+        p++;
+    while (end > p && (end[-1] == ' ' || (end[-1] >= '\t' && end[-1] <= '\r')))
+        end--;
+    if (p < end && *p == '-')
+        neg = *p++ == '-';
+    if (p == end)
+        return false;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = (v * 10 + (*p - '0')) % NOW_MOD;
+    }
+    *out = neg ? (NOW_MOD - v) % NOW_MOD : v;
+    return true;
+}
+
+void mochi_io_init(void)
+{
+    const char *s = getenv("MOCHI_NOW_SEED");
+    setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
+    seeded = s != NULL && parse_seed(s, &seed);
+}
+
+int64_t mochi_now(int32_t line)
+{
+    (void)line;
+    if (seeded) {
+        seed = (seed * 1664525 + 1013904223) % NOW_MOD;
+        return seed;
+    }
+#if defined(CLOCK_REALTIME)
+    {
+        struct timespec ts;
+        if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+            return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+#endif
+    return (int64_t)time(NULL) * 1000000000;
+}
+
+/* ------------------------------------------------------------------ output */
+
+static MBuf line_buf; /* reused by every print */
+
+void mochi_print(int32_t line, int32_t n, const mref *boxed_args)
+{
+    int32_t i;
+    (void)line;
+    line_buf.n = 0;
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            mochi_buf_putc(&line_buf, ' ');
+        mochi_fmt_print(&line_buf, mochi_val_ref(boxed_args[i]));
+    }
+    mochi_buf_putc(&line_buf, '\n');
+    fwrite(line_buf.p, 1, line_buf.n, stdout);
+}
+
+void mochi_json(int32_t line, mref boxed)
+{
+    (void)line;
+    line_buf.n = 0;
+    if (!mochi_fmt_json(&line_buf, mochi_val_ref(boxed)))
+        line_buf.n = 0; /* Go's encoder failed: nothing but the newline */
+    mochi_buf_putc(&line_buf, '\n');
+    fwrite(line_buf.p, 1, line_buf.n, stdout);
+}
+
+mref mochi_input(int32_t line)
+{
+    MBuf b = {NULL, 0, 0};
+    mref s;
+    int c;
+    fflush(stdout);
+    while ((c = getchar()) != EOF && c != '\n')
+        mochi_buf_putc(&b, (char)c);
+    s = mochi_str_new(line, b.p, (int64_t)b.n);
+    mochi_buf_free(&b);
+    return s;
+}
+
+/* ------------------------------------------------------------------ stopping, expect, tests */
+
+_Noreturn void mochi_panic(int32_t line, mref msg)
+{
+    mochi_error(line, "%s", msg != NULL && msg->kind == MK_STR ? ((MStr *)msg)->data : "nil");
+}
+
+static int32_t *failures; /* lines of failed expects in the current test */
+static int64_t nfailures, capfailures, nexpects;
+static int64_t tests_passed, tests_failed;
+
+void mochi_expect(int32_t line, bool ok, bool in_test)
+{
+    if (!in_test) {
+        if (!ok)
+            mochi_error(line, "expect failed");
+        return;
+    }
+    nexpects++;
+    if (ok)
+        return;
+    if (nfailures == capfailures) {
+        capfailures = capfailures ? 2 * capfailures : 8;
+        failures = mochi_grow(line, failures, capfailures, sizeof *failures);
+    }
+    failures[nfailures++] = line;
+}
+
+void mochi_test_begin(void)
+{
+    nfailures = nexpects = 0;
+}
+
+bool mochi_test_end(const char *name)
+{
+    int64_t i;
+    if (nfailures == 0) {
+        printf("test %s ... ok (%" PRId64 " expectation%s)\n", name, nexpects,
+               nexpects == 1 ? "" : "s");
+        tests_passed++;
+        return true;
+    }
+    printf("test %s ... FAIL\n", name);
+    for (i = 0; i < nfailures; i++)
+        printf("  %s:%ld: expect failed\n", mochi_source_file, (long)failures[i]);
+    tests_failed++;
+    return false;
+}
+
+int mochi_test_summary(void)
+{
+    printf("%" PRId64 " passed, %" PRId64 " failed\n", tests_passed, tests_failed);
+    return tests_failed > 0;
+}
