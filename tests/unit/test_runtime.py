@@ -1,0 +1,509 @@
+"""The C runtime library (mochic/runtime) against the reference interpreter.
+
+tests/unit/runtime_test.c drives the runtime through mochi.h, as emitted code
+does, and prints what it computes; the expected texts come from the
+interpreter's own formatting and runtime functions (mochic/interp), so the two
+implementations are compared byte for byte.  The driver is built with gcc,
+under AddressSanitizer and UndefinedBehaviorSanitizer when the compiler has
+them, so a leak, an overflow or undefined behaviour fails the test too.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mochic.interp import runtime as rt
+from mochic.interp.format import (
+    format_float_container,
+    format_float_json,
+    format_float_str,
+    format_print_line,
+    format_str,
+    to_json,
+)
+from mochic.interp.values import Closure, StructInfo, StructVal
+from mochic.runtime import gen_unicode
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNTIME = ROOT / "mochic" / "runtime"
+SOURCES = sorted(RUNTIME.glob("*.c"))
+DRIVER = Path(__file__).with_name("runtime_test.c")
+WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
+
+
+def _compile(out: Path, flags: list[str]) -> None:
+    cmd = ["gcc", *WARNINGS, *flags, f"-I{RUNTIME}", *map(str, SOURCES), str(DRIVER),
+           "-lm", "-o", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+
+def _sanitizers(tmp: Path) -> list[str]:
+    flags = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
+    probe = tmp / "probe.c"
+    probe.write_text("int main(void) { return 0; }\n")
+    ok = subprocess.run(["gcc", *flags, str(probe), "-o", str(tmp / "probe")],
+                        capture_output=True).returncode == 0
+    return flags if ok else []
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test driver, with sanitizers when available."""
+    tmp = tmp_path_factory.mktemp("runtime")
+    out = tmp / "runtime_test"
+    _compile(out, ["-O1", "-g", *_sanitizers(tmp)])
+    return out
+
+
+@pytest.fixture(scope="module")
+def fast_driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test driver as programs are built: optimised, no sanitizers."""
+    out = tmp_path_factory.mktemp("runtime-fast") / "runtime_test"
+    _compile(out, ["-O2"])
+    return out
+
+
+def run(exe: Path, *args: str, stdin: str = "", env: dict | None = None):
+    full_env = {**os.environ, "ASAN_OPTIONS": "detect_leaks=1", **(env or {})}
+    return subprocess.run([str(exe), *args], input=stdin, capture_output=True, text=True,
+                          env=full_env, timeout=300)
+
+
+# ---------------------------------------------------------------------------
+# The sources themselves
+
+
+def test_unicode_tables_are_current() -> None:
+    assert (RUNTIME / "mochi_unicode.c").read_text() == gen_unicode.generate()
+
+
+@pytest.mark.parametrize("opt", ["-O0", "-O2"])
+def test_compiles_warning_free_with_gcc(tmp_path: Path, opt: str) -> None:
+    for src in SOURCES:
+        res = subprocess.run(["gcc", *WARNINGS, opt, "-c", str(src), "-o",
+                              str(tmp_path / "x.o")], capture_output=True, text=True)
+        assert res.returncode == 0 and res.stderr == "", res.stderr
+
+
+def _have_zig() -> bool:
+    try:
+        import ziglang  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _have_zig(), reason="the ziglang package is not installed")
+@pytest.mark.parametrize("target", ["x86_64-linux-musl", "aarch64-linux-musl", "wasm32-wasi",
+                                    "x86_64-windows-gnu", "aarch64-macos"])
+def test_compiles_warning_free_with_zig_cc(tmp_path: Path, target: str) -> None:
+    for src in SOURCES:
+        res = subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", target,
+                              *WARNINGS, "-O2", "-c", str(src), "-o", str(tmp_path / "x.o")],
+                             capture_output=True, text=True)
+        assert res.returncode == 0 and res.stderr == "", f"{src.name}: {res.stderr}"
+
+
+# ---------------------------------------------------------------------------
+# Floats: every style against format.py
+
+
+def _float_cases() -> list[float]:
+    rnd = random.Random(20261121)
+    cases = [1.0, 30.0, 11.828, 123456.0, 1000000.0, 1234567.0, 31557600.0, 0.0001,
+             0.000001, 1e21, 2.0, 0.575, 0.0, -0.0, math.nan, math.inf, -math.inf,
+             0.1 + 0.2, 1 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+             999999.9999999999, 123456789012345678.0, 1e16, 1e15, 1e-7, 9007199254740993.0]
+    for edge in (1e-4, 1e6, 1e21, 1e-6, 1e16, 2.0 ** 53, 2.0 ** 63, 1e-5):
+        cases += [edge, math.nextafter(edge, 0), math.nextafter(edge, math.inf)]
+    cases += [2.0 ** e for e in range(-1074, 1024)]  # where shortest is hardest
+    for _ in range(2500):
+        bits = rnd.getrandbits(64)
+        f = struct.unpack("<d", struct.pack("<Q", bits))[0]
+        if math.isfinite(f):
+            cases.append(f)
+    for _ in range(1500):
+        cases.append(round(rnd.uniform(-1e7, 1e7), rnd.randint(0, 8)))
+        cases.append(rnd.randint(1, 999) * 10.0 ** rnd.randint(-30, 30))
+    cases += [-f for f in cases[:200]]
+    return cases
+
+
+def _json_float(f: float) -> str:
+    try:
+        return format_float_json(f)
+    except ValueError:
+        return ""
+
+
+def test_float_formatting_matches_the_interpreter(driver: Path) -> None:
+    cases = _float_cases()
+    stdin = "".join(f"{struct.unpack('<Q', struct.pack('<d', f))[0]:016x}\n" for f in cases)
+    res = run(driver, "floats", stdin=stdin)
+    assert res.returncode == 0, res.stderr
+    got = res.stdout.splitlines()
+    assert len(got) == len(cases)
+    bad = []
+    for f, line in zip(cases, got, strict=True):
+        want = f"{format_float_str(f)}\t{format_float_container(f)}\t{_json_float(f)}"
+        if line != want:
+            bad.append(f"{f!r}: got {line!r}, want {want!r}")
+    assert not bad, "\n".join(bad[:20])
+
+
+# ---------------------------------------------------------------------------
+# Checks: runtime_test.c's `checks`, mirrored here with the interpreter
+
+
+PET = StructInfo("Pet", ("name", "age", "weight"))
+ODD = StructInfo("Odd", ("zeta", "Label", "_x", "next"))
+
+
+def pet(name: str, age: int, weight: float) -> StructVal:
+    return StructVal(PET, [name, age, weight])
+
+
+class Expected:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def p(self, tag: str, v) -> None:
+        self.lines.append(format_print_line([tag, v]))
+
+    def s(self, tag: str, v) -> None:
+        self.p(tag, format_str(v))
+
+    def raw(self, text: str) -> None:
+        self.lines.append(text)
+
+    def json(self, v) -> None:
+        self.lines.append(to_json(v))
+
+
+def _printing(e: Expected) -> None:
+    m = {"six": 6}
+    xs = [1, "two", 3.0, True, [4, 5], m, None]
+    e.p("list", xs)
+    e.s("list.str", xs)
+    e.p("list.json", "below")
+    e.json(xs)
+    e.p("keys", {n: i for i, n in enumerate(["b", "a", "B", "aa", "1", ""])})
+    ints = {k: k * 2 for k in [100, 20, 3, -1]}
+    e.p("intkeys", ints)
+    e.s("intkeys.str", ints)
+    e.p("floatkeys", {2.0: True, 10.5: False})
+    mixed: dict = {1: "int", "1": "str", 2.5: "float"}
+    mixed[True] = "true is 1"
+    mixed[1.0] = "1.0 is 1"
+    e.p("mixedkeys", mixed)
+    p = pet("rex", 3, 12.0)
+    e.p("pet", p)
+    e.s("pet.str", p)
+    e.p("pets", [p, p])
+    e.json(p)
+    o = StructVal(ODD, [True, "L", -5, None])
+    e.p("odd", o)
+    e.s("odd.str", o)
+    quotes = ['q"uote', "new\nline", "tab\t", "\x01\x7f", "é", "\xa0nbsp", "😀", "zw\u200b",
+              "<&>\\"]
+    e.p("quotes", quotes)
+    e.s("quotes.str", quotes)
+    e.json(quotes)
+    floats = [2.0, 0.575, 1e21, 1e-7, -0.0, 123456789.0, 1e6]
+    e.p("floats", floats)
+    e.s("floats.str", floats)
+    e.json(floats)
+    floats.append(math.nan)
+    e.p("nan", floats)
+    e.p("nan.json", "below")
+    e.json(floats)
+    f = Closure(None, None)
+    e.p("fun", f)
+    e.p("funs", [f, None])
+    e.s("funs.str", [f])
+    cyc: list = [1]
+    cyc.append(cyc)
+    e.p("cycle", cyc)
+    e.s("cycle.str", cyc)
+    e.json(cyc)
+    e.p("empty", [[], {}])
+    e.json([[], {}])
+    e.raw(format_print_line([1, "a", 1e6, None]))
+    e.s("none.str", None)
+
+
+def _strings(e: Expected) -> None:
+    s, cafe, jp = "héllo wörld", "naïve café", "日本語"
+    e.p("len", len(s))
+    e.p("idx1", rt.str_index(s, 1))
+    e.p("idx-1", rt.str_index(s, -1))
+    e.p("idx7", rt.str_index(s, 7))
+    e.p("slice", rt.seq_slice(cafe, 0, 5))
+    e.p("slice-4", rt.seq_slice(cafe, -4, len(cafe)))
+    e.p("clamp", rt.seq_slice(cafe, -100, 100))
+    e.p("empty", rt.seq_slice(cafe, 5, 2))
+    e.p("substr", rt.seq_slice(jp, 1, 3))
+    e.p("contains", "語" in jp)
+    e.p("indexof", jp.find("語"))
+    e.p("indexof-no", jp.find("x"))
+    e.p("upper", "abc àéî straße οδος ﬁ".upper())
+    e.p("lower", "ABC ÀÉÎ ΟΔΟΣ ΣΑ İ".lower())
+    e.p("trim", "\u3000 \t x y \n\xa0".strip())
+    e.p("split", rt.split("a,b,,c,", ","))
+    e.p("split-chars", rt.split(jp, ""))
+    e.p("split-multi", rt.split("a<>b<><>c", "<>"))
+    e.p("join", rt.str_join([1, "a", 2.5, None], "-"))
+    e.p("repeat", "ab" * 3)
+    e.p("repeat0", "")
+    e.p("pad", rt.pad_start("é", 3, "·"))
+    e.p("pad0", rt.pad_start("5", 3, "0"))
+    e.p("padcut", rt.pad_start("x", 6, "ab"))
+    e.p("padnone", rt.pad_start("abc", 2, "x"))
+    e.p("reverse", jp[::-1])
+    e.p("ord", rt.str_ord("€"))
+    e.p("chr", rt.str_chr(128512))
+    e.p("toint", rt.to_int(" 42 "))
+    e.p("toint_", rt.to_int("-1_000"))
+    e.p("toint-wrap", rt.to_int("18446744073709551617"))
+    e.p("hex", rt.parse_int("ff", 16))
+    e.p("hex0x", rt.parse_int("0x1F", 16))
+    e.p("base0", rt.parse_int("0b101", 0))
+    e.p("bad", rt.parse_int("z", 10))
+    e.p("tofloat", rt.to_float(" 1_000.5 "))
+    e.p("tofloat-e", rt.to_float("2.5e-3"))
+    e.p("tofloat-inf", rt.to_float("-Infinity"))
+    e.p("starts", s.startswith("hé"))
+    e.p("ends", s.endswith("rld"))
+    e.p("cmp", "é" > "e")
+    e.p("cmp-prefix", "ab" < "abc")
+    e.p("concat", s + "!")
+    e.p("fromf", format_float_str(1234567.0))
+    e.p("fromi", str(rt.MIN_I64))
+    e.p("fromb", "false")
+
+
+def _lists(e: Expected) -> None:
+    xs = [0, 1, 2, 3]
+    e.p("reuse-same", True)
+    e.p("reuse-rc", 1)
+    e.p("shared-copied", True)
+    e.p("shared-orig", xs)
+    e.p("shared-new", [*xs, 4])
+    e.p("noreuse-copied", True)
+    e.p("get-neg", rt.list_get(xs, -1))
+    e.p("slice", rt.seq_slice(xs, -3, 100))
+    e.p("slice-empty", rt.seq_slice(xs, 3, 1))
+    e.p("reverse", xs[::-1])
+    e.p("concat-mixed", xs + [2.5])
+    e.p("conv-same", True)
+    xs[0] = "zero"
+    e.p("widened", xs)
+    e.p("widened-get", 1)
+    e.p("union", rt.distinct([1, True, 1.0] + [2, 2.0, "a"]))
+    e.p("except", rt.distinct([x for x in [1, 2, 3, 2] if not rt.contains([3], x)]))
+    e.p("intersect", rt.distinct([x for x in [3, 1, 3] if rt.contains([1, 3], x)]))
+    e.p("distinct", rt.distinct([1, True, 1.0, 2, [1]]))
+    e.p("contains", rt.contains([1, "a"], 1.0))
+    e.p("contains-bool", rt.contains([1], True))
+    e.p("indexof", rt.index_of(["a", "b", "c"], "c"))
+    e.p("sort", rt.sort_by_keys(["b1", "none", "a", "b2"], ["b", None, "a", "b"]))
+    e.p("sort-nums", rt.sort_by_keys([1, 2, 3], [2.5, -1, True]))
+    e.p("min", rt.list_min_max(-1)([3, 1.5, 2]))
+    e.p("max", rt.list_min_max(1)(["a", "c", "b"]))
+    e.p("min-empty", rt.list_min_max(-1)([]))
+    e.p("sum", rt.wrap(sum([rt.MAX_I64, 1, 1])))
+    e.p("sumf", float(sum([2.5])))
+    e.p("sumany", rt.list_sum_any([1, 0.5, 2]))
+    e.p("avg", rt.list_avg([1, 2, 4]))
+    e.p("range", rt.list_range(10, 0, -3))
+    e.p("range-empty", rt.list_range(0, 10, -1))
+    e.p("any-iter", rt.any_iter("abé"))
+    groups = rt.group_by(["a", "b", "a", True, 1], ["a1", "b1", "a2", "t", "one"])
+    e.p("groups", len(groups))
+    for g in groups:
+        e.p("group-key", g.key)
+        e.p("group-items", g.items)
+
+
+def _maps(e: Expected) -> None:
+    m = {"b": 1, "a": 2}
+    e.p("get", m.get("a", 0))
+    e.p("get-absent", m.get("zz", 0))
+    e.p("get-absent-ref", m.get("zz"))
+    e.p("has", "b" in m)
+    m["a"] = m.get("a", 0) + 1
+    m.pop("b", None)
+    m.pop("nope", None)
+    e.p("has-deleted", "b" in m)
+    m["c"] = 7
+    e.p("after-del", m)
+    e.p("len", len(m))
+    e.p("keys", rt.sorted_keys(m))
+    e.p("values", [m[k] for k in rt.sorted_keys(m)])
+    m["s"] = "str"
+    e.p("widened", m)
+    e.p("widened-get", m["c"])
+    big = {}
+    for i in range(10000):
+        big[(i * 7919) % 10000] = i
+    for i in range(0, 10000, 2):
+        big.pop(i, None)
+    keys = rt.sorted_keys(big)
+    e.p("big-len", len(big))
+    e.p("big-first", keys[:5])
+    e.p("big-last", keys[-3:])
+    e.p("big-has", 9999 in big and 9998 not in big)
+    e.p("key-1.0", 9999.0 in big)
+    e.p("eq", rt.equal(m, m))
+    e.p("field", rt.any_field("c")(m))
+    e.p("index", rt.any_index(m, "zz"))
+
+
+def _dynamic(e: Expected) -> None:
+    add = rt.any_binop("+")
+    p = pet("rex", 3, 12.0)
+    e.p("add", add(2, 3))
+    e.p("addf", add(2, 0.5))
+    e.p("div", rt.any_binop("/")(-7, 2))
+    e.p("rem", rt.any_binop("%")(-7, 2))
+    e.p("remf", rt.any_binop("%")(-7.5, 2))
+    e.p("divf0", rt.any_binop("/")(-1.0, 0))
+    e.p("strcat", add("a", 1.5))
+    e.p("listcat", add([1], ["x"]))
+    e.p("abs", rt.any_binop("abs")(rt.MIN_I64, 0))
+    e.p("neg", rt.any_neg(0.0))
+    e.p("eq-1-1.0", rt.equal(1, 1.0))
+    e.p("eq-true-1", rt.equal(True, 1))
+    e.p("eq-nested", rt.equal([True], [1]))
+    e.p("eq-big", rt.equal(9007199254740993, 9007199254740992.0))
+    e.p("lt-none", rt.any_cmp("lt")(None, -5))
+    e.p("lt-list", rt.any_cmp("lt")([1, 2], [1, 3]))
+    e.p("lt-mixed", rt.any_cmp("lt")(2.5, 3))
+    e.p("eq-struct", rt.equal(p, pet("rex", 3, 12.0)))
+    e.p("ne-struct", not rt.equal(p, pet("rex", 4, 12.0)))
+    e.p("toint", rt.any_to_int(-3.9))
+    e.p("toint-str", rt.any_to_int("12"))
+    e.p("tofloat", rt.any_to_float(True))
+    e.p("field", rt.any_field("weight")(p))
+    rt.any_set_index(p, "age", 4)
+    e.p("set-field", p)
+    e.p("len", rt.any_len("été"))
+    e.p("in", rt.any_contains("team", "ea"))
+    e.p("truthy", rt.truthy(True))
+    e.p("div", rt.div_i64(-7, 2))
+    e.p("rem", rt.rem_i64(-7, 2))
+    e.p("div-min", rt.div_i64(rt.MIN_I64, -1))
+    e.p("rem-min", rt.rem_i64(rt.MIN_I64, -1))
+    e.p("f2i-nan", rt.f2i(math.nan))
+    e.p("f2i", rt.f2i(-3.9))
+    e.p("unbox-none", rt.unbox(rt.INT)(None))
+    e.p("unbox-int-as-float", rt.unbox(rt.FLOAT)(2))
+    e.p("unbox-none-str", rt.unbox(rt.STRING)(None))
+    # The interpreter passes a map cast to a struct through unchanged (and
+    # fails on its first field access); the runtime builds the struct.
+    e.p("from-map", pet("", 0, 0.0))
+    e.p("closure", 42)
+    e.p("cell", 0)
+    e.p("sqrt-neg", rt.MATH1["sqrt"](-1.0))
+    e.p("floor-neg0", rt.MATH1["floor"](-0.0))
+    e.p("ceil", rt.MATH1["ceil"](-0.5))
+    e.p("floor-inf", rt.MATH1["floor"](-math.inf))
+    e.p("log2-0", rt.MATH1["log2"](0.0))
+    e.p("log-0", rt.MATH1["log"](0.0))
+    e.p("sinh-ovf", rt.MATH1["sinh"](-1000.0))
+    e.p("pow", rt.MATH2["pow"](2.0, 10.0))
+    e.p("pow-0-neg", rt.MATH2["pow"](-0.0, -1.0))
+    e.p("round", rt.go_round(-2.5))
+    e.p("round-half", rt.go_round(0.49999999999999994))
+    seeded = rt.Env.__new__(rt.Env)
+    seeded.seed = 7
+    e.p("now", seeded.now())
+    e.p("now2", seeded.now())
+
+
+def test_checks_match_the_interpreter(driver: Path) -> None:
+    e = Expected()
+    for part in (_printing, _strings, _lists, _maps, _dynamic):
+        part(e)
+    res = run(driver, "checks", env={"MOCHI_NOW_SEED": " 7 "})
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""
+    want = "\n".join(e.lines) + "\n"
+    got_lines, want_lines = res.stdout.split("\n"), want.split("\n")
+    for i, (g, w) in enumerate(zip(got_lines, want_lines, strict=False)):
+        assert g == w, f"line {i + 1}"
+    assert res.stdout == want
+
+
+def test_now_seed_is_parsed_like_the_interpreter(driver: Path) -> None:
+    for seed in ["0", "-5", "99999999999999999999"]:
+        res = run(driver, "checks", env={"MOCHI_NOW_SEED": seed})
+        env = rt.Env.__new__(rt.Env)
+        env.seed = int(seed)
+        first = env.now()
+        lines = [ln for ln in res.stdout.splitlines() if ln.startswith("now ")]
+        assert lines == [f"now {first}"], seed
+
+
+# ---------------------------------------------------------------------------
+# Runtime errors
+
+
+@pytest.mark.parametrize("name, line, message", [
+    ("index", 3, "index 5 out of range for list of length 1"),
+    ("negative", 4, "index -2 out of range for list of length 1"),
+    ("string", 5, "index -4 out of range for string of length 3"),
+    ("div", 6, "division by zero"),
+    ("rem", 6, "division by zero"),
+    ("cast", 8, "cannot cast string to int"),
+    ("castref", 8, "cannot cast bool to string"),
+    ("parse", 9, 'cannot parse "12x" as int'),
+    ("expect", 10, "expect failed"),
+    ("panic", 11, "n is too large: 3"),
+    ("nil", 12, "nil dereference"),
+    ("range", 13, "range step cannot be zero"),
+    ("compare", 14, "cannot compare string with int"),
+    ("binop", 15, "cannot apply '+' to bool and int"),
+    ("field", 16, "Pet has no field 'owner'"),
+    ("ord", 17, "ord expects a one-character string, got 2 characters"),
+])
+def test_runtime_errors(fast_driver: Path, name: str, line: int, message: str) -> None:
+    res = run(fast_driver, "error", name)
+    assert res.stdout == "before the error\n"  # flushed before the message
+    assert res.stderr == f"t.mochi:{line}: runtime error: {message}\n"
+    assert res.returncode == 1
+
+
+# ---------------------------------------------------------------------------
+# Memory
+
+
+def test_churn_frees_everything_under_the_leak_checker(driver: Path) -> None:
+    res = run(driver, "churn", "20000")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "churned\n"
+
+
+def _peak_rss_kib(exe: Path, *args: str) -> int:
+    proc = subprocess.Popen([str(exe), *args], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return usage.ru_maxrss
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB on Linux")
+def test_a_million_dropped_values_do_not_grow_memory(fast_driver: Path) -> None:
+    small = _peak_rss_kib(fast_driver, "churn", "1000")
+    large = _peak_rss_kib(fast_driver, "churn", "1000000")
+    assert large - small < 8 * 1024, (small, large)
