@@ -63,6 +63,6 @@ class Diagnostics:
                 out.append(f" {gutter} | {text}")
                 width = max(1, min(d.span.length, len(text) - d.span.col + 1))
                 out.append(f" {pad} | {' ' * (d.span.col - 1)}{'^' * width}")
-            if d.hint:
-                out.append(f"   = hint: {d.hint}")
+            if d.hint:  # the '=' lines up with the gutter's '|'
+                out.append(f" {' ' * len(str(d.span.line))} = hint: {d.hint}")
         return "\n".join(out) + "\n"

@@ -837,7 +837,8 @@ class Checker:
         if isinstance(t, StructT):
             if e.name in t.info.fields:
                 return t.info.fields[e.name]
-            self.err(e.name_span or e.span, f"type {t} has no field '{e.name}'",
+            what = "field or method" if t.info.methods else "field"
+            self.err(e.name_span or e.span, f"type {t} has no {what} '{e.name}'",
                      did_you_mean(e.name, [*t.info.fields, *t.info.methods]))
             return ANY
         if isinstance(t, MapT) and t.key in (STRING, ANY):
