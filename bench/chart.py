@@ -38,8 +38,7 @@ def draw(results: dict, path: Path) -> None:
         ax.bar(xs, values, width, label=p["label"], color=COLOURS.get(p["key"]),
                edgecolor="white", linewidth=0.5)
     base_label = next(p["label"] for p in results["participants"] if p["key"] == BASELINE)
-    ax.axhline(1.0, color="black", linewidth=1)
-    ax.text(len(groups) - 0.5, 1.0, f" {base_label} = 1", va="bottom", ha="right", fontsize=8)
+    ax.axhline(1.0, color="black", linewidth=1, label=f"{base_label} = 1")
     ax.axvline(len(groups) - 1.5, color="grey", linewidth=0.5, linestyle=":")
     ax.set_yscale("log")
     ax.set_xticks(range(len(groups)))
@@ -53,7 +52,7 @@ def draw(results: dict, path: Path) -> None:
                  f"{m['cpu']}, {m['cores']} cores, {m['date']}; {kind}", fontsize=10)
     ax.grid(axis="y", which="both", alpha=0.3)
     ax.set_axisbelow(True)
-    ax.legend(fontsize=8, ncols=min(len(others), 4), loc="upper left")
+    ax.legend(fontsize=8, ncols=min(len(others) + 1, 5), loc="upper left")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -152,7 +152,7 @@ def build_table(results: dict) -> str:
 def compile_side_table(results: dict) -> str:
     """Hello world and the largest kernel: cold and warm compile, IR throughput, builds."""
     build_keys = sorted({key for c in results["compile"] for key in c["builds"]})
-    header = ["program", "IR instructions", "cold: `mochic check` process", "of it: imports",
+    header = ["program", "IR instructions", "cold: `mochic check` process", "imports",
               "first compile in a process", "warm compile", "IR instructions / s"]
     for key in build_keys:
         header += [f"{_label(results, key)}: build", f"{_label(results, key)}: binary"]
@@ -195,9 +195,10 @@ def notes(results: dict) -> list[str]:
                    "Such tiny runs are mostly start-up; do not read speed into them.")
     else:
         out.append(f"- Each participant ran each kernel once to warm up, then {s['runs']} timed "
-                   "runs, round-robin over the participants; a figure is the median, with the "
-                   "minimum and maximum in the spread table. Times are whole-process wall "
-                   "times, start-up included.")
+                   f"runs (more for fast ones: as many as fill {s.get('min_runs_total_s') or 0:g} "
+                   f"s, up to {s.get('max_runs', s['runs'])}), round-robin over the "
+                   "participants; a figure is the median, with the minimum and maximum in "
+                   "the spread table. Times are whole-process wall times, start-up included.")
         out.append(f"- **N** is the one size every tier and peer ran a kernel at, so each ratio "
                    f"compares the same work. It is the largest size, up to the kernel's "
                    f"default (`bench/kernels/sizes.json`, where C takes about a second), at "
@@ -272,7 +273,8 @@ def body(results: dict) -> str:
             "## Compile side",
             "",
             "*Cold* is a fresh `mochic check` process (interpreter start-up, imports, "
-            "compile to IR); *imports* is the part of it spent importing the compiler; "
+            "compile to IR); *imports* is the time to import the compiler, measured in "
+            "another fresh process; "
             "*warm* compiles the same source again in the same process. IR instructions "
             "per second are counted on the warm compile.",
             "",

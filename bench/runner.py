@@ -14,6 +14,7 @@ measured spreads over all of them instead of biasing one.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ Log = Callable[[str], None]
 FITS = (0.7, 1.15)
 OVER_BUDGET = 1.3
 MAX_SIZING_STEPS = 4
+
+# Short runs are repeated until they add up to this many seconds (see runs_for).
+MIN_RUNS_TOTAL_S = 1.0
+MAX_RUNS = 31
 
 
 class ChecksumMismatch(Exception):
@@ -65,6 +70,7 @@ class KernelRun:
         self.prepared: dict[tuple[str, int], Prepared] = {}
         self.outputs: dict[int, dict[str, str]] = {}
         self.warm: set[tuple[str, int]] = set()
+        self.last_wall: dict[tuple[str, int], float] = {}
         self.sizing: list[dict] = []
 
     # -- sources, builds, runs -------------------------------------------
@@ -106,6 +112,7 @@ class KernelRun:
         self.say(n, p, what, f"{s.wall_s:8.3f} s {s.maxrss_kb / 1024:7.1f} MB")
         self.check(p, n, s.stdout)
         self.warm.add((p.key, n))
+        self.last_wall[p.key, n] = s.wall_s
         return s
 
     def say(self, n: int, p: Participant, what: str, figures: str) -> None:
@@ -167,16 +174,28 @@ class KernelRun:
 
     # -- the measurement -----------------------------------------------
 
+    def runs_for(self, p: Participant, n: int) -> int:
+        """--runs, or more for a participant whose runs are short: as many as fill
+        MIN_RUNS_TOTAL_S (at most MAX_RUNS), so a C run of 20 ms, which the machine's
+        noise moves by several milliseconds, still gets a steady median."""
+        if self.opts.quick:
+            return self.opts.runs
+        last = self.last_wall[p.key, n]
+        wanted = math.ceil(MIN_RUNS_TOTAL_S / max(last, 1e-3))
+        return max(self.opts.runs, min(MAX_RUNS, wanted))
+
     def measure(self, with_compile_probe: bool) -> dict:
         n, policy = self.choose_n()
         for p in self.participants:
             self.prepare(p, n)
             if (p.key, n) not in self.warm:
                 self.run(p, n, "warm-up")
+        runs = {p.key: self.runs_for(p, n) for p in self.participants}
         samples: dict[str, list[Sample]] = {p.key: [] for p in self.participants}
-        for i in range(self.opts.runs):
+        for i in range(max(runs.values())):
             for p in self.participants:
-                samples[p.key].append(self.run(p, n, f"run {i + 1}/{self.opts.runs}"))
+                if i < runs[p.key]:
+                    samples[p.key].append(self.run(p, n, f"run {i + 1}/{runs[p.key]}"))
         results = {}
         for p in self.participants:
             prepared = self.prepared[p.key, n]
@@ -219,6 +238,8 @@ def run(kernels: list[Kernel], participants: list[Participant], skipped: list[di
         "schema": 1,
         "machine": machine.describe(),
         "settings": {"quick": opts.quick, "runs": opts.runs, "warmup_runs": 1,
+                     "max_runs": opts.runs if opts.quick else max(opts.runs, MAX_RUNS),
+                     "min_runs_total_s": None if opts.quick else MIN_RUNS_TOTAL_S,
                      "budget_s": None if opts.quick else opts.budget_s},
         "participants": [{"key": p.key, "kind": p.kind, "label": p.label,
                           "version": p.version()} for p in participants],
