@@ -4,6 +4,7 @@ write results.json, RESULTS.md and chart.png (see docs/PERFORMANCE.md)."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -68,6 +69,10 @@ def choose(table: dict[str, Participant], names: list[str] | None, what: str,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Runs have their own session (so a timeout can kill a whole process tree), so
+    # they do not see the terminal's signals; turn SIGTERM into an exception that
+    # stops the current run (see measure.run_once), as Ctrl-C already does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     try:
         kernels = select(discover(), _names(args.kernels))

@@ -2,8 +2,9 @@
 
 A run is a child process, started through ``peak`` (``peak.c``, built once
 per benchmark with ``build_peak``), which forks the program, waits for it
-with ``wait4`` and reports its wall time and the ``ru_maxrss`` of that
-child alone (Linux reports kilobytes, macOS bytes).  Going through ``peak``
+with ``wait4`` and reports its wall time, its CPU time (user + system) and
+the ``ru_maxrss`` of that child alone (Linux reports kilobytes, macOS
+bytes).  Going through ``peak``
 keeps the runner's own memory out of the figure (see ``peak.c``).  Without
 ``peak``, ``run_once`` times ``Popen`` and ``os.wait4`` itself, and the peak
 RSS then has the runner's as its floor.  Output goes to temporary files, so
@@ -34,6 +35,7 @@ class Sample:
     stdout: str
     stderr: str
     timed_out: bool = False
+    cpu_s: float = 0.0  # user + system CPU time of the child
 
 
 PEAK_SOURCE = Path(__file__).resolve().parent / "peak.c"
@@ -71,21 +73,26 @@ def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None,
             killer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted: the child has its own session, so stop it here
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         finally:
             if killer:
                 killer.cancel()
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
         rss, code = usage.ru_maxrss, proc.returncode
+        cpu = usage.ru_utime + usage.ru_stime
         if peak and report.exists():
-            ns, rss, code = (int(x) for x in report.read_text().split())
-            wall = ns / 1e9
+            ns, rss, code, cpu_ns = (int(x) for x in report.read_text().split())
+            wall, cpu = ns / 1e9, cpu_ns / 1e9
         if sys.platform == "darwin":
             rss //= 1024
         out.seek(0)
         err.seek(0)
         return Sample(wall, rss, code, out.read().decode(errors="replace"),
-                      err.read().decode(errors="replace"), fired.is_set())
+                      err.read().decode(errors="replace"), fired.is_set(), cpu)
 
 
 def median(xs: Sequence[float]) -> float:
@@ -113,10 +120,13 @@ def geomean(xs: Sequence[float]) -> float:
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
-def summarize(times: Sequence[float], rss_kb: Sequence[int]) -> dict[str, float | list]:
+def summarize(times: Sequence[float], rss_kb: Sequence[int],
+              cpu: Sequence[float] | None = None) -> dict[str, float | list | None]:
     """The figures kept for one participant on one kernel."""
     q1, q3 = quartiles(times)
     return {
+        "cpu_s": [round(t, 6) for t in cpu] if cpu else None,
+        "cpu_median_s": median(cpu) if cpu else None,
         "times_s": [round(t, 6) for t in times],
         "median_s": median(times),
         "min_s": min(times),

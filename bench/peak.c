@@ -3,9 +3,9 @@
    usage: peak REPORT-FILE COMMAND [ARG...]
 
    Runs COMMAND with this process's standard streams, waits for it with
-   wait4 and writes "<wall nanoseconds> <ru_maxrss> <exit status>" to
-   REPORT-FILE, then exits with COMMAND's status (128 + the signal number
-   if a signal ended it).
+   wait4 and writes "<wall ns> <ru_maxrss> <exit status> <user+system
+   CPU ns>" to REPORT-FILE, then exits with COMMAND's status (128 + the
+   signal number if a signal ended it).
 
    Why not wait4 from Python directly: when a process execs, Linux folds
    the high-water RSS of the memory it leaves behind into the peak it
@@ -55,7 +55,9 @@ int main(int argc, char **argv) {
         perror("peak: report file");
         return 2;
     }
-    fprintf(f, "%lld %ld %d\n", ns, usage.ru_maxrss, code);
+    long long cpu_ns = ((long long)usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000000LL
+                       + ((long long)usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1000LL;
+    fprintf(f, "%lld %ld %d %lld\n", ns, usage.ru_maxrss, code, cpu_ns);
     fclose(f);
     return code;
 }

@@ -28,18 +28,19 @@ def write_json(results: dict, path: Path) -> None:
 
 # -- numbers ---------------------------------------------------------------
 
-def ratios(results: dict) -> dict[str, dict[str, float]]:
-    """kernel -> participant -> median time / the C peer's median time."""
+def ratios(results: dict, metric: str = "median_s") -> dict[str, dict[str, float]]:
+    """kernel -> participant -> median time / the C peer's median time (``metric``
+    names the figure: ``median_s`` wall time, ``cpu_median_s`` CPU time)."""
     out = {}
     for k in results["kernels"]:
-        base = k["results"][BASELINE]["median_s"]
-        out[k["name"]] = {key: r["median_s"] / base for key, r in k["results"].items()}
+        base = k["results"][BASELINE][metric]
+        out[k["name"]] = {key: r[metric] / base for key, r in k["results"].items()}
     return out
 
 
-def geomeans(results: dict) -> dict[str, float]:
+def geomeans(results: dict, metric: str = "median_s") -> dict[str, float]:
     """participant -> geometric mean of its ratios over the kernels."""
-    table = ratios(results)
+    table = ratios(results, metric)
     keys = [p["key"] for p in results["participants"]]
     return {key: geomean([row[key] for row in table.values()]) for key in keys
             if table and all(key in row for row in table.values())}
@@ -88,18 +89,24 @@ def _label(results: dict, key: str) -> str:
     return next(p["label"] for p in results["participants"] if p["key"] == key)
 
 
-def main_table(results: dict) -> str:
+def has_cpu_times(results: dict) -> bool:
+    return all(r.get("cpu_median_s") for k in results["kernels"] for r in k["results"].values())
+
+
+def main_table(results: dict, metric: str = "median_s") -> str:
+    """The ratio table; ``metric`` is ``median_s`` (wall time) or ``cpu_median_s``."""
     others = _others(results)
     header = ["kernel", "N", f"{_label(results, BASELINE)} (time)"] + [p["label"] for p in others]
-    table_ratios = ratios(results)
+    table_ratios = ratios(results, metric)
     rows = []
     for k in results["kernels"]:
-        c = k["results"][BASELINE]["median_s"]
+        c = k["results"][BASELINE][metric]
         n = fmt_int(k["n"]) + (" (default)" if k["n"] == k["default_n"] else "")
-        mark = " †" if c < C_TARGET_S and not results["settings"]["quick"] else ""
+        mark = " †" if metric == "median_s" and c < C_TARGET_S and \
+            not results["settings"]["quick"] else ""
         rows.append([k["name"], n, fmt_seconds(c) + mark]
                     + [fmt_ratio(table_ratios[k["name"]][p["key"]]) for p in others])
-    gm = geomeans(results)
+    gm = geomeans(results, metric)
     rows.append(["**geomean**", "", "1×"] + [f"**{fmt_ratio(gm[p['key']])}**" for p in others])
     return table(header, rows)
 
@@ -248,6 +255,7 @@ def body(results: dict) -> str:
         "",
         *notes(results),
         "",
+        *cpu_section(results),
         "## Machine",
         "",
         *machine_lines(results),
@@ -286,6 +294,21 @@ def body(results: dict) -> str:
                       "target appear in this table when the c, native and wasm backends land.",
                       ""]
     return "\n".join(parts)
+
+
+def cpu_section(results: dict) -> list[str]:
+    if not has_cpu_times(results):
+        return []
+    return [
+        "## CPU time relative to C",
+        "",
+        "The same runs by user + system CPU time instead of wall time. On a machine "
+        "shared with other work, waiting for a core inflates wall time but not CPU time, "
+        "so where the two tables differ much, the machine was busy.",
+        "",
+        main_table(results, "cpu_median_s"),
+        "",
+    ]
 
 
 def update_docs(doc: Path, results: dict) -> bool:

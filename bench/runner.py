@@ -200,7 +200,8 @@ class KernelRun:
         for p in self.participants:
             prepared = self.prepared[p.key, n]
             r = summarize([s.wall_s for s in samples[p.key]],
-                          [s.maxrss_kb for s in samples[p.key]])
+                          [s.maxrss_kb for s in samples[p.key]],
+                          [s.cpu_s for s in samples[p.key]])
             r["build_s"] = prepared.build_s
             r["binary_bytes"] = prepared.binary.stat().st_size if prepared.binary else None
             results[p.key] = r

@@ -84,6 +84,9 @@ def test_peak_keeps_the_runners_memory_out_of_a_childs_peak_rss(tmp_path: Path) 
     assert s.status == 0 and s.maxrss_kb < 20_000
     s = run_once(["sh", "-c", "exit 5"], tmp_path, peak=peak)
     assert s.status == 5
+    s = run_once([sys.executable, "-c", "import time; t = time.process_time()\n"
+                  "while time.process_time() - t < 0.2: pass"], tmp_path, peak=peak)
+    assert s.status == 0 and 0.15 < s.cpu_s <= s.wall_s + 0.05
     s = run_once([sys.executable, "-c", "import time; time.sleep(30)"], tmp_path, timeout=0.5,
                  peak=peak)
     assert s.timed_out and s.status != 0
