@@ -374,6 +374,8 @@ REGRESSIONS: dict[str, str] = {
     # A join variable over plain values was bound unboxed (the IR verifier failed).
     "outer_join_ints": "print(from x in [1] outer join y in [2] on x == y select 1)\n",
     "left_join_floats": "print(from x in [1.5] left join y in [2.5] on x == y select y)\n",
+    # A use of a row variable typed before a right join made it an option.
+    "right_join_reads_left_var": "print(from x in [1] right join y in [2] on x == x select x)\n",
 }
 
 
@@ -392,7 +394,7 @@ def test_valid_regressions_compile() -> None:
     parser's limit, joins): they must compile, not merely fail cleanly."""
     for name in ("deep_if_expression", "deep_map_literal", "deep_plus_chain", "deep_for",
                  "deep_str_calls", "deep_union", "deep_fields", "outer_join_ints",
-                 "left_join_floats"):
+                 "left_join_floats", "right_join_reads_left_var"):
         assert compile_checked(REGRESSIONS[name]) is not None, name
 
 

@@ -537,7 +537,13 @@ class FunctionLowerer:
     def name(self, e: A.Name) -> Reg:
         ref = e.ref
         if isinstance(ref, Symbol):
-            return self.read_sym(ref)
+            r = self.read_sym(ref)
+            if e.ty is not None and e.ty != ref.ty:
+                # The variable's type was widened after this use was typed: a row
+                # variable of a right or outer join becomes an option once the
+                # checker has seen every join.
+                r = self.coerce(r, ref.ty, e.ty)
+            return r
         if isinstance(ref, _Fixed):
             return ref.reg
         if isinstance(ref, FieldRef):
