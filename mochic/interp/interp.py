@@ -136,7 +136,7 @@ def _describe(e: Exception) -> str:
         return "out of memory"
     if isinstance(e, AttributeError) and "'NoneType'" in str(e):
         return "nil dereference"
-    if isinstance(e, TypeError) and "'NoneType'" in str(e):
+    if isinstance(e, TypeError) and "NoneType" in str(e):  # 'x' + None says "NoneType"
         return "nil dereference"
     return f"internal error: {type(e).__name__}: {e}"
 
