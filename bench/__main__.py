@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from bench import chart, report
+from bench.compiletime import build_targets
 from bench.kernels import discover, select
 from bench.participant import ROOT, BuildError, Participant
 from bench.peers import BASELINE, PEERS
@@ -40,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--peers", help="comma-separated peers (default: all available)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
                     help="folder for results.json, RESULTS.md, chart.png (default bench/results)")
+    ap.add_argument("--targets", default="host",
+                    help="binary sizes per target: host (default), all, none, or a "
+                         "comma-separated list of `mochic build --target` names")
     ap.add_argument("--update-docs", action="store_true",
                     help="also put the tables into docs/PERFORMANCE.md")
     args = ap.parse_args(argv)
@@ -92,12 +96,19 @@ def main(argv: list[str] | None = None) -> int:
     participants = tiers + [p for p in peers if p.key != BASELINE] + \
         [p for p in peers if p.key == BASELINE]
     opts = Options(quick=args.quick, runs=args.runs, budget_s=args.budget)
+    targets: list[str] | None = None  # this machine only
+    if args.targets == "none" or not any(p.builds for p in tiers):
+        targets = []
+    elif args.targets == "all":
+        targets = build_targets()
+    elif args.targets != "host":
+        targets = _names(args.targets)
     log(f"bench: {len(kernels)} kernels x {', '.join(p.label for p in participants)}; "
         + ("quick sizes" if args.quick else f"budget {args.budget:g} s per run")
         + f", 1 warm-up + {args.runs} runs each")
     try:
         with tempfile.TemporaryDirectory(prefix="mochic-bench-") as work:
-            results = run(kernels, participants, skipped, opts, Path(work), log)
+            results = run(kernels, participants, skipped, opts, Path(work), log, targets)
     except ChecksumMismatch as e:
         log(f"\nbench: CHECKSUM MISMATCH: {e}")
         return 1

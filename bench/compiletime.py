@@ -5,7 +5,8 @@ Two views of the same compile.  *Cold* is what a user waits for: a fresh
 *Warm* is the compiler alone: the same source compiled again inside one
 process, after the first compile has paid for imports and caches; IR
 instructions per second are taken from it.  Tiers that build a binary add
-their build time and binary size (``build_figures``).
+their build time with an empty and with a warm mochic cache and the binary's
+size (``build_figures``), and ``target_sizes`` builds for each target.
 
 ``python -m bench.compiletime FILE [--repeat K]`` is the in-process probe:
 it prints one JSON object with the import time, the first and the median
@@ -16,13 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.measure import median, run_once, summarize
 from bench.participant import ROOT, Participant, run_env
+from bench.tiers import cache_env
 
 
 def count_instructions(module) -> int:
@@ -70,43 +74,87 @@ def probe(file: Path, repeat: int = 5) -> dict:
     return json.loads(p.stdout)
 
 
-def cold_check(file: Path, runs: int, peak: Path | None = None) -> dict:
+def cold_check(file: Path, runs: int, env: dict[str, str], peak: Path | None = None) -> dict:
     """Wall time of fresh ``mochic check FILE`` processes (after one unmeasured run)."""
     argv = [sys.executable, "-m", "mochic", "check", str(file)]
-    samples = [run_once(argv, ROOT, run_env(), 300, peak) for _ in range(runs + 1)][1:]
+    samples = [run_once(argv, ROOT, env, 300, peak) for _ in range(runs + 1)][1:]
     for s in samples:
         if s.status != 0:
             raise RuntimeError(f"mochic check {file} failed:\n{s.stdout}{s.stderr}")
     return summarize([s.wall_s for s in samples], [s.maxrss_kb for s in samples])
 
 
-def build_figures(file: Path, tiers: list[Participant], build_dir: Path) -> dict[str, dict]:
-    """Build time and binary size of ``file`` for each tier that builds a binary."""
+def build_figures(file: Path, tiers: list[Participant], runs: int, folder: Path,
+                  env: dict[str, str]) -> dict[str, dict]:
+    """For each tier that builds a binary: the build with an empty mochic cache (the
+    runtime library gets compiled too; once, as it takes seconds), the same build again
+    with the cache warm (the median of ``runs``), and the binary's size."""
     out = {}
     for tier in tiers:
-        folder = build_dir / tier.key
-        folder.mkdir(parents=True, exist_ok=True)
-        prepared = tier.prepare(file, folder)
-        if prepared.binary is not None:
-            out[tier.key] = {"build_s": prepared.build_s,
-                             "binary_bytes": prepared.binary.stat().st_size}
+        if not tier.builds:
+            continue
+        cache_folder = folder / tier.key
+        cold_env = {**env, **cache_env(cache_folder / "cache")}
+        build_dir = cache_folder / "out"
+        build_dir.mkdir(parents=True, exist_ok=True)
+        cold = tier.prepare(file, build_dir, cold_env)
+        warm = [tier.prepare(file, build_dir, cold_env).build_s for _ in range(runs)]
+        out[tier.key] = {"cold_build_s": cold.build_s, "warm_build_s": median(warm),
+                         "warm_builds_s": warm,
+                         "binary_bytes": cold.binary.stat().st_size if cold.binary else None}
     return out
 
 
 def figures(name: str, file: Path, runs: int, tiers: list[Participant],
-            build_dir: Path, peak: Path | None = None) -> dict:
+            build_dir: Path, env: dict[str, str], peak: Path | None = None) -> dict:
     """Every compile-side figure for one program."""
     p = probe(file, repeat=max(runs, 3))
     return {
         "program": name,
         "ir_instructions": p["ir_instructions"],
-        "cold_check": cold_check(file, runs, peak),
+        "cold_check": cold_check(file, runs, env, peak),
         "import_s": p["import_s"],
         "first_compile_s": p["first_s"],
         "warm_compile_s": p["warm_s"],
         "ir_per_s": p["ir_instructions"] / p["warm_s"] if p["warm_s"] > 0 else None,
-        "builds": build_figures(file, tiers, build_dir),
+        "builds": build_figures(file, tiers, runs, build_dir, env),
     }
+
+
+def build_targets() -> list[str]:
+    """The targets ``mochic build --target`` accepts, from its help text."""
+    p = subprocess.run([sys.executable, "-m", "mochic", "build", "--help"], cwd=ROOT,
+                       env=run_env(), capture_output=True, text=True)
+    m = re.search(r"--target TARGET\s+what to build for \(default: this machine\):\s*"
+                  r"([\w\s,-]+?)(?:\n\s*--|\Z)", p.stdout)
+    return [t.strip() for t in m.group(1).replace("\n", " ").split(",")] if m else []
+
+
+def target_sizes(programs: list[tuple[str, Path]], targets: list[str] | None, folder: Path,
+                 env: dict[str, str], log: Callable[[str], None]) -> list[dict]:
+    """Binary size of each program built by ``mochic build --mode release`` for each
+    target (None: only for this machine), or why the build failed."""
+    rows = []
+    for target in targets or [None]:
+        row: dict = {"target": target or "this machine", "programs": {}}
+        for name, file in programs:
+            out = folder / (target or "host") / file.stem
+            out.parent.mkdir(parents=True, exist_ok=True)
+            argv = [sys.executable, "-m", "mochic", "build", "--mode", "release",
+                    *(["--target", target] if target else []), "-o", str(out), str(file)]
+            start = time.perf_counter()
+            p = subprocess.run(argv, cwd=out.parent, env=env, capture_output=True, text=True)
+            took = time.perf_counter() - start
+            if p.returncode == 0:
+                row["programs"][name] = {"binary_bytes": out.stat().st_size}
+                log(f"  {row['target']:16} {name:28} {out.stat().st_size:>9} bytes "
+                    f"({took:.1f} s)")
+            else:
+                error = (p.stderr.strip().splitlines() or ["failed"])[-1]
+                row["programs"][name] = {"error": error}
+                log(f"  {row['target']:16} {name:28} failed: {error}")
+        rows.append(row)
+    return rows
 
 
 if __name__ == "__main__":

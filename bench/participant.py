@@ -4,7 +4,9 @@ A participant names the kernel source it runs (by extension) and how that
 source spells its size line; says whether this machine can run it
 (``unavailable`` gives the reason it cannot, or None); and turns a source
 into a command line (``prepare``, which builds a binary first when the
-participant has a build step, and times that build).  Tiers (``tiers.py``)
+participant has a build step, and times that build).  ``prepare`` gets the
+environment the runner gives every build and run (``run_env``, plus a
+private mochic cache: see ``tiers.cache_env``).  Tiers (``tiers.py``)
 and peers (``peers.py``) are both lists of these, so a new tier or peer is
 one more entry.
 """
@@ -39,9 +41,11 @@ class Participant:
     label: str  # how tables and the chart name it
     ext: str  # the kernel source it runs: ".mochi", ".c"
     size_prefix: str  # the size line up to the number: "let N = "
+    how: str  # how it builds and runs a program, for the report
     unavailable: Callable[[], str | None]
-    prepare: Callable[[Path, Path], Prepared]  # (source, build folder) -> how to run it
+    prepare: Callable[[Path, Path, dict[str, str]], Prepared]  # (source, build folder, env)
     version: Callable[[], str]
+    builds: bool = False  # whether prepare builds a binary
 
 
 def run_env() -> dict[str, str]:
@@ -50,10 +54,10 @@ def run_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
 
 
-def timed_build(argv: Sequence[str], cwd: Path) -> float:
+def timed_build(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
     """Run a build command; its wall time, or BuildError with its output."""
     start = time.perf_counter()
-    p = subprocess.run(list(argv), cwd=cwd, env=run_env(), capture_output=True, text=True)
+    p = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True)
     took = time.perf_counter() - start
     if p.returncode != 0:
         raise BuildError(f"build failed ({' '.join(map(str, argv))}):\n{p.stdout}{p.stderr}")

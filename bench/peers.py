@@ -28,23 +28,23 @@ def _missing(tool: str):
     return unavailable
 
 
-def _prepare_c(source: Path, build_dir: Path) -> Prepared:
+def _prepare_c(source: Path, build_dir: Path, env: dict[str, str]) -> Prepared:
     out = build_dir / source.stem
-    took = timed_build(["gcc", *C_FLAGS, "-o", str(out), str(source), "-lm"], build_dir)
+    took = timed_build(["gcc", *C_FLAGS, "-o", str(out), str(source), "-lm"], build_dir, env)
     return Prepared([str(out)], took, out)
 
 
-def _prepare_python(source: Path, build_dir: Path) -> Prepared:
+def _prepare_python(source: Path, build_dir: Path, env: dict[str, str]) -> Prepared:
     return Prepared([sys.executable, str(source)])
 
 
-def _prepare_go(source: Path, build_dir: Path) -> Prepared:
+def _prepare_go(source: Path, build_dir: Path, env: dict[str, str]) -> Prepared:
     out = build_dir / source.stem
-    took = timed_build(["go", "build", "-o", str(out), str(source)], build_dir)
+    took = timed_build(["go", "build", "-o", str(out), str(source)], build_dir, env)
     return Prepared([str(out)], took, out)
 
 
-def _prepare_luajit(source: Path, build_dir: Path) -> Prepared:
+def _prepare_luajit(source: Path, build_dir: Path, env: dict[str, str]) -> Prepared:
     return Prepared(["luajit", str(source)])
 
 
@@ -58,12 +58,15 @@ def _python_version() -> str:
 
 
 PEERS: dict[str, Participant] = {
-    "c": Participant("c", "peer", "C gcc -O2", ".c", "#define N ", _missing("gcc"),
-                     _prepare_c, functools.cache(lambda: first_line(["gcc", "--version"]))),
-    "python": Participant("python", "peer", "Python", ".py", "N = ", lambda: None,
+    "c": Participant("c", "peer", "C gcc -O2", ".c", "#define N ",
+                     f"gcc {' '.join(C_FLAGS)} prog.c -lm", _missing("gcc"), _prepare_c,
+                     functools.cache(lambda: first_line(["gcc", "--version"])), builds=True),
+    "python": Participant("python", "peer", "Python", ".py", "N = ",
+                          "the CPython that runs mochic: python3 prog.py", lambda: None,
                           _prepare_python, _python_version),
-    "go": Participant("go", "peer", "Go", ".go", "const N = ", _missing("go"), _prepare_go,
-                      functools.cache(lambda: first_line(["go", "version"]))),
-    "luajit": Participant("luajit", "peer", "LuaJIT", ".lua", "local N = ", _missing("luajit"),
-                          _prepare_luajit, _luajit_version),
+    "go": Participant("go", "peer", "Go", ".go", "const N = ", "go build prog.go",
+                      _missing("go"), _prepare_go,
+                      functools.cache(lambda: first_line(["go", "version"])), builds=True),
+    "luajit": Participant("luajit", "peer", "LuaJIT", ".lua", "local N = ", "luajit prog.lua",
+                          _missing("luajit"), _prepare_luajit, _luajit_version),
 }

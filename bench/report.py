@@ -162,7 +162,9 @@ def compile_side_table(results: dict) -> str:
     header = ["program", "IR instructions", "cold: `mochic check` process", "imports",
               "first compile in a process", "warm compile", "IR instructions / s"]
     for key in build_keys:
-        header += [f"{_label(results, key)}: build", f"{_label(results, key)}: binary"]
+        label = _label(results, key)
+        header += [f"{label}: build, empty cache", f"{label}: build, warm cache",
+                   f"{label}: binary"]
     rows = []
     for c in results["compile"]:
         row = [c["program"], fmt_int(c["ir_instructions"]),
@@ -171,9 +173,24 @@ def compile_side_table(results: dict) -> str:
                fmt_int(round(c["ir_per_s"])) if c["ir_per_s"] else "—"]
         for key in build_keys:
             b = c["builds"].get(key)
-            row += [fmt_seconds(b["build_s"]), fmt_bytes(b["binary_bytes"])] if b else ["—", "—"]
+            row += [fmt_seconds(b["cold_build_s"]), fmt_seconds(b["warm_build_s"]),
+                    fmt_bytes(b["binary_bytes"])] if b else ["—", "—", "—"]
         rows.append(row)
     return table(header, rows)
+
+
+def targets_table(results: dict) -> str:
+    """Binary size per target of each compile-side program (``mochic build --mode release``)."""
+    programs = [c["program"] for c in results["compile"]]
+    rows = []
+    for t in results["targets"]:
+        row = [t["target"]]
+        for name in programs:
+            r = t["programs"].get(name, {})
+            row.append(fmt_bytes(r["binary_bytes"]) if "binary_bytes" in r else
+                       f"failed: {r.get('error', '?')}")
+        rows.append(row)
+    return table(["target"] + programs, rows)
 
 
 # -- the document ----------------------------------------------------------
@@ -190,7 +207,8 @@ def machine_lines(results: dict) -> list[str]:
              f"{load} at the start, {end} at the end",
              f"- **OS**: {m['os']}",
              f"- **mochic**: commit {state}"]
-    lines += [f"- **{p['label']}**: {p['version']}" for p in results["participants"]]
+    lines += [f"- **{p['label']}**: {p['version']}; {p['how']}" if p.get("how") else
+              f"- **{p['label']}**: {p['version']}" for p in results["participants"]]
     return lines
 
 
@@ -271,7 +289,8 @@ def body(results: dict) -> str:
         "## Builds: compile to IR, build steps and binary sizes per kernel",
         "",
         "mochic's compile to IR is measured in one process (the median of repeated "
-        "compiles after the first). The interp tier compiles inside each timed run.",
+        "compiles after the first). The interp tier compiles inside each timed run; a "
+        "build step is timed once per kernel, outside the runs.",
         "",
         build_table(results),
         "",
@@ -289,10 +308,28 @@ def body(results: dict) -> str:
             compile_side_table(results),
             "",
         ]
-        if not any(c["builds"] for c in results["compile"]):
+        if any(c["builds"] for c in results["compile"]):
+            parts += ["A build with an *empty cache* starts from a fresh mochic cache, so it "
+                      "compiles the runtime library too (zig's C libraries stay cached: "
+                      "they are built once per machine and target); *warm cache* is the same "
+                      "build again, which mochic's build cache answers with a copy. The "
+                      "per-kernel build times above are the common case between the two: a "
+                      "new program, the runtime library already built.",
+                      ""]
+        else:
             parts += ["No mochic tier builds a binary yet; build times and binary sizes per "
                       "target appear in this table when the c, native and wasm backends land.",
                       ""]
+    if results.get("targets"):
+        parts += [
+            "## Binary size per target",
+            "",
+            "`mochic build --mode release` (stripped) for each target, by the C backend "
+            "and zig cc.",
+            "",
+            targets_table(results),
+            "",
+        ]
     return "\n".join(parts)
 
 

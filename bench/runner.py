@@ -24,6 +24,7 @@ from bench import compiletime, machine
 from bench.kernels import Kernel, predict_n, resize, size_up
 from bench.measure import Sample, build_peak, run_once, summarize
 from bench.participant import Participant, Prepared, run_env
+from bench.tiers import cache_env
 
 Log = Callable[[str], None]
 
@@ -60,8 +61,9 @@ class KernelRun:
     """Everything measured for one kernel, with its sources, builds and outputs per size."""
 
     def __init__(self, kernel: Kernel, participants: list[Participant], opts: Options,
-                 work: Path, log: Log, position: str) -> None:
+                 work: Path, env: dict[str, str], log: Log, position: str) -> None:
         self.kernel = kernel
+        self.env = env
         self.participants = participants
         self.opts = opts
         self.work = work / kernel.name
@@ -93,7 +95,7 @@ class KernelRun:
         if (p.key, n) not in self.prepared:
             build_dir = self.folder(n) / p.key
             build_dir.mkdir(parents=True, exist_ok=True)
-            prepared = p.prepare(self.source(p, n), build_dir)
+            prepared = p.prepare(self.source(p, n), build_dir, self.env)
             if prepared.build_s is not None:
                 self.say(n, p, "build", f"{prepared.build_s:8.3f} s")
             self.prepared[p.key, n] = prepared
@@ -101,7 +103,7 @@ class KernelRun:
 
     def run(self, p: Participant, n: int, what: str) -> Sample:
         prepared = self.prepare(p, n)
-        s = run_once(prepared.argv, self.folder(n), run_env(), self.opts.timeout_s,
+        s = run_once(prepared.argv, self.folder(n), self.env, self.opts.timeout_s,
                      self.opts.peak)
         if s.timed_out:
             raise RunFailed(f"{p.label} on {self.kernel.name} N={n} took more than "
@@ -231,10 +233,13 @@ HELLO = 'print("hello, world")\n'
 
 
 def run(kernels: list[Kernel], participants: list[Participant], skipped: list[dict],
-        opts: Options, work: Path, log: Log) -> dict:
-    """Measure every kernel on every participant; the raw results, ready for the report."""
+        opts: Options, work: Path, log: Log, targets: list[str] | None = None) -> dict:
+    """Measure every kernel on every participant; the raw results, ready for the report.
+    ``targets``: the targets to build hello world and the largest kernel for, for the
+    binary sizes per target (None: only this machine's)."""
     started = time.perf_counter()
     opts = dataclasses.replace(opts, peak=build_peak(work))
+    env = {**run_env(), **cache_env(work / "mochic-cache")}
     results: dict = {
         "schema": 1,
         "machine": machine.describe(),
@@ -242,29 +247,43 @@ def run(kernels: list[Kernel], participants: list[Participant], skipped: list[di
                      "max_runs": opts.runs if opts.quick else max(opts.runs, MAX_RUNS),
                      "min_runs_total_s": None if opts.quick else MIN_RUNS_TOTAL_S,
                      "budget_s": None if opts.quick else opts.budget_s},
-        "participants": [{"key": p.key, "kind": p.kind, "label": p.label,
+        "participants": [{"key": p.key, "kind": p.kind, "label": p.label, "how": p.how,
                           "version": p.version()} for p in participants],
         "skipped": skipped,
         "kernels": [],
         "compile": [],
+        "targets": [],
     }
     tiers = [p for p in participants if p.kind == "tier"]
+    hello = work / "hello" / "hello.mochi"
+    hello.parent.mkdir(parents=True, exist_ok=True)
+    hello.write_text(HELLO)
+    for tier in tiers:
+        if tier.builds:  # the runtime library gets built once, before anything is timed
+            log(f"{tier.label}: building hello world once, so the runtime library is in "
+                "the benchmark's mochic cache before any build is timed")
+            folder = work / "prime" / tier.key
+            folder.mkdir(parents=True, exist_ok=True)
+            tier.prepare(hello, folder, env)
     for i, k in enumerate(kernels):
         position = f"[{i + 1:{len(str(len(kernels)))}}/{len(kernels)}]"
         results["kernels"].append(
-            KernelRun(k, participants, opts, work, log, position).measure(bool(tiers)))
+            KernelRun(k, participants, opts, work, env, log, position).measure(bool(tiers)))
     if tiers:
-        hello = work / "hello" / "hello.mochi"
-        hello.parent.mkdir(parents=True, exist_ok=True)
-        hello.write_text(HELLO)
-        programs = [("hello world", hello)]
         largest = max(results["kernels"], key=lambda e: e["ir_instructions"])
-        programs.append((f"{largest['name']} (largest kernel)",
-                         next(k for k in kernels if k.name == largest["name"]).source(".mochi")))
+        programs = [("hello world", hello),
+                    (f"{largest['name']} (largest kernel)",
+                     next(k for k in kernels if k.name == largest["name"]).source(".mochi"))]
+        builders = [t for t in tiers if t.builds]
         for name, path in programs:
             log(f"compile-side figures: {name}")
             results["compile"].append(compiletime.figures(
-                name, path, opts.runs, tiers, work / "compile" / path.stem, opts.peak))
+                name, path, opts.runs, builders, work / "compile" / path.stem, env,
+                opts.peak))
+        if targets is None or targets:
+            log("binary sizes per target")
+            results["targets"] = compiletime.target_sizes(
+                programs, targets, work / "targets", env, log)
     results["machine"]["load_average_at_end"] = machine.load_average()
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     return results

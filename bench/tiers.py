@@ -2,12 +2,15 @@
 
 A tier either runs a program directly (``run_tier``: ``mochic run --tier
 NAME``; its compile to IR happens inside each timed run) or builds a binary
-first (``build_tier``: ``mochic build --backend NAME -o OUT``, then the
-binary runs, through ``runner`` when it needs one, as wasm does).  Today
-only ``interp`` exists; the others are listed so that each turns on by
-itself the day mochic's command line offers it, and so the report can say
-which tiers were not there yet.  If the landed command line differs from
-the one assumed here, fix that one entry.
+first (``build_tier``: ``mochic build ARGS -o OUT``, then the binary runs,
+through ``runner`` when it needs one, as wasm does).  A tier is measured
+when mochic's command line offers it; the entries for tiers that have not
+landed yet say what they wait for, and the report lists them as not
+measured.  If a tier lands with another command line than the one assumed
+here, fix its one entry.
+
+Builds use a private mochic cache (``cache_env``), so a build is never a copy
+of one an earlier benchmark left in the user's cache.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.participant import ROOT, Participant, Prepared, run_env, timed_build
@@ -46,6 +49,19 @@ def _choices(help_text: str | None, option: str) -> list[str]:
     return m.group(1).split(",") if m else []
 
 
+def cache_env(folder: Path) -> dict[str, str]:
+    """Environment for builds: mochic's cache in ``folder`` (fresh for a benchmark),
+    zig's compiled C libraries shared with the user's cache, since compiling those
+    is a one-time cost of the machine (minutes per target), not of a mochic build."""
+    env = {"MOCHIC_CACHE": str(folder)}
+    try:
+        from mochic import toolchain
+        env["MOCHIC_ZIG_CACHE"] = str(toolchain.zig_cache_dir())
+    except (ImportError, AttributeError):
+        pass
+    return env
+
+
 def run_tier(name: str) -> Participant:
     """A tier that ``mochic run --tier NAME prog.mochi`` executes."""
 
@@ -54,42 +70,54 @@ def run_tier(name: str) -> Participant:
             return None
         return f"`mochic run` has no --tier {name} yet"
 
-    def prepare(source: Path, build_dir: Path) -> Prepared:
+    def prepare(source: Path, build_dir: Path, env: dict[str, str]) -> Prepared:
         return Prepared([*MOCHIC, "run", "--tier", name, str(source)])
 
     return Participant(f"mochic-{name}", "tier", f"mochic {name}", ".mochi", "let N = ",
-                       unavailable, prepare, mochic_version)
+                       f"mochic run --tier {name} prog.mochi", unavailable, prepare,
+                       mochic_version)
 
 
-def build_tier(name: str, runner: Sequence[str] = ()) -> Participant:
-    """A tier that ``mochic build --backend NAME -o OUT prog.mochi`` turns into a
-    binary, then run as ``*runner OUT``."""
+def build_tier(name: str, args: Sequence[str], unavailable: Callable[[], str | None],
+               how: str, runner: Sequence[str] = (), suffix: str = "") -> Participant:
+    """A tier that ``mochic build ARGS -o OUT prog.mochi`` turns into a binary, then
+    run as ``*runner OUT``."""
 
-    def unavailable() -> str | None:
-        text = _help("build")
-        if text is None:
+    def check() -> str | None:
+        if _help("build") is None:
             return "mochic has no `build` command yet"
-        if name not in _choices(text, "--backend"):
-            return f"`mochic build` has no --backend {name} yet"
         if runner and shutil.which(runner[0]) is None:
             return f"{runner[0]} is not installed"
-        return None
+        return unavailable()
 
-    def prepare(source: Path, build_dir: Path) -> Prepared:
-        out = build_dir / (source.stem + (".wasm" if name == "wasm" else ""))
-        took = timed_build([*MOCHIC, "build", "--backend", name, "-o", str(out), str(source)],
-                           build_dir)
+    def prepare(source: Path, build_dir: Path, env: dict[str, str]) -> Prepared:
+        out = build_dir / (source.stem + suffix)
+        took = timed_build([*MOCHIC, "build", *args, "-o", str(out), str(source)], build_dir,
+                           env)
         return Prepared([*runner, str(out)], took, out)
 
     return Participant(f"mochic-{name}", "tier", f"mochic {name}", ".mochi", "let N = ",
-                       unavailable, prepare, mochic_version)
+                       f"mochic build {' '.join(args)} prog.mochi ({how}), then the binary",
+                       check, prepare, mochic_version, builds=True)
+
+
+def _backend_option(name: str) -> Callable[[], str | None]:
+    def unavailable() -> str | None:
+        if name in _choices(_help("build"), "--backend"):
+            return None
+        return f"`mochic build` has no --backend {name} yet"
+    return unavailable
 
 
 # In the order of docs/ARCHITECTURE.md's pipeline; the key is the --tiers name.
 TIERS: dict[str, Participant] = {
     "interp": run_tier("interp"),
     "jit": run_tier("jit"),
-    "c": build_tier("c"),
-    "native": build_tier("native"),
-    "wasm": build_tier("wasm", runner=["wasmtime"]),
+    "c": build_tier("c", ["--mode", "release"], lambda: None,
+                    "the C backend; its default compiler, zig cc, at -O2"),
+    "native": build_tier("native", ["--backend", "native", "--mode", "release"],
+                         _backend_option("native"), "stencils stitched ahead of time"),
+    "wasm": build_tier("wasm", ["--backend", "wasm", "--mode", "release"],
+                       _backend_option("wasm"), "the Wasm encoder", runner=["wasmtime"],
+                       suffix=".wasm"),
 }

@@ -219,6 +219,31 @@ def test_render_names_every_kernel_the_skipped_peers_and_the_machine() -> None:
     assert "† The C run took less than 0.5 s (1 of 2 kernels)" in md
 
 
+def test_compile_side_and_target_tables() -> None:
+    results = fake_results()
+    results["participants"].insert(1, {"key": "mochic-c", "kind": "tier", "label": "mochic c",
+                                       "how": "mochic build", "version": "0.1"})
+    for k in results["kernels"]:
+        k["results"]["mochic-c"] = k["results"]["c"]
+    results["compile"] = [{
+        "program": "hello world", "ir_instructions": 4,
+        "cold_check": summarize([0.2], [20000]), "import_s": 0.1, "first_compile_s": 0.01,
+        "warm_compile_s": 0.001, "ir_per_s": 4000.0,
+        "builds": {"mochic-c": {"cold_build_s": 8.0, "warm_build_s": 0.5, "warm_builds_s": [0.5],
+                                "binary_bytes": 30 * 1024}}}]
+    results["targets"] = [
+        {"target": "x86_64-linux", "programs": {"hello world": {"binary_bytes": 30 * 1024}}},
+        {"target": "x86_64-macos", "programs": {"hello world": {"error": "no signer"}}}]
+    lines = report.compile_side_table(results).splitlines()
+    assert lines[0].endswith("| mochic c: build, empty cache | mochic c: build, warm cache "
+                             "| mochic c: binary |")
+    assert lines[2] == ("| hello world | 4 | 200 ms | 100 ms | 10 ms | 1 ms | 4 000 | 8 s "
+                        "| 500 ms | 30 KiB |")
+    assert report.targets_table(results).splitlines()[2:] == [
+        "| x86_64-linux | 30 KiB |", "| x86_64-macos | failed: no signer |"]
+    assert "## Binary size per target" in report.render(results)
+
+
 def test_update_docs_replaces_only_the_generated_part(tmp_path: Path) -> None:
     doc = tmp_path / "PERFORMANCE.md"
     doc.write_text(f"intro\n{report.DOCS_BEGIN}\nold\n{report.DOCS_END}\noutro\n")
