@@ -48,9 +48,16 @@ def c_type(ty: str | None) -> str:
     return "void" if ty is None else C_TYPES[ty]
 
 
+def c_result(fn: ir.Function) -> str | None:
+    """The IR type of the C function's result.  A closure body without a result
+    returns none: a call through a function value of a type that promises a
+    value (a `fun()` called for its `none`) then reads a defined null."""
+    return fn.ret if fn.ret is not None or not fn.env else "ref"
+
+
 def signature(name: str, fn: ir.Function) -> str:
     params = ", ".join(f"{C_TYPES[p.ty]} r{p.id}" for p in fn.params) or "void"
-    return f"static {c_type(fn.ret)} {name}({params})"
+    return f"static {c_type(c_result(fn))} {name}({params})"
 
 
 def _family(op: str) -> str:
@@ -90,8 +97,9 @@ class FunctionEmitter:
             if r.id in params or not self.declared(r):
                 continue
             decls.append(f"{C_TYPES[r.ty]} r{r.id} = {ZERO[r.ty]};")
-        if fn.ret is not None:
-            decls.append(f"{C_TYPES[fn.ret]} result_ = {ZERO[fn.ret]};")
+        ret = c_result(fn)
+        if ret is not None:
+            decls.append(f"{C_TYPES[ret]} result_ = {ZERO[ret]};")
         for p in fn.params:
             if p.ty == "ref" and p.id not in f.borrowed_params:
                 decls.append(f"mochi_retain(r{p.id});")
@@ -114,7 +122,7 @@ class FunctionEmitter:
                     if f.owned(r) and (r.id in params or self.declared(r))]
         if self.exits:
             self.out.append("exit_:;")
-        self.put(fn.line, " ".join(releases) + (" return result_;" if fn.ret else " return;"))
+        self.put(fn.line, " ".join(releases) + (" return result_;" if ret else " return;"))
         self.out.append("}")
         # a label every jump to which fell through to it would be unused
         return [text for i, text in enumerate(self.out)
@@ -560,7 +568,7 @@ def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
     callee = e.mod.function_name(ins.imm[0])
     fn = e.mod.module.functions[ins.imm[0]]
     call = f"{callee}({', '.join(e.r(a) for a in ins.args)})"
-    if ins.dst is None and fn.ret == "ref":
+    if ins.dst is None and c_result(fn) == "ref":
         return f"mochi_release({call});"
     return _call_result(e, ins, call)
 
@@ -569,10 +577,13 @@ def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
 def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
     c = e.r(ins.args[0])
     ptypes = ", ".join(["mref"] + [C_TYPES[a.ty] for a in ins.args[1:]])
-    ret = c_type(ins.dst.ty if ins.dst is not None else None)
+    # a closure body without a result returns none (see c_result)
+    ret = c_type(ins.dst.ty if ins.dst is not None else "ref")
     fn = f"(({ret} (*)({ptypes}))((MClosure *){c})->fn)"
     call = f"{fn}({', '.join(e.r(a) for a in ins.args)})"
     check = f"if (!{c} || {c}->kind != MK_CLOSURE) mochi_not_callable({ins.line}, {c}); "
+    if ins.dst is None:
+        return check + f"mochi_release({call});"
     return check + _call_result(e, ins, call)
 
 
