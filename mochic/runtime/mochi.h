@@ -348,6 +348,83 @@ int mochi_test_summary(void);
 int mochi_format_float(double f, char *buf, size_t size);           /* str() style */
 int mochi_format_float_container(double f, char *buf, size_t size); /* print container */
 
+/* ------------------------------------------------------------------ inline fast paths
+ * Optional inline forms of the hottest calls, with the same effect: the
+ * common case (an unshared count change; an in-range index into a list whose
+ * storage already has the element's representation) is done in place, any
+ * other case calls the function it is named after.  A list stores raw
+ * int64/double/bool slots when its `elem` kind is MT_INT/MT_FLOAT/MT_BOOL
+ * and refs for every later kind; the runtime may change a list's storage
+ * (to refs) when it must hold a value of another type, so only these
+ * checked forms may read `items` directly. */
+
+static inline void mochi_retain_inline(mref o)
+{
+    if (o != NULL && o->rc >= 0)
+        o->rc++;
+}
+
+static inline void mochi_release_inline(mref o)
+{
+    if (o == NULL || o->rc < 0)
+        return;
+    if (o->rc > 1)
+        o->rc--;
+    else
+        mochi_release(o);
+}
+
+#define MOCHI_LIST_INLINE(T, CT, MEMBER, IS_REP)                                        \
+    static inline CT mochi_list_get_##T##_inline(int32_t line, mref l, int64_t i)       \
+    {                                                                                    \
+        MList *x = (MList *)l;                                                           \
+        if (x != NULL && (uint64_t)i < (uint64_t)x->len && IS_REP(x->elem->kind))        \
+            return x->items[i].MEMBER;                                                   \
+        return mochi_list_get_##T(line, l, i);                                           \
+    }                                                                                    \
+    static inline void mochi_list_set_##T##_inline(int32_t line, mref l, int64_t i,      \
+                                                   CT v)                                 \
+    {                                                                                    \
+        MList *x = (MList *)l;                                                           \
+        if (x != NULL && (uint64_t)i < (uint64_t)x->len && IS_REP(x->elem->kind))        \
+            x->items[i].MEMBER = v;                                                      \
+        else                                                                             \
+            mochi_list_set_##T(line, l, i, v);                                           \
+    }
+#define MOCHI_IS_INT(k) ((k) == MT_INT)
+#define MOCHI_IS_FLOAT(k) ((k) == MT_FLOAT)
+#define MOCHI_IS_BOOL(k) ((k) == MT_BOOL)
+MOCHI_LIST_INLINE(i64, int64_t, i, MOCHI_IS_INT)
+MOCHI_LIST_INLINE(f64, double, f, MOCHI_IS_FLOAT)
+MOCHI_LIST_INLINE(bool, bool, b, MOCHI_IS_BOOL)
+#undef MOCHI_LIST_INLINE
+#undef MOCHI_IS_INT
+#undef MOCHI_IS_FLOAT
+#undef MOCHI_IS_BOOL
+
+static inline mref mochi_list_get_ref_inline(int32_t line, mref l, int64_t i)
+{
+    MList *x = (MList *)l;
+    if (x != NULL && (uint64_t)i < (uint64_t)x->len && x->elem->kind > MT_BOOL) {
+        mochi_retain_inline(x->items[i].r);
+        return x->items[i].r;
+    }
+    return mochi_list_get_ref(line, l, i);
+}
+
+static inline void mochi_list_set_ref_inline(int32_t line, mref l, int64_t i, mref v)
+{
+    MList *x = (MList *)l;
+    if (x != NULL && (uint64_t)i < (uint64_t)x->len && x->elem->kind > MT_BOOL) {
+        mref old = x->items[i].r;
+        mochi_retain_inline(v);
+        x->items[i].r = v;
+        mochi_release_inline(old);
+    } else {
+        mochi_list_set_ref(line, l, i, v);
+    }
+}
+
 #ifdef __cplusplus
 }
 #endif

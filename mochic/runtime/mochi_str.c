@@ -52,7 +52,15 @@ static mref immortal(const char *p, int64_t n)
 
 mref mochi_str_const(const char *utf8, int64_t nbytes)
 {
-    return immortal(utf8, nbytes);
+    /* kept reachable, so leak checkers do not report a constant whose
+     * emitted static the C compiler optimised away */
+    static mref *constants;
+    static int64_t n, cap;
+    if (n == cap) {
+        cap = cap ? 2 * cap : 64;
+        constants = mochi_grow(0, constants, cap, sizeof *constants);
+    }
+    return constants[n++] = immortal(utf8, nbytes);
 }
 
 mref mochi_str_empty(void)
@@ -355,23 +363,31 @@ bool mochi_str_ends_with(int32_t line, mref s, mref p)
 
 /* ------------------------------------------------------------------ conversions to strings */
 
+/* a new string of ASCII text: its code-point count is its length */
+static mref ascii_str(int32_t line, const char *p, int64_t n)
+{
+    mref s = mochi_str_new(line, p, n);
+    S(s)->ncp = n;
+    return s;
+}
+
 mref mochi_str_from_i64(int32_t line, int64_t v)
 {
     char buf[24];
     int n = snprintf(buf, sizeof buf, "%" PRId64, v);
-    return mochi_str_new(line, buf, n);
+    return ascii_str(line, buf, n);
 }
 
 mref mochi_str_from_f64(int32_t line, double v)
 {
     char buf[40];
     int n = mochi_format_float(v, buf, sizeof buf);
-    return mochi_str_new(line, buf, n);
+    return ascii_str(line, buf, n);
 }
 
 mref mochi_str_from_bool(int32_t line, bool v)
 {
-    return mochi_str_new(line, v ? "true" : "false", v ? 4 : 5);
+    return ascii_str(line, v ? "true" : "false", v ? 4 : 5);
 }
 
 mref mochi_str_from_any(int32_t line, mref v)

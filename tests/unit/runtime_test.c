@@ -327,6 +327,20 @@ static void lists(void)
     mochi_list_set_ref(0, mixed, 0, S("zero"));
     P("widened", xs);
     PI("widened-get", mochi_list_get_i64(0, xs, 1));
+    PI("inline-widened", mochi_list_get_i64_inline(0, xs, 2));
+    {
+        mref li = list_int(2, (int64_t)5, (int64_t)6), ls = list_str(2, "a", "b");
+        mref got;
+        mochi_list_set_i64_inline(0, li, 1, 7);
+        mochi_list_set_i64_inline(0, li, -2, mochi_list_get_i64_inline(0, li, -1) + 1);
+        P("inline-ints", li);
+        got = keep(mochi_list_get_ref_inline(0, ls, 1));
+        mochi_list_set_ref_inline(0, ls, 0, keep(mochi_str_concat(0, got, got)));
+        mochi_list_set_ref_inline(0, ls, 0, keep(mochi_str_concat(0, got, S("!"))));
+        P("inline-strs", ls);
+        mochi_list_set_f64_inline(0, li, 0, 0.5); /* not float storage: widens */
+        P("inline-widen", li);
+    }
     P("union", keep(mochi_list_union(0, list_any(3, I(1), B(true), F(1.0)),
                                      list_any(3, I(2), F(2.0), S("a")))));
     P("except", keep(mochi_list_except(0, list_int(4, (int64_t)1, (int64_t)2, (int64_t)3,

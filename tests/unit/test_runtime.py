@@ -310,6 +310,14 @@ def _lists(e: Expected) -> None:
     xs[0] = "zero"
     e.p("widened", xs)
     e.p("widened-get", 1)
+    e.p("inline-widened", 2)
+    li = [5, 6]
+    li[1] = 7
+    li[-2] = li[-1] + 1
+    e.p("inline-ints", li)
+    e.p("inline-strs", ["b!", "b"])
+    li[0] = 0.5
+    e.p("inline-widen", li)
     e.p("union", rt.distinct([1, True, 1.0] + [2, 2.0, "a"]))
     e.p("except", rt.distinct([x for x in [1, 2, 3, 2] if not rt.contains([3], x)]))
     e.p("intersect", rt.distinct([x for x in [3, 1, 3] if rt.contains([1, 3], x)]))
