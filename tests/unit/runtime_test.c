@@ -6,6 +6,8 @@
  *   runtime_test floats      read 16-hex-digit double bit patterns from stdin,
  *                            print "str<TAB>container<TAB>json" for each
  *   runtime_test checks      print "tag value" lines (see test_runtime.py)
+ *   runtime_test text        read a count and that many lines; print each one's
+ *                            upper, lower, trim and quoted forms, then its json
  *   runtime_test churn N     build and drop N lists, strings, maps, structs
  *   runtime_test error NAME  stop with a runtime error after printing a line
  */
@@ -143,6 +145,34 @@ static int floats(void)
         box = mochi_box_f64(0, f, &mochi_t_float);
         mochi_json(0, box); /* writes the newline */
         mochi_release(box);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ text */
+
+/* for each line read with input(): upper, lower, trim, quoted, json */
+static int text(void)
+{
+    mref count = mochi_input(0);
+    int64_t n = mochi_str_to_int(0, count), i;
+    mochi_release(count);
+    for (i = 0; i < n; i++) {
+        mref s = mochi_input(0), up = mochi_str_upper(0, s), low = mochi_str_lower(0, s);
+        mref trim = mochi_str_trim(0, s), list = mochi_list_new(0, &mochi_t_string);
+        mref args[4];
+        args[0] = up;
+        args[1] = low;
+        args[2] = trim;
+        args[3] = list;
+        mochi_list_push_ref(0, list, s);
+        mochi_print(0, 4, args);
+        mochi_json(0, s);
+        mochi_release(s);
+        mochi_release(up);
+        mochi_release(low);
+        mochi_release(trim);
+        mochi_release(list);
     }
     return 0;
 }
@@ -599,10 +629,12 @@ int main(int argc, char **argv)
         return floats();
     if (argc >= 2 && strcmp(argv[1], "checks") == 0)
         return checks();
+    if (argc >= 2 && strcmp(argv[1], "text") == 0)
+        return text();
     if (argc >= 3 && strcmp(argv[1], "churn") == 0)
         return churn(atol(argv[2]));
     if (argc >= 3 && strcmp(argv[1], "error") == 0)
         return error(argv[2]);
-    fprintf(stderr, "usage: runtime_test floats|checks|churn N|error NAME\n");
+    fprintf(stderr, "usage: runtime_test floats|checks|text|churn N|error NAME\n");
     return 2;
 }

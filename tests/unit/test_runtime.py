@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from mochic.frontend import types
 from mochic.interp import runtime as rt
 from mochic.interp.format import (
     format_float_container,
@@ -160,6 +161,33 @@ def test_float_formatting_matches_the_interpreter(driver: Path) -> None:
         if line != want:
             bad.append(f"{f!r}: got {line!r}, want {want!r}")
     assert not bad, "\n".join(bad[:20])
+
+
+# ---------------------------------------------------------------------------
+# Text: every code point through case mapping, trim and quoting
+
+
+def _text_cases() -> list[str]:
+    """Every code point but surrogates and line ends, in runs of 48, plus
+    white space and final-sigma cases."""
+    cps = [c for c in range(1, 0x110000)
+           if not 0xD800 <= c <= 0xDFFF and chr(c) not in "\n\r"]
+    lines = ["".join(map(chr, cps[i:i + 48])) for i in range(0, len(cps), 48)]
+    return lines + ["\u3000\t x y \x0b\x1c\xa0", "ΟΔΟΣ ΣΑ Σ aΣ. ΑΣΑ", "", "ß ŉ ǰ ﬁ İ"]
+
+
+def test_text_matches_python_string_methods(driver: Path) -> None:
+    cases = _text_cases()
+    stdin = f"{len(cases)}\n" + "".join(s + "\n" for s in cases)
+    res = run(driver, "text", stdin=stdin)
+    assert res.returncode == 0, res.stderr
+    want = "".join(format_print_line([s.upper(), s.lower(), s.strip(), [s]]) + "\n" +
+                   to_json(s) + "\n" for s in cases)
+    got_lines, want_lines = res.stdout.split("\n"), want.split("\n")
+    bad = [f"{i}: got {g!r}\n   want {w!r}" for i, (g, w) in
+           enumerate(zip(got_lines, want_lines, strict=False)) if g != w]
+    assert not bad, "\n".join(bad[:5])
+    assert len(got_lines) == len(want_lines)
 
 
 # ---------------------------------------------------------------------------
@@ -418,9 +446,8 @@ def _dynamic(e: Expected) -> None:
     e.p("unbox-none", rt.unbox(rt.INT)(None))
     e.p("unbox-int-as-float", rt.unbox(rt.FLOAT)(2))
     e.p("unbox-none-str", rt.unbox(rt.STRING)(None))
-    # The interpreter passes a map cast to a struct through unchanged (and
-    # fails on its first field access); the runtime builds the struct.
-    e.p("from-map", pet("", 0, 0.0))
+    pet_info = types.StructInfo("Pet", {"name": rt.STRING, "age": rt.INT, "weight": rt.FLOAT})
+    e.p("from-map", rt.unbox(types.StructT("Pet", pet_info), {"Pet": PET})({}))
     e.p("closure", 42)
     e.p("cell", 0)
     e.p("sqrt-neg", rt.MATH1["sqrt"](-1.0))
