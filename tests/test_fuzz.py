@@ -416,6 +416,25 @@ def _run(source: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
                           timeout=60, env=env)
 
 
+# Programs whose run once ended in an interpreter "internal error" (or leaked a
+# Python repr); each must stop with a plain runtime error.
+RUNTIME_REGRESSIONS: dict[str, str] = {
+    "panic_with_struct": "type P { x: int }\npanic(P { x: 1 })\n",
+    "none_concatenated": 'fun f(): string {\n  return match 1 { 2 => "a"\n _ => none }\n}\n'
+                         'print("x" + f())\n',
+    "pow_zero_negative": "print(pow(0, -1))\npanic(\"stop\")\n",
+}
+
+
+@pytest.mark.parametrize("source", RUNTIME_REGRESSIONS.values(), ids=RUNTIME_REGRESSIONS.keys())
+def test_runtime_regression(source: str, tmp_path: Path) -> None:
+    res = _run(source, tmp_path)
+    assert res.returncode == 1
+    assert f"{FILE}:" in res.stderr and ": runtime error: " in res.stderr, res.stderr
+    for leak in ("internal error", "Traceback", "StructVal", "Warning:"):
+        assert leak not in res.stderr, res.stderr
+
+
 @pytest.mark.parametrize("name", ["deep_if_expression", "deep_plus_chain", "deep_union"])
 def test_deep_nesting_runs(name: str, tmp_path: Path) -> None:
     res = _run(REGRESSIONS[name], tmp_path)

@@ -152,6 +152,17 @@ def _operand_on_next_line(e: A.Binary) -> str | None:
     return None
 
 
+def _castable(src: Type, to: Type) -> bool:
+    """Can `e as T` convert a ``src`` value to ``to`` (the lowering's conversions)?"""
+    if assignable(src, to) or assignable(to, src):
+        return True
+    if to == STRING and src in (INT, FLOAT, BOOL):
+        return True
+    if src == STRING and to in (INT, FLOAT):
+        return True
+    return (src, to) == (FLOAT, INT) or isinstance(src, MapT) and isinstance(to, StructT)
+
+
 def _count(n: int, noun: str) -> str:
     """`1 argument`, `2 arguments`."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -656,7 +667,9 @@ class Checker:
             return self.field(e, scope)
         if isinstance(e, A.Cast):
             to = self.resolve(e.to)
-            self.expr(e.expr, scope, to)
+            src = self.expr(e.expr, scope, to)
+            if not _castable(src, to):
+                self.err(e.span, f"cannot cast a value of type {src} to {to}")
             return to
         if isinstance(e, A.ListLit):
             return self.list_lit(e, scope, expected)

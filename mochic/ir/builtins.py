@@ -71,7 +71,7 @@ def _json(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
 
 @builtin("panic")
 def _panic(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
-    fl.b.emit("panic", [fl.value_of(args[0], STRING)])
+    fl.b.emit("panic", [_str(fl, e, args)])  # the message of any value, as str() writes it
     return fl.result(None)
 
 
