@@ -100,6 +100,8 @@ SIGNATURES: dict[str, str] = {
     "chr": "chr(code: int)",
     "ord": "ord(ch: string)",
     "range": "range(end: int), range(start: int, end: int[, step: int])",
+    "slice": "slice(xs: list or string, start: int, end: int)",
+    "parseIntStr": "parseIntStr(s: string[, base: int])",
 }
 
 
@@ -118,9 +120,10 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
     if name in ("substring", "substr"):
         return STRING if _str(a) and _int(args[1]) and _int(args[2]) else None
     if name == "slice":
-        return a if isinstance(a, ListT) or a in (STRING, ANY) else None
+        ok = isinstance(a, ListT) or a in (STRING, ANY)
+        return a if ok and _int(args[1]) and _int(args[2]) else None
     if name == "parseIntStr":
-        return INT
+        return INT if _str(a) and (len(args) == 1 or _int(args[1])) else None
     if name == "get":
         if isinstance(a, MapT):
             return a.value if len(args) == 2 else _join_default(a.value, args[2])
