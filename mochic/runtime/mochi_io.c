@@ -4,7 +4,8 @@
  * Standard output is fully buffered through a large buffer, flushed at exit
  * and before a runtime error (mochi_error), so a program's output costs few
  * system calls and still comes out whole and in order.  It is also flushed
- * before reading a line, so a prompt shows first.
+ * before reading a line, so a prompt shows first.  Lines end as Python's
+ * text-mode stdin ends them: at \n, \r\n or \r.
  *
  * now() reads a clock in nanoseconds; when MOCHI_NOW_SEED holds an integer
  * s it instead steps s = (s * 1664525 + 1013904223) mod 2147483647 and
@@ -104,8 +105,15 @@ mref mochi_input(int32_t line)
     mref s;
     int c;
     fflush(stdout);
-    while ((c = getchar()) != EOF && c != '\n')
+    while ((c = getchar()) != EOF && c != '\n') {
+        if (c == '\r') { /* Python's universal newlines: \r\n or \r ends a line too */
+            c = getchar();
+            if (c != '\n' && c != EOF)
+                ungetc(c, stdin);
+            break;
+        }
         mochi_buf_putc(&b, (char)c);
+    }
     s = mochi_str_new(line, b.p, (int64_t)b.n);
     mochi_buf_free(&b);
     return s;

@@ -178,7 +178,8 @@ def _text_cases() -> list[str]:
 
 def test_text_matches_python_string_methods(driver: Path) -> None:
     cases = _text_cases()
-    stdin = f"{len(cases)}\n" + "".join(s + "\n" for s in cases)
+    ends = ["\n", "\r\n"]  # both end a line, as in Python's text-mode stdin
+    stdin = f"{len(cases)}\r\n" + "".join(s + ends[i % 2] for i, s in enumerate(cases))
     res = run(driver, "text", stdin=stdin)
     assert res.returncode == 0, res.stderr
     want = "".join(format_print_line([s.upper(), s.lower(), s.strip(), [s]]) + "\n" +
