@@ -4,6 +4,7 @@ write results.json, RESULTS.md and chart.png (see docs/PERFORMANCE.md)."""
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import tempfile
@@ -44,6 +45,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--targets", default="host",
                     help="binary sizes per target: host (default), all, none, or a "
                          "comma-separated list of `mochic build --target` names")
+    ap.add_argument("--render", type=Path, metavar="RESULTS_JSON",
+                    help="measure nothing: write RESULTS.md and chart.png (and with "
+                         "--update-docs the docs) from an earlier run's results.json")
     ap.add_argument("--update-docs", action="store_true",
                     help="also put the tables into docs/PERFORMANCE.md")
     args = ap.parse_args(argv)
@@ -78,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     # stops the current run (see measure.run_once), as Ctrl-C already does.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    if args.render:
+        results = json.loads(args.render.read_text())
+        write(results, args.out, args.update_docs, log, write_json=False)
+        return 0
     try:
         kernels = select(discover(), _names(args.kernels))
     except ValueError as e:
@@ -112,24 +120,28 @@ def main(argv: list[str] | None = None) -> int:
     except ChecksumMismatch as e:
         log(f"\nbench: CHECKSUM MISMATCH: {e}")
         return 1
-    except (RunFailed, BuildError) as e:
+    except (RunFailed, BuildError, RuntimeError) as e:
         log(f"\nbench: FAILED: {e}")
         return 1
-    out = args.out
+    write(results, args.out, args.update_docs, log)
+    log(f"bench: wrote {args.out}/results.json, RESULTS.md, chart.png "
+        f"in {results['elapsed_s'] / 60:.1f} minutes")
+    print(report.main_table(results))
+    return 0
+
+
+def write(results: dict, out: Path, update_docs: bool, log, write_json: bool = True) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    report.write_json(results, out / "results.json")
+    if write_json:
+        report.write_json(results, out / "results.json")
     (out / "RESULTS.md").write_text(report.render(results))
     try:
         chart.draw(results, out / "chart.png")
     except ImportError:
         log("bench: matplotlib is not installed, so no chart.png "
             "(python3 -m pip install -e '.[bench]')")
-    if args.update_docs and not report.update_docs(DOCS, results):
+    if update_docs and not report.update_docs(DOCS, results):
         log(f"bench: {DOCS} has no generated section to update")
-    log(f"bench: wrote {out}/results.json, RESULTS.md, chart.png "
-        f"in {results['elapsed_s'] / 60:.1f} minutes")
-    print(report.main_table(results))
-    return 0
 
 
 if __name__ == "__main__":
