@@ -492,6 +492,23 @@ def test_now_seed_is_parsed_like_the_interpreter(driver: Path) -> None:
         assert lines == [f"now {first}"], seed
 
 
+@pytest.mark.skipif(not _have_zig() or not sys.platform.startswith("linux") or
+                    os.uname().machine != "x86_64", reason="needs zig and an x86-64 Linux host")
+def test_a_musl_build_prints_the_same(driver: Path, tmp_path: Path) -> None:
+    """Another C library (musl's printf and strtod, through zig cc) gives the
+    same floats and the same checks."""
+    exe = tmp_path / "runtime_test_musl"
+    subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", "x86_64-linux-musl",
+                    *WARNINGS, "-O2", f"-I{RUNTIME}", *map(str, SOURCES), str(DRIVER), "-o",
+                    str(exe)], check=True, capture_output=True, text=True)
+    cases = _float_cases()
+    stdin = "".join(f"{struct.unpack('<Q', struct.pack('<d', f))[0]:016x}\n" for f in cases)
+    for args, text in ((["floats"], stdin), (["checks"], "")):
+        want = run(driver, *args, stdin=text, env={"MOCHI_NOW_SEED": "1"})
+        got = run(exe, *args, stdin=text, env={"MOCHI_NOW_SEED": "1"})
+        assert got.stdout == want.stdout and got.returncode == 0
+
+
 # ---------------------------------------------------------------------------
 # Runtime errors
 
