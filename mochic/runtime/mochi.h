@@ -374,11 +374,11 @@ static inline void mochi_release_inline(mref o)
         mochi_release(o);
 }
 
-#define MOCHI_LIST_INLINE(T, CT, MEMBER, IS_REP)                                        \
+#define MOCHI_LIST_INLINE(T, CT, MEMBER, KIND)                                          \
     static inline CT mochi_list_get_##T##_inline(int32_t line, mref l, int64_t i)       \
     {                                                                                    \
         MList *x = (MList *)l;                                                           \
-        if (x != NULL && (uint64_t)i < (uint64_t)x->len && IS_REP(x->elem->kind))        \
+        if (x != NULL && (uint64_t)i < (uint64_t)x->len && x->elem->kind == KIND)        \
             return x->items[i].MEMBER;                                                   \
         return mochi_list_get_##T(line, l, i);                                           \
     }                                                                                    \
@@ -386,21 +386,15 @@ static inline void mochi_release_inline(mref o)
                                                    CT v)                                 \
     {                                                                                    \
         MList *x = (MList *)l;                                                           \
-        if (x != NULL && (uint64_t)i < (uint64_t)x->len && IS_REP(x->elem->kind))        \
+        if (x != NULL && (uint64_t)i < (uint64_t)x->len && x->elem->kind == KIND)        \
             x->items[i].MEMBER = v;                                                      \
         else                                                                             \
             mochi_list_set_##T(line, l, i, v);                                           \
     }
-#define MOCHI_IS_INT(k) ((k) == MT_INT)
-#define MOCHI_IS_FLOAT(k) ((k) == MT_FLOAT)
-#define MOCHI_IS_BOOL(k) ((k) == MT_BOOL)
-MOCHI_LIST_INLINE(i64, int64_t, i, MOCHI_IS_INT)
-MOCHI_LIST_INLINE(f64, double, f, MOCHI_IS_FLOAT)
-MOCHI_LIST_INLINE(bool, bool, b, MOCHI_IS_BOOL)
+MOCHI_LIST_INLINE(i64, int64_t, i, MT_INT)
+MOCHI_LIST_INLINE(f64, double, f, MT_FLOAT)
+MOCHI_LIST_INLINE(bool, bool, b, MT_BOOL)
 #undef MOCHI_LIST_INLINE
-#undef MOCHI_IS_INT
-#undef MOCHI_IS_FLOAT
-#undef MOCHI_IS_BOOL
 
 static inline mref mochi_list_get_ref_inline(int32_t line, mref l, int64_t i)
 {
