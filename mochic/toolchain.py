@@ -153,6 +153,10 @@ def check_target(opts: Options) -> None:
                              f"{opts.target.name}")
 
 
+_TRANSCENDENTAL = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "exp", "log", "log2",
+                   "log10", "sinh", "cosh", "tanh", "pow", "hypot")
+
+
 def compile_flags(opts: Options) -> list[str]:
     """Flags for compiling one C file (the program or a runtime source), each with its why."""
     c = opts.compiler
@@ -170,6 +174,10 @@ def compile_flags(opts: Options) -> list[str]:
             "-fno-math-errno",  # libm calls may be inlined; errno is never read
             "-ffunction-sections", "-fdata-sections",  # let the linker drop unused code
         ]
+        # The compiler would evaluate these on constants with its own libm (or MPFR),
+        # which may differ from the target's libm in the last bit: leave them to run time.
+        # (sqrt, fabs, floor, ceil, trunc are exact and stay inline.)
+        flags += [f"-fno-builtin-{f}" for f in _TRANSCENDENTAL]
         if opts.portable and opts.target.os == "linux":
             flags += ["-fPIE"]  # linked as a static PIE
     if c.is_zig:
@@ -398,7 +406,10 @@ def build(c_source: str, opts: Options, output: Path, log: Log = _stderr) -> Bui
             raise
         if marker is not None:
             marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+            marker.touch()
+        _prune(final.parent, KEEP_BUILDS)
+    else:
+        os.utime(final)  # recently used: pruned last
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp{os.getpid()}")
     shutil.copyfile(final / exe_name, tmp)

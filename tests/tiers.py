@@ -8,9 +8,12 @@ conformance test by adding one entry to ``TIERS``.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +40,24 @@ def run_interp(program: Path, stdin: str) -> Result:
     return mochic(["run", "--tier", "interp", program.name], program.parent, stdin)
 
 
+_C_BUILDS = Path(tempfile.mkdtemp(prefix="mochic-c-tier-"))
+atexit.register(shutil.rmtree, _C_BUILDS, True)
+
+
+def run_c(program: Path, stdin: str) -> Result:
+    """`mochic build --mode release` (the C backend, optimised) and run the executable."""
+    exe = _C_BUILDS / f"{program.parent.name}__{program.stem}"
+    built = mochic(["build", program.name, "--mode", "release", "-o", str(exe)], program.parent)
+    if built.status != 0:
+        return Result(built.stdout, f"mochic build failed:\n{built.stderr}", built.status)
+    p = subprocess.run([str(exe)], cwd=program.parent, input=stdin, capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    return Result(p.stdout, p.stderr, p.returncode)
+
+
 TIERS: dict[str, Callable[[Path, str], Result]] = {
     "interp": run_interp,
+    "c": run_c,
 }
 
 

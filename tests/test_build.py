@@ -1,0 +1,227 @@
+"""`mochic build`: the C backend, its toolchain and the executables it makes, on the host.
+
+Builds go through the `mochic` command line as a user runs it.  Tests that
+need a fresh cache get their own `MOCHIC_CACHE` but share the machine's zig
+cache (`MOCHIC_ZIG_CACHE`), so each target's libc is compiled once per
+machine, not once per test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from mochic import targets, toolchain
+from tests.tiers import ROOT, TIMEOUT, Result, mochic
+
+PROGRAMS = sorted((ROOT / "tests" / "programs").glob("*/*.mochi"))
+HOST = targets.host_name()
+pytestmark = pytest.mark.skipif(HOST is None, reason="the host is not a mochic target")
+
+
+def shared_zig_env(cache: Path) -> dict[str, str]:
+    """A private mochic cache that shares the machine's zig cache."""
+    return {"MOCHIC_CACHE": str(cache), "MOCHIC_ZIG_CACHE": str(toolchain.zig_cache_dir())}
+
+
+def build(src: Path, out: Path, *flags: str, env: dict | None = None) -> Result:
+    return mochic(["build", src.name, "-o", str(out), *flags], src.parent, env=env)
+
+
+def run(exe: Path, cwd: Path, stdin: str = "") -> Result:
+    p = subprocess.run([str(exe)], cwd=cwd, input=stdin, capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    return Result(p.stdout, p.stderr, p.returncode)
+
+
+def write(tmp_path: Path, text: str, name: str = "prog.mochi") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+# ---------------------------------------------------------------- programs build and run
+
+def test_hello_world(tmp_path: Path) -> None:
+    src = write(tmp_path, 'print("hello", 1 + 2, 2.5, [1, 2], true)\n')
+    res = build(src, tmp_path / "hello")
+    assert res.status == 0, res.stderr
+    got = run(tmp_path / "hello", tmp_path)
+    assert (got.stdout, got.stderr, got.status) == ("hello 3 2.5 [1, 2] true\n", "", 0)
+
+
+def test_runtime_error_names_the_mochi_line(tmp_path: Path) -> None:
+    src = write(tmp_path, 'print("before")\nlet z = len([]) \nprint(7 / z)\n')
+    assert build(src, tmp_path / "prog").status == 0
+    got = run(tmp_path / "prog", tmp_path)
+    assert got.stdout == "before\n"
+    assert got.stderr == "prog.mochi:3: runtime error: division by zero\n"
+    assert got.status == 1
+
+
+def test_compile_errors_are_reported_not_built(tmp_path: Path) -> None:
+    src = write(tmp_path, "let x: int = \"a\"\n")
+    res = build(src, tmp_path / "prog")
+    assert res.status == 1 and "error" in res.stderr
+    assert not (tmp_path / "prog").exists()
+
+
+def test_release_and_dev_modes(tmp_path: Path) -> None:
+    src = write(tmp_path, "var s = 0\nfor i in 0..10 { s = s + i }\nprint(s)\n")
+    for mode in ("dev", "release"):
+        out = tmp_path / f"prog-{mode}"
+        assert build(src, out, "--mode", mode).status == 0
+        assert run(out, tmp_path).stdout == "45\n"
+    if HOST and HOST.endswith("linux"):
+        assert b".debug_info" in (tmp_path / "prog-dev").read_bytes()
+        assert b".debug_info" not in (tmp_path / "prog-release").read_bytes()  # stripped
+
+
+@pytest.mark.skipif(HOST != "x86_64-linux", reason="checks an x86_64 ELF")
+def test_portable_is_a_small_static_executable(tmp_path: Path) -> None:
+    src = write(tmp_path, 'print("hello, world")\n')
+    out = tmp_path / "hello"
+    res = build(src, out, "--portable", "--mode", "release")
+    assert res.status == 0, res.stderr
+    data = out.read_bytes()
+    assert data[:4] == b"\x7fELF"
+    assert b"ld-linux" not in data  # no dynamic loader: static
+    assert len(data) < 100 * 1024
+    assert run(out, tmp_path).stdout == "hello, world\n"
+
+
+def test_emit_c(tmp_path: Path) -> None:
+    write(tmp_path, "fun sq(x: int): int { return x * x }\nprint(sq(3))\n")
+    res = mochic(["build", "prog.mochi", "--emit", "c"], tmp_path)
+    assert res.status == 0, res.stderr
+    c = (tmp_path / "prog.c").read_text()
+    assert '#include "mochi.h"' in c and '#line 1 "prog.mochi"' in c
+    assert "static int64_t mf_sq(int64_t r0)" in c
+    out = mochic(["build", "prog.mochi", "--emit", "c", "-o", "-"], tmp_path)
+    assert out.stdout == c
+
+
+# ---------------------------------------------------------------- bad invocations
+
+def test_unknown_target_lists_the_valid_ones(tmp_path: Path) -> None:
+    src = write(tmp_path, "print(1)\n")
+    res = build(src, tmp_path / "x", "--target", "pdp11-unix")
+    assert res.status == 1
+    assert "unknown target 'pdp11-unix'" in res.stderr
+    for name in targets.TARGETS:
+        assert name in res.stderr
+
+
+def test_unknown_mode_and_compiler(tmp_path: Path) -> None:
+    src = write(tmp_path, "print(1)\n")
+    res = build(src, tmp_path / "x", "--mode", "fast")
+    assert res.status == 1 and "valid modes are: dev, release" in res.stderr
+    res = build(src, tmp_path / "x", "--cc", "msvc")
+    assert res.status == 1 and "valid compilers are: zig, cc, gcc, clang, tcc" in res.stderr
+    res = mochic(["build", "prog.mochi", "--frobnicate"], tmp_path)
+    assert res.status == 2 and "unrecognized arguments: --frobnicate" in res.stderr
+
+
+def test_doctor_reports_compilers_and_runners() -> None:
+    res = mochic(["doctor"], ROOT)
+    assert res.status == 0
+    for name in ("zig", "gcc", "clang", "tcc", "qemu-aarch64", "qemu-riscv64", "wine",
+                 "wasmtime"):
+        assert re.search(rf"^\s+\w+\s+{re.escape(name)}\s+(ok|missing)", res.stdout, re.M), name
+    assert re.search(r"zig\s+ok\s+zig 0\.17\.0", res.stdout)
+
+
+# ---------------------------------------------------------------- caching and reproducibility
+
+def test_builds_are_reproducible(tmp_path: Path) -> None:
+    """Two builds from scratch, in different caches and work directories, give the
+    same bytes, in both modes (dev builds carry debug info with paths)."""
+    src = write(tmp_path, "type P { x: int }\nfun f(p: P): int { return p.x * 2 }\n"
+                          "print(f(P { x: 21 }), str(1.5))\n")
+    for mode in ("dev", "release"):
+        outs = []
+        for k in range(2):
+            out = tmp_path / f"out{k}-{mode}"
+            res = build(src, out, "--mode", mode, env=shared_zig_env(tmp_path / f"c{k}"))
+            assert res.status == 0, res.stderr
+            outs.append(out.read_bytes())
+        assert outs[0] == outs[1], mode
+        assert str(tmp_path).encode() not in outs[0]
+
+
+def test_second_build_comes_from_the_cache(tmp_path: Path) -> None:
+    write(tmp_path, 'print("cached")\n')
+    env = shared_zig_env(tmp_path / "cache")
+    first = mochic(["build", "prog.mochi", "-o", "a", "--verbose"], tmp_path, env=env)
+    assert first.status == 0 and "from the build cache" not in first.stderr
+    second = mochic(["build", "prog.mochi", "-o", "b", "--verbose"], tmp_path, env=env)
+    assert second.status == 0 and "from the build cache" in second.stderr
+    assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
+    seconds = [float(re.search(r"in ([0-9.]+) s", r.stderr).group(1)) for r in (first, second)]
+    assert seconds[1] < seconds[0] / 2
+    assert run(tmp_path / "b", tmp_path).stdout == "cached\n"
+
+
+# ---------------------------------------------------------------- the emitted C
+
+def _emit(program: Path) -> str:
+    from mochic.backends.c.emit import emit_c
+    from mochic.driver import compile_source, read_source
+    compiled = compile_source(program.name, read_source(str(program)))
+    assert compiled.module is not None
+    return emit_c(compiled.module)
+
+
+def _compilers_for_warnings() -> list:
+    # zig cc cannot -fsyntax-only nor -c several files: one object per file
+    out = [pytest.param([*toolchain.find_compiler("zig").cc, "-O0"], id="zig")]
+    if shutil.which("gcc"):  # flow-based warnings (maybe-uninitialized ...) need -O2
+        out.append(pytest.param(["gcc", "-O2"], id="gcc"))
+    return out
+
+
+@pytest.mark.parametrize("argv", _compilers_for_warnings())
+def test_emitted_c_has_no_warnings(tmp_path: Path, argv: list[str]) -> None:
+    """Every conformance program's C compiles with -Wall -Wextra and no warning."""
+    flags = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(toolchain.RUNTIME_DIR)]
+    env = toolchain.zig_env()
+
+    def check(p: Path) -> str:
+        f = tmp_path / f"{p.parent.name}__{p.stem}.c"
+        f.write_text(_emit(p))
+        r = subprocess.run([*argv, *flags, "-c", f.name, "-o", f"{f.stem}.o"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path)
+        return "" if r.returncode == 0 and not r.stderr.strip() else f"{p}:\n{r.stderr}"
+
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        problems = [msg for msg in pool.map(check, PROGRAMS) if msg]
+    assert not problems, "\n".join(problems)[:4000]
+
+
+# ---------------------------------------------------------------- debugging
+
+GDB_PROGRAM = """\
+fun square(x: int): int {
+  let y = x * x
+  return y
+}
+print(square(7))
+"""
+
+
+@pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb is not installed")
+def test_gdb_breaks_at_a_mochi_line(tmp_path: Path) -> None:
+    src = write(tmp_path, GDB_PROGRAM)
+    assert build(src, tmp_path / "prog", "--mode", "dev").status == 0
+    p = subprocess.run(["gdb", "-nx", "-batch", "-ex", "break prog.mochi:2", "-ex", "run",
+                        "-ex", "bt", "./prog"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    assert "Breakpoint 1 at" in p.stdout and "file prog.mochi, line 2." in p.stdout, p.stdout
+    assert re.search(r"mf_square \(.*\) at prog\.mochi:2", p.stdout), p.stdout
+    assert re.search(r"mf_main \(\) at prog\.mochi:5", p.stdout), p.stdout
