@@ -102,7 +102,7 @@ class FunctionEmitter:
             decls.append(f"{C_TYPES[ret]} result_ = {ZERO[ret]};")
         for p in fn.params:
             if p.ty == "ref" and p.id not in f.borrowed_params:
-                decls.append(f"mochi_retain(r{p.id});")
+                decls.append(f"mochi_retain_inline(r{p.id});")
             elif not f.uses.get(p.id):
                 decls.append(f"(void)r{p.id};")
         self.put(fn.line, signature(name, fn) + " {")
@@ -118,7 +118,7 @@ class FunctionEmitter:
                 self.line = ins.line
                 self.put(ins.line, self.instr(ins))
             self.terminator(blk.term, nxt)
-        releases = [f"mochi_release(r{r.id});" for r in fn.regs
+        releases = [f"mochi_release_inline(r{r.id});" for r in fn.regs
                     if f.owned(r) and (r.id in params or self.declared(r))]
         if self.exits:
             self.out.append("exit_:;")
@@ -159,7 +159,7 @@ class FunctionEmitter:
                 elif self.facts.owned(t.value):
                     text = f"result_ = {v}; {v} = NULL;"
                 else:
-                    text = f"result_ = {v}; mochi_retain(result_);"
+                    text = f"result_ = {v}; mochi_retain_inline(result_);"
                 self.put(line, text + " goto exit_;")
         else:
             self.put(line, f'mochi_error({max(line, 1)}, "unreachable code reached");')
@@ -184,16 +184,16 @@ class FunctionEmitter:
         """Store a new reference (a runtime result) into ref register ``d``."""
         if d is None:
             if after:
-                return f"{{ mref t_ = {expr};{after} mochi_release(t_); }}"
-            return f"mochi_release({expr});"
+                return f"{{ mref t_ = {expr};{after} mochi_release_inline(t_); }}"
+            return f"mochi_release_inline({expr});"
         r = f"r{d.id}"
         if d.id in self.facts.borrowed_temps:
-            return f"{r} = {expr}; mochi_release({r});{after}"
+            return f"{r} = {expr}; mochi_release_inline({r});{after}"
         if not after and not any(a is d for a in (args or [])):
             if self.facts.fresh(d):
                 return f"{r} = {expr};"
-            return f"mochi_release({r}); {r} = {expr};"
-        return f"{{ mref t_ = {expr};{after} mochi_release({r}); {r} = t_; }}"
+            return f"mochi_release_inline({r}); {r} = {expr};"
+        return f"{{ mref t_ = {expr};{after} mochi_release_inline({r}); {r} = t_; }}"
 
     def set_borrowed(self, d: ir.Reg | None, expr: str) -> str:
         """Store a borrowed ref (read from a field, global, cell, capture) into ``d``."""
@@ -203,8 +203,8 @@ class FunctionEmitter:
         if d.id in self.facts.borrowed_temps:
             return f"{r} = {expr};"
         if self.facts.fresh(d):
-            return f"{r} = {expr}; mochi_retain({r});"
-        return f"{{ mref t_ = {expr}; mochi_retain(t_); mochi_release({r}); {r} = t_; }}"
+            return f"{r} = {expr}; mochi_retain_inline({r});"
+        return f"{{ mref t_ = {expr}; mochi_retain_inline(t_); mochi_release_inline({r}); {r} = t_; }}"
 
     def store(self, place: str, v: ir.Reg, old: bool = True) -> str:
         """Store ref register ``v`` into a heap or global ``place`` that keeps a reference,
@@ -213,10 +213,10 @@ class FunctionEmitter:
         if movable(self.facts, v, self.block, self.k):
             take = f"{place} = {r}; {r} = NULL;"
         else:
-            take = f"mochi_retain({r}); {place} = {r};"
+            take = f"mochi_retain_inline({r}); {place} = {r};"
         if not old:
             return take
-        return f"{{ mref o_ = {place}; {take} mochi_release(o_); }}"
+        return f"{{ mref o_ = {place}; {take} mochi_release_inline(o_); }}"
 
     def rt(self, name: str, ins: ir.Instr, *extra: str) -> str:
         args = [str(ins.line)] + [self.r(a) for a in ins.args] + list(extra)
@@ -232,7 +232,10 @@ class FunctionEmitter:
         handler = _HANDLERS.get(op) or _HANDLERS.get(_family(op))
         if handler is not None:
             return handler(self, ins)
-        return self.runtime_call(ins, op.replace(".", "_"))
+        name = op.replace(".", "_")
+        if op.startswith(("list.get.", "list.set.")):
+            name += "_inline"  # mochi.h's inline fast path, same effect
+        return self.runtime_call(ins, name)
 
     def runtime_call(self, ins: ir.Instr, name: str, *extra: str) -> str:
         """A runtime function of the operands; its ref result is a new reference."""
@@ -302,10 +305,10 @@ def _mov_ref(e: FunctionEmitter, ins: ir.Instr) -> str:
     if movable(e.facts, s, e.block, e.k):
         if e.facts.fresh(d):
             return f"{rd} = {rs}; {rs} = NULL;"
-        return f"mochi_release({rd}); {rd} = {rs}; {rs} = NULL;"
+        return f"mochi_release_inline({rd}); {rd} = {rs}; {rs} = NULL;"
     if e.facts.fresh(d):
-        return f"{rd} = {rs}; mochi_retain({rd});"
-    return f"mochi_retain({rs}); mochi_release({rd}); {rd} = {rs};"
+        return f"{rd} = {rs}; mochi_retain_inline({rd});"
+    return f"mochi_retain_inline({rs}); mochi_release_inline({rd}); {rd} = {rs};"
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -569,7 +572,7 @@ def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
     fn = e.mod.module.functions[ins.imm[0]]
     call = f"{callee}({', '.join(e.r(a) for a in ins.args)})"
     if ins.dst is None and c_result(fn) == "ref":
-        return f"mochi_release({call});"
+        return f"mochi_release_inline({call});"
     return _call_result(e, ins, call)
 
 
@@ -583,7 +586,7 @@ def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
     call = f"{fn}({', '.join(e.r(a) for a in ins.args)})"
     check = f"if (!{c} || {c}->kind != MK_CLOSURE) mochi_not_callable({ins.line}, {c}); "
     if ins.dst is None:
-        return check + f"mochi_release({call});"
+        return check + f"mochi_release_inline({call});"
     return check + _call_result(e, ins, call)
 
 
@@ -642,7 +645,7 @@ def _list_append(e: FunctionEmitter, ins: ir.Instr) -> str:
     if a.id in e.facts.borrowed_temps:
         drop = ""
     elif e.facts.owned(a):
-        drop = f" mochi_release({e.r(a)}); {e.r(a)} = NULL;"
+        drop = f" mochi_release_inline({e.r(a)}); {e.r(a)} = NULL;"
     else:
         drop = ""
     return e.set_new(ins.dst, call, ins.args, drop)

@@ -38,6 +38,7 @@ class TypeTable:
         self.desc_defs: list[str] = []
         self.type_names = Namer("mt_")
         self.struct_names = Namer("ms_")
+        self.sum_names = Namer("sd_sum_")
 
     # ------------------------------------------------------------ queries
 
@@ -74,9 +75,22 @@ class TypeTable:
                 field_types = ", ".join(self.mtype(ft) for ft in info.fields.values())
                 self.desc_defs.append(f"static const char *const {names}[] = {{{field_names}}};")
                 self.desc_defs.append(f"static const MType *const {types}[] = {{{field_types}}};")
+            parent = "NULL"
+            if info.parent is not None:  # a variant: unbox to its sum type checks this
+                parent = self.sum_tag(info.parent.name)
             self.desc_defs.append(f"static const MStructDesc {got} = "
                                   f"{{{c_string(info.name.encode())}, {n}, {names}, {types}, "
-                                  "NULL};")
+                                  f"{parent}}};")
+        return "&" + got
+
+    def sum_tag(self, sum_name: str) -> str:
+        """A descriptor naming sum type ``sum_name`` (a variant's parent_sum_tag)."""
+        key = "\0" + sum_name  # no struct has this name
+        got = self.descs.get(key)
+        if got is None:
+            got = self.descs[key] = self.sum_names(sum_name)
+            self.desc_defs.append(f"static const MStructDesc {got} = "
+                                  f"{{{c_string(sum_name.encode())}, 0, NULL, NULL, NULL}};")
         return "&" + got
 
     def field_name(self, struct: str, index: int) -> str:
@@ -85,7 +99,8 @@ class TypeTable:
     # ------------------------------------------------------------ output
 
     def _initializer(self, t: Type) -> str:
-        elem = key = value = sd = name = "NULL"
+        elem = key = value = sd = "NULL"
+        name = c_string(str(t).encode())  # how runtime errors name the type
         if isinstance(t, ListT):
             kind, elem = "MT_LIST", self.mtype(t.elem)
         elif isinstance(t, MapT):
@@ -93,10 +108,10 @@ class TypeTable:
         elif isinstance(t, GroupT):
             kind, elem, key = "MT_GROUP", self.mtype(t.elem), self.mtype(t.key)
         elif isinstance(t, StructT):
-            kind, name = "MT_STRUCT", c_string(t.name.encode())
+            kind = "MT_STRUCT"
             sd = self.desc(t.name) if t.name in self.structs else "NULL"
         elif isinstance(t, SumT):
-            kind, name = "MT_SUM", c_string(t.name.encode())
+            kind = "MT_SUM"
         elif isinstance(t, FunT):
             kind = "MT_FUN"
         else:  # pragma: no cover - every Mochi type is one of the above
