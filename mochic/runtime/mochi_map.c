@@ -318,8 +318,10 @@ static void set(int32_t line, mref r, MVal k, MVal v)
 
 #define NO_RETAIN(x) ((void)0)
 
-#define GET_SET(K, KT, KVAL, V, VT, REP, MEMBER, VVAL, RETAIN)                          \
-    VT mochi_map_get_##K##_##V(int32_t line, mref m, KT k, VT zero)                     \
+/* GET and SET are the function names without the value type (pasted before
+ * they get here: `bool` is a macro) */
+#define GET_SET(GET, SET, KT, KVAL, V, VT, REP, MEMBER, VVAL, RETAIN)                   \
+    VT GET##_##V(int32_t line, mref m, KT k, VT zero)                                    \
     {                                                                                    \
         MSlot s;                                                                         \
         if (get(line, m, KVAL(k), REP, &s))                                              \
@@ -327,7 +329,7 @@ static void set(int32_t line, mref r, MVal k, MVal v)
         RETAIN(zero);                                                                    \
         return zero;                                                                     \
     }                                                                                    \
-    void mochi_map_set_##K##_##V(int32_t line, mref m, KT k, VT v)                      \
+    void SET##_##V(int32_t line, mref m, KT k, VT v)                                     \
     {                                                                                    \
         set(line, m, KVAL(k), VVAL(v));                                                  \
     }
@@ -341,10 +343,14 @@ static void set(int32_t line, mref r, MVal k, MVal v)
     {                                                                                    \
         delete(check(line, m), KVAL(k));                                                 \
     }                                                                                    \
-    GET_SET(K, KT, KVAL, i64, int64_t, REP_I64, i, mochi_val_i64, NO_RETAIN)             \
-    GET_SET(K, KT, KVAL, f64, double, REP_F64, f, mochi_val_f64, NO_RETAIN)                     \
-    GET_SET(K, KT, KVAL, bool, bool, REP_BOOL, b, mochi_val_bool, NO_RETAIN)                    \
-    GET_SET(K, KT, KVAL, ref, mref, REP_REF, r, mochi_val_ref, mochi_retain)
+    GET_SET(mochi_map_get_##K, mochi_map_set_##K, KT, KVAL, i64, int64_t, REP_I64, i,    \
+            mochi_val_i64, NO_RETAIN)                                                    \
+    GET_SET(mochi_map_get_##K, mochi_map_set_##K, KT, KVAL, f64, double, REP_F64, f,     \
+            mochi_val_f64, NO_RETAIN)                                                    \
+    GET_SET(mochi_map_get_##K, mochi_map_set_##K, KT, KVAL, bool, bool, REP_BOOL, b,     \
+            mochi_val_bool, NO_RETAIN)                                                   \
+    GET_SET(mochi_map_get_##K, mochi_map_set_##K, KT, KVAL, ref, mref, REP_REF, r,       \
+            mochi_val_ref, mochi_retain)
 
 KEYED(i64, int64_t, mochi_val_i64)
 KEYED(f64, double, mochi_val_f64)

@@ -445,6 +445,14 @@ static void maps(void)
     PB("big-has", mochi_map_has_i64(0, big, 9999) && !mochi_map_has_i64(0, big, 9998));
     PB("key-1.0", mochi_map_has_f64(0, big, 9999.0));
     PB("eq", mochi_eq_ref(0, m, m));
+    {
+        mref bm = keep(mochi_map_new(0, &mochi_t_bool, &mochi_t_string));
+        mochi_map_set_bool_ref(0, bm, true, S("yes"));
+        mochi_map_set_bool_ref(0, bm, false, S("no"));
+        mochi_map_set_i64_ref(0, bm, 1, S("one is true")); /* Python: 1 == True */
+        P("boolkeys", bm);
+        PB("boolkeys-has", mochi_map_has_bool(0, bm, false) && mochi_map_has_f64(0, bm, 0.0));
+    }
     P("field", keep(mochi_any_field(0, m, "c")));
     P("index", keep(mochi_any_index(0, m, S("zz"))));
 }

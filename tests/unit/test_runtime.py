@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -95,6 +96,22 @@ def test_compiles_warning_free_with_gcc(tmp_path: Path, opt: str) -> None:
         res = subprocess.run(["gcc", *WARNINGS, opt, "-c", str(src), "-o",
                               str(tmp_path / "x.o")], capture_output=True, text=True)
         assert res.returncode == 0 and res.stderr == "", res.stderr
+
+
+def test_every_function_of_the_header_is_defined(tmp_path: Path) -> None:
+    header = subprocess.run(["gcc", "-E", "-P", "-std=c99", str(RUNTIME / "mochi.h")],
+                            check=True, capture_output=True, text=True).stdout
+    inline = set(re.findall(r"static inline [^(]*?\b(mochi_\w+)\s*\(", header))
+    declared = set(re.findall(r"\b(mochi_\w+)\s*\(", header)) - inline
+    defined: set[str] = set()
+    for src in SOURCES:
+        obj = tmp_path / (src.stem + ".o")
+        subprocess.run(["gcc", "-std=c99", "-c", str(src), "-o", str(obj)], check=True)
+        nm = subprocess.run(["nm", "-g", "--defined-only", str(obj)], check=True,
+                            capture_output=True, text=True).stdout
+        defined |= {line.split()[-1] for line in nm.splitlines() if line.strip()}
+    assert len(declared) > 150
+    assert declared <= defined, sorted(declared - defined)
 
 
 def _have_zig() -> bool:
@@ -403,6 +420,10 @@ def _maps(e: Expected) -> None:
     e.p("big-has", 9999 in big and 9998 not in big)
     e.p("key-1.0", 9999.0 in big)
     e.p("eq", rt.equal(m, m))
+    bm = {True: "yes", False: "no"}
+    bm[1] = "one is true"
+    e.p("boolkeys", bm)
+    e.p("boolkeys-has", False in bm and 0.0 in bm)
     e.p("field", rt.any_field("c")(m))
     e.p("index", rt.any_index(m, "zz"))
 
