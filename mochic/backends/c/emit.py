@@ -18,7 +18,7 @@ module always gives the same bytes.
 
 from __future__ import annotations
 
-from mochic.backends.c.function import C_TYPES, ZERO, FunctionEmitter, signature
+from mochic.backends.c.function import C_TYPES, PEEK_HELPER, ZERO, FunctionEmitter, signature
 from mochic.backends.c.names import Namer, c_comment, c_string
 from mochic.backends.c.types import TypeTable
 from mochic.frontend.types import Type
@@ -37,6 +37,7 @@ class ModuleEmitter:
         self.captures: dict[tuple[str, ...], str] = {}
         self.capture_defs: list[str] = []
         self.used_globals: set[str] = set()
+        self.need_peek = False  # is function.PEEK_HELPER used?
 
     # ------------------------------------------------------------ names
 
@@ -95,6 +96,8 @@ class ModuleEmitter:
         out += self.types.struct_decls()
         out += self.types.declarations()
         out += self.capture_defs
+        if self.need_peek:
+            out.append(PEEK_HELPER)
         if self.strings:
             out.append(f"static mref K_[{len(self.strings)}];")
         for name, g in self.module.globals.items():

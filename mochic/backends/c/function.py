@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mochic.backends.c.analysis import Facts, analyse, movable
+from mochic.backends.c.analysis import Facts, analyse
 from mochic.backends.c.names import Namer, c_bool, c_double, c_int, c_string
 from mochic.ir import ir
 from mochic.ir.ops import OPS
@@ -29,6 +29,21 @@ from mochic.ir.ops import OPS
 if TYPE_CHECKING:
     from mochic.backends.c.emit import ModuleEmitter
 
+RETAIN, RELEASE = "mochi_retain_inline", "mochi_release_inline"  # mochi.h's fast paths
+PEEK = "mochi_list_peek_"
+# A list element read without a reference of its own (analysis.py: a peek), for lists
+# that store refs: mochi.h's checked fast path of mochi_list_get_ref without the count;
+# any other case (a negative index, an error) goes through the runtime.
+PEEK_HELPER = f"""\
+static inline mref {PEEK}(int32_t line, mref l, int64_t i) {{
+    MList *x = (MList *)l;
+    mref r;
+    if (x != NULL && (uint64_t)i < (uint64_t)x->len && x->elem->kind > MT_BOOL)
+        return x->items[i].r;
+    r = mochi_list_get_ref(line, l, i);
+    {RELEASE}(r); /* the list keeps its own reference */
+    return r;
+}}"""
 C_TYPES = {"i64": "int64_t", "f64": "double", "bool": "bool", "ref": "mref"}
 ZERO = {"i64": "0", "f64": "0.0", "bool": "false", "ref": "NULL"}
 SLOT = {"i64": "i", "f64": "f", "bool": "b", "ref": "r"}
@@ -77,8 +92,8 @@ class FunctionEmitter:
         self.block: ir.Block = fn.blocks[0]
         self.k = 0  # index of the instruction being emitted in self.block
         self.line = fn.line or 1
-        self.exits = 0  # how many returns jump to the shared exit
         self.label_lines: dict[int, str] = {}
+        self.moved: set[int] = set()  # registers the current instruction took over
         self.jumped: set[str] = set()
 
     # ------------------------------------------------------------ output
@@ -97,12 +112,11 @@ class FunctionEmitter:
             if r.id in params or not self.declared(r):
                 continue
             decls.append(f"{C_TYPES[r.ty]} r{r.id} = {ZERO[r.ty]};")
-        ret = c_result(fn)
-        if ret is not None:
-            decls.append(f"{C_TYPES[ret]} result_ = {ZERO[ret]};")
+        entry_live = f.live_in.get(fn.blocks[0].label, set())
         for p in fn.params:
-            if p.ty == "ref" and p.id not in f.borrowed_params:
-                decls.append(f"mochi_retain_inline(r{p.id});")
+            if f.owned(p):
+                # an owned parameter holds its own reference while its value is live
+                decls.append(f"{RETAIN}(r{p.id});" if p.id in entry_live else f"r{p.id} = NULL;")
             elif not f.uses.get(p.id):
                 decls.append(f"(void)r{p.id};")
         self.put(fn.line, signature(name, fn) + " {")
@@ -113,20 +127,31 @@ class FunctionEmitter:
             if blk.label in f.targets:
                 self.label_lines[len(self.out)] = self.labels(blk.label)
                 self.out.append(f"{self.labels(blk.label)}:;")
+            dead = self.releases(f.entry_dead.get(blk.label, ()))
+            if dead:
+                first = blk.instrs[0].line if blk.instrs else (blk.term.line if blk.term else 0)
+                self.put(first or self.line, dead)
             for k, ins in enumerate(blk.instrs):
                 self.k = k
                 self.line = ins.line
-                self.put(ins.line, self.instr(ins))
+                self.moved = set()
+                text = self.instr(ins)
+                dying = self.releases(r for r in f.dies.get((blk.label, k), ())
+                                      if r not in self.moved)
+                self.put(ins.line, text + (" " + dying if dying else ""))
             self.terminator(blk.term, nxt)
-        releases = [f"mochi_release_inline(r{r.id});" for r in fn.regs
-                    if f.owned(r) and (r.id in params or self.declared(r))]
-        if self.exits:
-            self.out.append("exit_:;")
-        self.put(fn.line, " ".join(releases) + (" return result_;" if ret else " return;"))
         self.out.append("}")
         # a label every jump to which fell through to it would be unused
         return [text for i, text in enumerate(self.out)
                 if self.label_lines.get(i, None) in (None, *self.jumped)]
+
+    def releases(self, regs: object) -> str:
+        """Release (and clear) the owned registers among ``regs`` (ids), whose values died."""
+        out = []
+        for rid in regs:  # type: ignore[attr-defined]
+            if self.facts.owned(self.fn.regs[rid]):
+                out.append(f"{RELEASE}(r{rid}); r{rid} = NULL;")
+        return " ".join(out)
 
     def declared(self, r: ir.Reg) -> bool:
         """Is the register spelt as a C local (written and read, or a ref written)?"""
@@ -149,18 +174,16 @@ class FunctionEmitter:
             else:
                 self.put(line, f"if ({c}) {self.goto(t.then)} else {self.goto(t.else_)}")
         elif isinstance(t, ir.Ret):
-            self.exits += 1
+            # every other register is dead here, so already released
             if t.value is None:
-                self.put(line, "goto exit_;")
+                text = "return NULL;" if c_result(self.fn) else "return;"
             else:
                 v = f"r{t.value.id}"
-                if t.value.ty != "ref":
-                    text = f"result_ = {v};"
-                elif self.facts.owned(t.value):
-                    text = f"result_ = {v}; {v} = NULL;"
+                if t.value.ty == "ref" and not self.facts.owned(t.value):
+                    text = f"{RETAIN}({v}); return {v};"
                 else:
-                    text = f"result_ = {v}; mochi_retain_inline(result_);"
-                self.put(line, text + " goto exit_;")
+                    text = f"return {v};"
+            self.put(line, text)
         else:
             self.put(line, f'mochi_error({max(line, 1)}, "unreachable code reached");')
 
@@ -184,39 +207,50 @@ class FunctionEmitter:
         """Store a new reference (a runtime result) into ref register ``d``."""
         if d is None:
             if after:
-                return f"{{ mref t_ = {expr};{after} mochi_release_inline(t_); }}"
-            return f"mochi_release_inline({expr});"
+                return f"{{ mref t_ = {expr};{after} {RELEASE}(t_); }}"
+            return f"{RELEASE}({expr});"
         r = f"r{d.id}"
-        if d.id in self.facts.borrowed_temps:
-            return f"{r} = {expr}; mochi_release_inline({r});{after}"
+        if d.id in self.facts.borrowed:
+            return f"{r} = {expr}; {RELEASE}({r});{after}"
         if not after and not any(a is d for a in (args or [])):
             if self.facts.fresh(d):
                 return f"{r} = {expr};"
-            return f"mochi_release_inline({r}); {r} = {expr};"
-        return f"{{ mref t_ = {expr};{after} mochi_release_inline({r}); {r} = t_; }}"
+            return f"{RELEASE}({r}); {r} = {expr};"
+        return f"{{ mref t_ = {expr};{after} {RELEASE}({r}); {r} = t_; }}"
 
     def set_borrowed(self, d: ir.Reg | None, expr: str) -> str:
         """Store a borrowed ref (read from a field, global, cell, capture) into ``d``."""
         if d is None:
             return ""
         r = f"r{d.id}"
-        if d.id in self.facts.borrowed_temps:
+        if d.id in self.facts.borrowed:
             return f"{r} = {expr};"
         if self.facts.fresh(d):
-            return f"{r} = {expr}; mochi_retain_inline({r});"
-        return f"{{ mref t_ = {expr}; mochi_retain_inline(t_); mochi_release_inline({r}); {r} = t_; }}"
+            return f"{r} = {expr}; {RETAIN}({r});"
+        return f"{{ mref t_ = {expr}; {RETAIN}(t_); {RELEASE}({r}); {r} = t_; }}"
+
+    def movable(self, v: ir.Reg) -> bool:
+        """Can the instruction being emitted take over ``v``'s reference (its last reader
+        stores or copies it)?  Then ``v`` is cleared instead of released afterwards."""
+        ins = self.block.instrs[self.k]
+        if not self.facts.owned(v) or not self.facts.dead_after(v, self.block, self.k):
+            return False
+        if ins.dst is v or sum(a is v for a in ins.args) != 1:
+            return False
+        self.moved.add(v.id)
+        return True
 
     def store(self, place: str, v: ir.Reg, old: bool = True) -> str:
         """Store ref register ``v`` into a heap or global ``place`` that keeps a reference,
         releasing what ``place`` held unless ``old`` is false (a fresh slot)."""
         r = f"r{v.id}"
-        if movable(self.facts, v, self.block, self.k):
+        if self.movable(v):
             take = f"{place} = {r}; {r} = NULL;"
         else:
-            take = f"mochi_retain_inline({r}); {place} = {r};"
+            take = f"{RETAIN}({r}); {place} = {r};"
         if not old:
             return take
-        return f"{{ mref o_ = {place}; {take} mochi_release_inline(o_); }}"
+        return f"{{ mref o_ = {place}; {take} {RELEASE}(o_); }}"
 
     def rt(self, name: str, ins: ir.Instr, *extra: str) -> str:
         args = [str(ins.line)] + [self.r(a) for a in ins.args] + list(extra)
@@ -233,6 +267,10 @@ class FunctionEmitter:
         if handler is not None:
             return handler(self, ins)
         name = op.replace(".", "_")
+        if op == "list.get.ref" and ins.dst is not None and ins.dst.id in self.facts.borrowed:
+            self.mod.need_peek = True  # a borrowed element: no count change at all
+            return f"r{ins.dst.id} = {PEEK}({ins.line}, {self.r(ins.args[0])}, " \
+                   f"{self.r(ins.args[1])});"
         if op.startswith(("list.get.", "list.set.")):
             name += "_inline"  # mochi.h's inline fast path, same effect
         return self.runtime_call(ins, name)
@@ -302,13 +340,13 @@ def _mov_ref(e: FunctionEmitter, ins: ir.Instr) -> str:
     if d is s:
         return ";"
     rd, rs = e.r(d), e.r(s)
-    if movable(e.facts, s, e.block, e.k):
+    if e.movable(s):
         if e.facts.fresh(d):
             return f"{rd} = {rs}; {rs} = NULL;"
-        return f"mochi_release_inline({rd}); {rd} = {rs}; {rs} = NULL;"
+        return f"{RELEASE}({rd}); {rd} = {rs}; {rs} = NULL;"
     if e.facts.fresh(d):
-        return f"{rd} = {rs}; mochi_retain_inline({rd});"
-    return f"mochi_retain_inline({rs}); mochi_release_inline({rd}); {rd} = {rs};"
+        return f"{rd} = {rs}; {RETAIN}({rd});"
+    return f"{RETAIN}({rs}); {RELEASE}({rd}); {rd} = {rs};"
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -572,7 +610,7 @@ def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
     fn = e.mod.module.functions[ins.imm[0]]
     call = f"{callee}({', '.join(e.r(a) for a in ins.args)})"
     if ins.dst is None and c_result(fn) == "ref":
-        return f"mochi_release_inline({call});"
+        return f"{RELEASE}({call});"
     return _call_result(e, ins, call)
 
 
@@ -586,7 +624,7 @@ def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
     call = f"{fn}({', '.join(e.r(a) for a in ins.args)})"
     check = f"if (!{c} || {c}->kind != MK_CLOSURE) mochi_not_callable({ins.line}, {c}); "
     if ins.dst is None:
-        return check + f"mochi_release_inline({call});"
+        return check + f"{RELEASE}({call});"
     return check + _call_result(e, ins, call)
 
 
@@ -642,10 +680,11 @@ def _list_append(e: FunctionEmitter, ins: ir.Instr) -> str:
         return e.set_new(ins.dst, call, ins.args)
     # The operand's old value dies here: drop its reference once the runtime is done.
     a = ins.args[0]
-    if a.id in e.facts.borrowed_temps:
+    if a.id in e.facts.borrowed:
         drop = ""
     elif e.facts.owned(a):
-        drop = f" mochi_release_inline({e.r(a)}); {e.r(a)} = NULL;"
+        drop = f" {RELEASE}({e.r(a)}); {e.r(a)} = NULL;"
+        e.moved.add(a.id)
     else:
         drop = ""
     return e.set_new(ins.dst, call, ins.args, drop)
