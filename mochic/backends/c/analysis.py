@@ -17,8 +17,9 @@ dead and skip counting work that cannot matter:
   whole call.
 - ``fresh``: a register written once, in a block on no cycle, holds nothing
   before that write, so the write need not release an old value.
-- ``immortal``: a register only ever written by `const.str` or `const.none`
-  holds an immortal string or none, which need no counting at all.
+- ``immortal``: a register only ever written by `const.str`, `const.none` or
+  a `struct.new` without fields holds an immortal value (a string constant,
+  none, the one static object of a variant like `Leaf`): no counting at all.
 - ``borrowed``: registers that read a ref without owning it:
   * the list operand of `xs = append(xs, v)` loaded from a variable's home
     (a global, field, cell, capture, list element or map entry) just before
@@ -107,7 +108,7 @@ def analyse(fn: ir.Function) -> Facts:
     f.cyclic = _cyclic_blocks(succ)
     by_label = {b.label: b for b in fn.blocks}
     for r, d in f.defs.items():
-        if all(by_label[b].instrs[k].op in ("const.str", "const.none") for b, k in d):
+        if all(_immortal_value(by_label[b].instrs[k]) for b, k in d):
             f.immortal.add(r)
     params = {p.id for p in fn.params}
     f.assigned_params = {p for p in params if p in f.defs}
@@ -132,6 +133,12 @@ def analyse(fn: ir.Function) -> Facts:
                 f.borrowed.add(d.id)
                 f.peeks.add(d.id)
     return f
+
+
+def _immortal_value(ins: ir.Instr) -> bool:
+    """Does the instruction make an immortal value: a string constant, none, or a
+    struct without fields (one shared, static object per type)?"""
+    return ins.op in ("const.str", "const.none") or (ins.op == "struct.new" and not ins.args)
 
 
 def _successors(t: ir.Terminator | None) -> list[str]:

@@ -513,9 +513,13 @@ def _struct_new(e: FunctionEmitter, ins: ir.Instr) -> str:
     for i, a in enumerate(ins.args):
         slot = f"(({st} *)t_)->f[{i}].{SLOT[a.ty]}"
         stores.append(e.store(slot, a, old=False) if a.ty == "ref" else f"{slot} = {e.r(a)};")
+    if not ins.args:
+        # a struct without fields has no state: one static immortal object per type
+        obj = e.mod.types.singleton(name)
+        if ins.dst is not None and ins.dst.id in e.facts.immortal:
+            return f"{e.r(ins.dst)} = {obj};"
+        return e.set_new(ins.dst, obj)
     call = f"mochi_struct_new({ins.line}, {e.mod.types.desc(name)})"
-    if not stores:
-        return e.set_new(ins.dst, call)
     return e.set_new(ins.dst, call, ins.args, " " + " ".join(stores))
 
 

@@ -39,6 +39,7 @@ class TypeTable:
         self.type_names = Namer("mt_")
         self.struct_names = Namer("ms_")
         self.sum_names = Namer("sd_sum_")
+        self.singletons: dict[str, str] = {}
 
     # ------------------------------------------------------------ queries
 
@@ -93,6 +94,13 @@ class TypeTable:
                                   f"{{{c_string(sum_name.encode())}, 0, NULL, NULL, NULL}};")
         return "&" + got
 
+    def singleton(self, name: str) -> str:
+        """The one static, immortal (rc < 0) object of field-less struct ``name``."""
+        desc = self.desc(name)
+        obj = "so_" + self.struct_type(name)[3:]
+        self.singletons[obj] = f"static MStruct {obj} = {{{{-1, MK_STRUCT, 0}}, {desc}}};"
+        return f"&{obj}.h"
+
     def field_name(self, struct: str, index: int) -> str:
         return list(self.structs[struct].fields)[index]
 
@@ -134,4 +142,5 @@ class TypeTable:
         out += [f"static const MType {n};" for n, _ in self.types.values()]
         out += self.desc_defs
         out += [f"static const MType {n} = {init};" for n, init in self.types.values()]
+        out += list(self.singletons.values())
         return out
