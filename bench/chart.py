@@ -41,13 +41,18 @@ def draw(results: dict, path: Path) -> None:
     ax.axhline(1.0, color="black", linewidth=1, label=f"{base_label} = 1")
     ax.axvline(len(groups) - 1.5, color="grey", linewidth=0.5, linestyle=":")
     ax.set_yscale("log")
+    tallest = max([gm[p["key"]] for p in others] +
+                  [table[g][p["key"]] for g in groups[:-1] for p in others])
+    shortest = min([gm[p["key"]] for p in others] +
+                   [table[g][p["key"]] for g in groups[:-1] for p in others] + [1.0])
+    ax.set_ylim(shortest / 2, tallest * 12)  # headroom above the bars for the legend
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups, rotation=35, ha="right")
     ax.set_xlim(-0.6, len(groups) - 0.4)
     ax.set_ylabel(f"wall time / {base_label} (log scale, lower is faster)")
     m = results["machine"]
     kind = "quick run (sizes too small to compare speed)" if results["settings"]["quick"] \
-        else f"median of {results['settings']['runs']} runs, same N per kernel"
+        else f"median of at least {results['settings']['runs']} runs, same N per kernel"
     ax.set_title(f"mochic benchmarks: time relative to {base_label}\n"
                  f"{m['cpu']}, {m['cores']} cores, {m['date']}; {kind}", fontsize=10)
     ax.grid(axis="y", which="both", alpha=0.3)
