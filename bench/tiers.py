@@ -86,9 +86,10 @@ def build_tier(name: str, args: Sequence[str], unavailable: Callable[[], str | N
     def check() -> str | None:
         if _help("build") is None:
             return "mochic has no `build` command yet"
-        if runner and shutil.which(runner[0]) is None:
-            return f"{runner[0]} is not installed"
-        return unavailable()
+        reason = unavailable()
+        if reason is None and runner and shutil.which(runner[0]) is None:
+            reason = f"{runner[0]} is not installed"
+        return reason
 
     def prepare(source: Path, build_dir: Path, env: dict[str, str]) -> Prepared:
         out = build_dir / (source.stem + suffix)
