@@ -107,6 +107,30 @@ def test_emit_c(tmp_path: Path) -> None:
     assert out.stdout == c
 
 
+@pytest.mark.parametrize("cc", [c for c in ("gcc", "cc", "clang", "tcc") if shutil.which(c)])
+def test_system_compilers_build_for_the_host(tmp_path: Path, cc: str) -> None:
+    src = write(tmp_path, 'fun f(x: float): float { return x / 3.0 }\nprint(f(1.0), "ü"[0])\n')
+    res = build(src, tmp_path / "prog", "--cc", cc)
+    assert res.status == 0, res.stderr
+    assert run(tmp_path / "prog", tmp_path).stdout == "0.3333333333333333 ü\n"
+    other = "aarch64-linux" if HOST != "aarch64-linux" else "x86_64-linux"
+    res = build(src, tmp_path / "x", "--cc", cc, "--target", other)
+    assert res.status == 1 and f"--cc {cc} builds only for the host" in res.stderr
+
+
+def test_first_use_of_a_target_says_what_it_does(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOCHIC_ZIG_CACHE", str(tmp_path))
+    opts = toolchain.Options(targets.get("aarch64-linux"), "dev", False,
+                             toolchain.find_compiler("zig"))
+    said: list[str] = []
+    marker = toolchain._first_use_note(opts, said.append)
+    assert said == ["mochic: preparing the aarch64-linux toolchain (first use, about a minute)..."]
+    assert marker is not None
+    marker.touch()  # as a successful build does
+    assert toolchain._first_use_note(opts, said.append) is None and len(said) == 1
+
+
 # ---------------------------------------------------------------- bad invocations
 
 def test_unknown_target_lists_the_valid_ones(tmp_path: Path) -> None:
