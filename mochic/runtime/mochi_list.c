@@ -138,21 +138,35 @@ static void set(int32_t line, mref r, int64_t i, MVal v)
     mochi_release_slot(old, l->elem);
 }
 
-static MList *append(int32_t line, mref r, MVal v, int reuse)
+/* append s, a value of representation rep (borrowed), to l */
+static void push(int32_t line, MList *l, MSlot s, MRep rep)
 {
+    if (mochi_rep(l->elem) != rep) { /* another representation: convert or widen */
+        mochi_list_put(line, l, mochi_val(s, rep));
+        return;
+    }
+    if (rep == REP_REF)
+        mochi_retain(s.r);
+    if (l->len == l->cap)
+        reserve(line, l, l->len + 1);
+    l->items[l->len++] = s;
+}
+
+static mref append(int32_t line, mref r, MSlot s, MRep rep, int reuse)
+{
+    static const MType *const of_rep[] = {&mochi_t_int, &mochi_t_float, &mochi_t_bool,
+                                          &mochi_t_any};
     MList *l = (MList *)r, *out;
     if (l == NULL) {
-        out = mochi_list_alloc(line, v.k == V_INT ? &mochi_t_int : v.k == V_FLOAT ?
-                               &mochi_t_float : v.k == V_BOOL ? &mochi_t_bool :
-                               &mochi_t_any, 1);
+        out = mochi_list_alloc(line, of_rep[rep], 1);
     } else if (reuse && l->h.rc == 1) {
         mochi_retain(r);
         out = l;
     } else {
         out = copy(line, l, 1);
     }
-    mochi_list_put(line, out, v);
-    return out;
+    push(line, out, s, rep);
+    return &out->h;
 }
 
 static bool contains(MList *l, MVal v)
@@ -173,36 +187,65 @@ static int64_t index_of(MList *l, MVal v)
     return -1;
 }
 
-#define TYPED(T, CT, REP, MEMBER, VAL)                                                   \
+static MSlot slot_i64(int64_t v)
+{
+    MSlot s;
+    s.i = v;
+    return s;
+}
+
+static MSlot slot_f64(double v)
+{
+    MSlot s;
+    s.f = v;
+    return s;
+}
+
+static MSlot slot_bool(bool v)
+{
+    MSlot s;
+    s.i = 0;
+    s.b = v;
+    return s;
+}
+
+static MSlot slot_ref(mref v)
+{
+    MSlot s;
+    s.r = v;
+    return s;
+}
+
+#define TYPED(T, CT, REP, MEMBER)                                                        \
     CT mochi_list_get_##T(int32_t line, mref l, int64_t i)                               \
     {                                                                                    \
         return get(line, l, i, REP).MEMBER;                                              \
     }                                                                                    \
     void mochi_list_set_##T(int32_t line, mref l, int64_t i, CT v)                      \
     {                                                                                    \
-        set(line, l, i, VAL(v));                                                         \
+        set(line, l, i, mochi_val(slot_##T(v), REP));                                    \
     }                                                                                    \
     void mochi_list_push_##T(int32_t line, mref l, CT v)                                 \
     {                                                                                    \
-        mochi_list_put(line, check(line, l), VAL(v));                                    \
+        push(line, check(line, l), slot_##T(v), REP);                                    \
     }                                                                                    \
     mref mochi_list_append_##T(int32_t line, mref l, CT v, int reuse)                    \
     {                                                                                    \
-        return &append(line, l, VAL(v), reuse)->h;                                       \
+        return append(line, l, slot_##T(v), REP, reuse);                                 \
     }                                                                                    \
     bool mochi_list_contains_##T(int32_t line, mref l, CT v)                             \
     {                                                                                    \
-        return contains(check(line, l), VAL(v));                                         \
+        return contains(check(line, l), mochi_val(slot_##T(v), REP));                    \
     }                                                                                    \
     int64_t mochi_list_index_of_##T(int32_t line, mref l, CT v)                          \
     {                                                                                    \
-        return index_of(check(line, l), VAL(v));                                         \
+        return index_of(check(line, l), mochi_val(slot_##T(v), REP));                    \
     }
 
-TYPED(i64, int64_t, REP_I64, i, mochi_val_i64)
-TYPED(f64, double, REP_F64, f, mochi_val_f64)
-TYPED(bool, bool, REP_BOOL, b, mochi_val_bool)
-TYPED(ref, mref, REP_REF, r, mochi_val_ref)
+TYPED(i64, int64_t, REP_I64, i)
+TYPED(f64, double, REP_F64, f)
+TYPED(bool, bool, REP_BOOL, b)
+TYPED(ref, mref, REP_REF, r)
 #undef TYPED
 
 /* ------------------------------------------------------------------ whole lists */
