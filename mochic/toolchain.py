@@ -263,10 +263,18 @@ def _key(*parts: object) -> str:
     return h.hexdigest()[:32]
 
 
-def _workdir() -> Path:
+def _workdir(key: str) -> Path:
+    """A fresh work directory named after the cache key, so that the paths a Mach-O
+    debug map records are the same for every build of the same thing; another
+    process building the same key at the same moment gets a random name."""
     tmp = cache_dir() / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=tmp))
+    work = tmp / key
+    try:
+        work.mkdir()
+    except FileExistsError:
+        return Path(tempfile.mkdtemp(dir=tmp))
+    return work
 
 
 def _publish(work: Path, final: Path) -> None:
@@ -299,7 +307,7 @@ def runtime_library(opts: Options, log: Log = _stderr) -> list[Path]:
     if not sources:
         raise ToolchainError(f"the runtime library has no sources in {RUNTIME_DIR}")
     marker = _first_use_note(opts, log)
-    work = _workdir()
+    work = _workdir(key)
     try:
         _compile_many(opts, flags + _prefix_maps(opts, work), sources, work)
         objects = [f"{s.stem}.o" for s in sources]
@@ -349,6 +357,21 @@ def _compile_many(opts: Options, flags: list[str], sources: list[Path], work: Pa
 
 # ---------------------------------------------------------------- programs
 
+def _fix_pdb_guid(exe: Path) -> None:
+    """LLD writes a random PDB signature into a PE's CodeView record (`RSDS`, 16 bytes
+    of GUID, of which it fills 8 with "LLD PDB."): replace the random half with a hash
+    of the rest of the file, so a dev build is reproducible (as lld-link /Brepro)."""
+    data = bytearray(exe.read_bytes())
+    i = data.find(b"RSDS")
+    while i >= 0:
+        if data[i + 12:i + 20] == b"LLD PDB.":
+            data[i + 4:i + 12] = b"\0" * 8
+            data[i + 4:i + 12] = hashlib.sha256(bytes(data)).digest()[:8]
+            exe.write_bytes(bytes(data))
+            return
+        i = data.find(b"RSDS", i + 4)
+
+
 KEEP_BUILDS = 1000  # cached executables kept, the most recently used
 
 
@@ -388,12 +411,20 @@ def build(c_source: str, opts: Options, output: Path, log: Log = _stderr) -> Bui
     cached = (final / exe_name).exists()
     if not cached:
         marker = _first_use_note(opts, log)
-        work = _workdir()
+        work = _workdir(key)
         try:
             (work / "prog.c").write_text(c_source, encoding="utf-8")
+            # the library is linked from the work directory by a relative name: debug
+            # info that names object files (Mach-O's, PE's) then names no cache path
+            names = []
+            for lib in library:
+                shutil.copy2(lib, work / lib.name)  # with its time: Mach-O debug maps record it
+                names.append(lib.name)
             cmd = [*opts.compiler.cc, *cflags, *_prefix_maps(opts, work), "prog.c",
-                   *[str(x) for x in library], *lflags, "-o", exe_name]
+                   *names, *lflags, "-o", exe_name]
             _run(cmd, work, opts)
+            if opts.target.os == "windows":
+                _fix_pdb_guid(work / exe_name)
             for extra in work.iterdir():  # keep only the executable
                 if extra.name != exe_name:
                     if extra.is_dir():
