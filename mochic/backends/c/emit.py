@@ -10,7 +10,8 @@ Layout of the output, top to bottom:
 4. C `main`: `mochi_init(file, ...)`, the constants, the IR `main`, then
    `mochi_exit(0)`;
 5. one static C function per IR function reachable from `main`
-   (`function.py`), each line under a `#line` naming its Mochi line.
+   (`function.py`, the C of each instruction in `instrs.py`), each line under
+   a `#line` naming its Mochi line.
 
 Nothing in the output depends on where or when it was made, so the same
 module always gives the same bytes.
@@ -18,8 +19,8 @@ module always gives the same bytes.
 
 from __future__ import annotations
 
-from mochic.backends.c.function import C_TYPES, PEEK_HELPER, ZERO, FunctionEmitter, signature
-from mochic.backends.c.names import Namer, c_comment, c_string
+from mochic.backends.c.function import FunctionEmitter, signature
+from mochic.backends.c.names import C_TYPES, PEEK_HELPER, ZERO, Namer, c_comment, c_string
 from mochic.backends.c.types import TypeTable
 from mochic.frontend.types import Type
 from mochic.ir import ir
