@@ -575,10 +575,33 @@ def _safe(f: Callable[..., float]) -> Callable[..., float]:
     return run
 
 
-def _log(x: float) -> float:
-    if x == 0:
-        return -math.inf
-    return math.log(x)
+def _integral(f: Callable[[float], int]) -> Callable[[float], float]:
+    """floor/ceil/trunc as Go's math package: ±0, ±Inf and NaN stay themselves and a
+    zero result keeps the argument's sign (Python's return ints and lose -0)."""
+    def run(x: float) -> float:
+        if not math.isfinite(x) or x == 0:
+            return x
+        r = float(f(x))
+        return math.copysign(r, x) if r == 0 else r
+    return run
+
+
+def _logarithm(f: Callable[[float], float]) -> Callable[[float], float]:
+    """Go's logarithms: log(0) is -Inf and a negative argument gives NaN."""
+    def run(x: float) -> float:
+        if x == 0:
+            return -math.inf
+        if x < 0 or x != x:
+            return math.nan
+        return f(x)
+    return run
+
+
+def _sinh(x: float) -> float:
+    try:
+        return math.sinh(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
 
 
 def _pow(a: float, b: float) -> float:
@@ -600,8 +623,10 @@ MATH1: dict[str, Callable[[float], float]] = {
     name: _safe(f) for name, f in {
         "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos, "tan": math.tan,
         "asin": math.asin, "acos": math.acos, "atan": math.atan, "exp": math.exp,
-        "log": _log, "log2": math.log2, "log10": math.log10, "floor": math.floor,
-        "ceil": math.ceil, "fabs": math.fabs, "trunc": math.trunc, "sinh": math.sinh,
+        "log": _logarithm(math.log), "log2": _logarithm(math.log2),
+        "log10": _logarithm(math.log10), "floor": _integral(math.floor),
+        "ceil": _integral(math.ceil), "fabs": math.fabs, "trunc": _integral(math.trunc),
+        "sinh": _sinh,
         "cosh": math.cosh, "tanh": math.tanh, "round": go_round,
     }.items()
 }
