@@ -107,6 +107,33 @@ def test_emit_c(tmp_path: Path) -> None:
     assert out.stdout == c
 
 
+MATH_EDGES = """\
+import python "math" as math
+extern fun math.log2(x: float): float
+extern fun math.log10(x: float): float
+extern fun math.trunc(x: float): float
+extern fun math.sinh(x: float): float
+extern fun math.cosh(x: float): float
+let inf = 1.0 / 0.0
+print(floor(-0.0), ceil(-0.5), floor(-inf), sqrt(-1.0), log(0.0), log(-1.0), exp(1.0))
+print(math.log2(0.0), math.log10(-1.0), math.trunc(-0.3), math.sinh(-1000.0))
+print(math.cosh(1000.0), pow(0.0, -1.0), pow(-8.0, 1.0 / 3.0), round(-2.5), abs(-0.0))
+print(int(1e300), int(-1.0 / 0.0), 7 % -3, -7 / 2, -9223372036854775807 - 1)
+"""
+
+
+def test_math_edge_cases_match_the_interpreter(tmp_path: Path) -> None:
+    """Signed zeros, infinities, NaN, int conversion limits: the C library's answers,
+    constant folding by the C compiler and the interpreter's rules must agree."""
+    src = write(tmp_path, MATH_EDGES)
+    want = mochic(["run", "prog.mochi"], tmp_path)
+    assert want.status == 0, want.stderr
+    for mode in ("dev", "release"):
+        assert build(src, tmp_path / mode, "--mode", mode).status == 0
+        got = run(tmp_path / mode, tmp_path)
+        assert (got.stdout, got.stderr, got.status) == (want.stdout, "", 0), mode
+
+
 @pytest.mark.parametrize("cc", [c for c in ("gcc", "cc", "clang", "tcc") if shutil.which(c)])
 def test_system_compilers_build_for_the_host(tmp_path: Path, cc: str) -> None:
     src = write(tmp_path, 'fun f(x: float): float { return x / 3.0 }\nprint(f(1.0), "ü"[0])\n')

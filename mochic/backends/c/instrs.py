@@ -31,6 +31,8 @@ from mochic.ir import ir
 if TYPE_CHECKING:
     from mochic.backends.c.function import FunctionEmitter
 
+# The C library's math functions give the reference interpreter's results (which
+# follow Go's math package: signed zeros, -Inf for log(0), NaN for a domain error).
 _LIBM1 = {"sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin",
           "acos": "acos", "atan": "atan", "exp": "exp", "log": "log", "log2": "log2",
           "log10": "log10", "floor": "floor", "ceil": "ceil", "fabs": "fabs", "trunc": "trunc",
