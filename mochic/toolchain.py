@@ -200,6 +200,12 @@ def link_flags(opts: Options) -> list[str]:
             flags += ["-Wl,--build-id=none"]
     elif t.os == "macos":
         flags += ["-Wl,-dead_strip"]
+    elif t.os == "windows":
+        flags += ["-Wl,--stack,268435456"]  # 256 MiB: emit.STACK_PRELUDE counts on it
+    elif t.os == "wasi":
+        flags += ["-Wl,-z,stack-size=67108864"]  # 64 MiB: emit.STACK_PRELUDE counts on it
+    if t.os in ("linux", "macos"):
+        flags += ["-pthread"]  # the program runs on a thread with a big stack
     if not c.is_zig or t.os == "linux":
         flags += ["-lm"]
     return flags

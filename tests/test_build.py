@@ -65,6 +65,17 @@ def test_runtime_error_names_the_mochi_line(tmp_path: Path) -> None:
     assert got.status == 1
 
 
+def test_deep_recursion_runs_and_infinite_recursion_is_a_runtime_error(tmp_path: Path) -> None:
+    src = write(tmp_path, "fun depth(n: int): int {\n  if n == 0 { return 0 }\n"
+                          "  return 1 + depth(n - 1)\n}\nprint(depth(150000))\n"
+                          "fun f(n: int): int {\n  return f(n + 1) + 1\n}\nprint(f(0))\n")
+    assert build(src, tmp_path / "prog").status == 0
+    got = run(tmp_path / "prog", tmp_path)
+    assert got.stdout == "150000\n"
+    assert got.stderr == "prog.mochi:7: runtime error: stack overflow\n"
+    assert got.status == 1
+
+
 def test_compile_errors_are_reported_not_built(tmp_path: Path) -> None:
     src = write(tmp_path, "let x: int = \"a\"\n")
     res = build(src, tmp_path / "prog")

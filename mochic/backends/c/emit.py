@@ -20,10 +20,35 @@ module always gives the same bytes.
 from __future__ import annotations
 
 from mochic.backends.c.function import FunctionEmitter, signature
-from mochic.backends.c.names import C_TYPES, PEEK_HELPER, ZERO, Namer, c_comment, c_string
+from mochic.backends.c.names import (
+    C_TYPES,
+    PEEK_HELPER,
+    STACK_LIMIT,
+    ZERO,
+    Namer,
+    c_comment,
+    c_string,
+)
 from mochic.backends.c.types import TypeTable
 from mochic.frontend.types import Type
 from mochic.ir import ir
+
+# Where the program runs: Mochi recursion as deep as the interpreter's fits (it runs on a
+# 1 GiB stack), and deeper is the runtime error 'stack overflow' rather than a crash.
+# Linux and macOS: a thread with a 1 GiB stack; Windows and WASI: the main stack, which
+# the toolchain links this big (toolchain.link_flags); elsewhere the usual 8 MiB.
+STACK_PRELUDE = """\
+#if defined(__linux__) || defined(__APPLE__)
+#include <pthread.h>
+#define MOCHI_THREAD_STACK ((size_t)1 << 30)
+#define MOCHI_MAIN_STACK ((size_t)8 << 20)
+#elif defined(_WIN32)
+#define MOCHI_MAIN_STACK ((size_t)256 << 20)
+#elif defined(__wasm__)
+#define MOCHI_MAIN_STACK ((size_t)64 << 20)
+#else
+#define MOCHI_MAIN_STACK ((size_t)8 << 20)
+#endif"""
 
 
 class ModuleEmitter:
@@ -38,7 +63,7 @@ class ModuleEmitter:
         self.captures: dict[tuple[str, ...], str] = {}
         self.capture_defs: list[str] = []
         self.used_globals: set[str] = set()
-        self.need_peek = False  # is function.PEEK_HELPER used?
+        self.need_peek = False  # is names.PEEK_HELPER used?
 
     # ------------------------------------------------------------ names
 
@@ -93,12 +118,14 @@ class ModuleEmitter:
                "#include <math.h>",
                "#include <stdint.h>",
                '#include "mochi.h"',
+               STACK_PRELUDE,
                ""]
         out += self.types.struct_decls()
         out += self.types.declarations()
         out += self.capture_defs
         if self.need_peek:
             out.append(PEEK_HELPER)
+        out.append(f"static char *{STACK_LIMIT}; /* deeper, a Mochi call is 'stack overflow' */")
         if self.strings:
             out.append(f"static mref K_[{len(self.strings)}];")
         for name, g in self.module.globals.items():
@@ -106,12 +133,37 @@ class ModuleEmitter:
                 out.append(f"static {C_TYPES[g.ty]} {self.gnames(name)} = {ZERO[g.ty]};"
                            f" /* {c_comment(name)} */")
         out += [signature(self.function_name(fn.name), fn) + ";" for fn in fns]
-        out += ["", "int main(int argc, char **argv) {",
+        main = self.function_name(self.module.main)
+        out += ["",
+                "static void run_main_on_this_stack_(size_t bytes) {",
+                f"    {STACK_LIMIT} = (char *)__builtin_frame_address(0) - (bytes - bytes / 16);",
+                f"    {main}();",
+                "}",
+                "#ifdef MOCHI_THREAD_STACK",
+                "static void *run_main_(void *unused) {",
+                "    (void)unused;",
+                "    run_main_on_this_stack_(MOCHI_THREAD_STACK);",
+                "    return NULL;",
+                "}",
+                "#endif",
+                "", "int main(int argc, char **argv) {",
                 f"    mochi_init({self.file_literal}, argc, argv);"]
         for value, k in self.strings.items():
             data = value.encode("utf-8", "surrogatepass")
             out.append(f"    K_[{k}] = mochi_str_const({c_string(data)}, {len(data)});")
-        out += [f"    {self.function_name(self.module.main)}();",
+        out += ["#ifdef MOCHI_THREAD_STACK",
+                "    {",
+                "        pthread_attr_t a;",
+                "        pthread_t t;",
+                "        if (pthread_attr_init(&a) == 0 &&",
+                "            pthread_attr_setstacksize(&a, MOCHI_THREAD_STACK) == 0 &&",
+                "            pthread_create(&t, &a, run_main_, NULL) == 0) {",
+                "            pthread_join(t, NULL);",
+                "            mochi_exit(0);",
+                "        }",
+                "    }",
+                "#endif",
+                "    run_main_on_this_stack_(MOCHI_MAIN_STACK);",
                 "    mochi_exit(0);",
                 "    return 0;",
                 "}", ""]

@@ -20,6 +20,7 @@ from mochic.backends.c.names import (
     RELEASE,
     RETAIN,
     SLOT,
+    STACK_LIMIT,
     c_bool,
     c_double,
     c_int,
@@ -372,14 +373,22 @@ def _call_result(e: FunctionEmitter, ins: ir.Instr, call: str) -> str:
     return e.set_scalar(d, call)
 
 
+def _nested(e: FunctionEmitter, ins: ir.Instr, stmt: str) -> str:
+    """A call of Mochi code, after a check that the stack has room: too deep a
+    recursion is the runtime error 'stack overflow' at the calling line, as in the
+    interpreter, never a crash."""
+    return (f"if ((char *)__builtin_frame_address(0) < {STACK_LIMIT}) "
+            f"mochi_error({ins.line}, \"stack overflow\"); {stmt}")
+
+
 @handles("call")
 def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
     callee = e.mod.function_name(ins.imm[0])
     fn = e.mod.module.functions[ins.imm[0]]
     call = f"{callee}({', '.join(e.r(a) for a in ins.args)})"
     if ins.dst is None and c_result(fn) == "ref":
-        return f"{RELEASE}({call});"
-    return _call_result(e, ins, call)
+        return _nested(e, ins, f"{RELEASE}({call});")
+    return _nested(e, ins, _call_result(e, ins, call))
 
 
 @handles("call.closure")
@@ -392,8 +401,8 @@ def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
     call = f"{fn}({', '.join(e.r(a) for a in ins.args)})"
     check = f"if (!{c} || {c}->kind != MK_CLOSURE) mochi_not_callable({ins.line}, {c}); "
     if ins.dst is None:
-        return check + f"{RELEASE}({call});"
-    return check + _call_result(e, ins, call)
+        return check + _nested(e, ins, f"{RELEASE}({call});")
+    return check + _nested(e, ins, _call_result(e, ins, call))
 
 
 # ---------------------------------------------------------------- runtime calls with immediates
