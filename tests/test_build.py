@@ -287,3 +287,16 @@ def test_gdb_breaks_at_a_mochi_line(tmp_path: Path) -> None:
     assert "Breakpoint 1 at" in p.stdout and "file prog.mochi, line 2." in p.stdout, p.stdout
     assert re.search(r"mf_square \(.*\) at prog\.mochi:2", p.stdout), p.stdout
     assert re.search(r"mf_main \(\) at prog\.mochi:5", p.stdout), p.stdout
+
+
+@pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb is not installed")
+def test_gdb_backtrace_of_a_runtime_error_shows_mochi_lines(tmp_path: Path) -> None:
+    src = write(tmp_path, "fun ratio(a: int, b: int): int {\n  return a / b\n}\n"
+                          "var zero = 0\nprint(ratio(7, zero))\n")
+    assert build(src, tmp_path / "prog", "--mode", "dev").status == 0
+    p = subprocess.run(["gdb", "-nx", "-batch", "-ex", "break exit", "-ex", "run", "-ex", "bt",
+                        "./prog"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    assert "prog.mochi:2: runtime error: division by zero" in p.stderr + p.stdout
+    assert re.search(r"mf_ratio \(.*\) at prog\.mochi:2", p.stdout), p.stdout
+    assert re.search(r"mf_main \(\) at prog\.mochi:5", p.stdout), p.stdout
