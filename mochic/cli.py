@@ -18,7 +18,8 @@ DESCRIPTION = """\
 mochic compiles Mochi programs to native code.
 
 commands:
-  run    run a program (the reference interpreter: --tier interp)
+  run    run a program (the copy-and-patch JIT where the machine has one,
+         else the reference interpreter; --tier chooses)
   check  type-check a program and report every error, without running it
   ir     print the typed IR a program lowers to
   test   run the program's `test` blocks and report each expectation
@@ -26,7 +27,7 @@ commands:
   doctor report which compilers and test runners are installed
 """
 
-TIERS = ("interp",)
+TIERS = ("jit", "interp")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,9 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a program",
                          description="Run a Mochi program. Its `test` blocks are skipped.")
     run.add_argument("file", help="the .mochi program")
-    run.add_argument("--tier", choices=TIERS, default="interp",
-                     help="how to execute it (default: interp, the reference interpreter)")
-    run.add_argument("--verbose", action="store_true", help="say which tier runs the program")
+    run.add_argument("--tier", choices=TIERS,
+                     help="how to execute it: jit (machine code, x86_64 and aarch64 Linux) or "
+                          "interp (the reference interpreter); default: jit where available, "
+                          "falling back to interp")
+    run.add_argument("--verbose", action="store_true",
+                     help="say which tier runs the program and what the JIT did")
     chk = sub.add_parser("check", help="type-check a program",
                          description="Parse and type-check a program; print every error.")
     chk.add_argument("file", help="the .mochi program")
@@ -107,6 +111,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     module = _load(args.file)
     if module is None:
         return 1
+    if args.tier != "interp":
+        from mochic.jit_tier import run_jit
+        status = run_jit(module, forced=args.tier == "jit", verbose=args.verbose)
+        if status is not None:
+            return status
     if args.verbose:
         print("mochic: running on the interp tier", file=sys.stderr)
     from mochic.interp.interp import Interpreter

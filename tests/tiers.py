@@ -40,6 +40,11 @@ def run_interp(program: Path, stdin: str) -> Result:
     return mochic(["run", "--tier", "interp", program.name], program.parent, stdin)
 
 
+def run_jit(program: Path, stdin: str) -> Result:
+    """The copy-and-patch JIT, forced (a program it cannot run is a failure)."""
+    return mochic(["run", "--tier", "jit", program.name], program.parent, stdin)
+
+
 _C_BUILDS = Path(tempfile.mkdtemp(prefix="mochic-c-tier-"))
 atexit.register(shutil.rmtree, _C_BUILDS, True)
 
@@ -57,6 +62,7 @@ def run_c(program: Path, stdin: str) -> Result:
 
 TIERS: dict[str, Callable[[Path, str], Result]] = {
     "interp": run_interp,
+    "jit": run_jit,
     "c": run_c,
 }
 

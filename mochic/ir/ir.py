@@ -113,3 +113,16 @@ class Module:
     structs: dict[str, StructInfo] = field(default_factory=dict)
     main: str = "main"
     tests: list[tuple[str, str]] = field(default_factory=list)
+
+    def reachable(self) -> list[Function]:
+        """The functions `main` can reach by calls or closures, in module order."""
+        seen = {self.main}
+        work = [self.main]
+        while work:
+            fn = self.functions[work.pop()]
+            for b in fn.blocks:
+                for ins in b.instrs:
+                    if ins.op in ("call", "closure.new") and ins.imm[0] not in seen:
+                        seen.add(ins.imm[0])
+                        work.append(ins.imm[0])
+        return [fn for name, fn in self.functions.items() if name in seen]

@@ -343,6 +343,14 @@ void mochi_test_begin(void);
 bool mochi_test_end(const char *name);
 int mochi_test_summary(void);
 
+/* ------------------------------------------------------------------ JIT support
+ * 'stack overflow' and 'unreachable code reached' at line; output flushed
+ * without exiting; the instruction cache made coherent with new code. */
+_Noreturn void mochi_stack_overflow(int32_t line);
+_Noreturn void mochi_unreachable(int32_t line);
+void mochi_flush(void);
+void mochi_clear_cache(void *begin, void *end);
+
 /* ------------------------------------------------------------------ formatting
  * Exposed for tests and the JIT: write into a caller buffer, return length. */
 int mochi_format_float(double f, char *buf, size_t size);           /* str() style */

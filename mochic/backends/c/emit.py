@@ -93,22 +93,8 @@ class ModuleEmitter:
 
     # ------------------------------------------------------------ output
 
-    def reachable(self) -> list[ir.Function]:
-        """The functions `main` can reach by calls or closures, in module order."""
-        fns = self.module.functions
-        seen = {self.module.main}
-        work = [self.module.main]
-        while work:
-            fn = fns[work.pop()]
-            for b in fn.blocks:
-                for ins in b.instrs:
-                    if ins.op in ("call", "closure.new") and ins.imm[0] not in seen:
-                        seen.add(ins.imm[0])
-                        work.append(ins.imm[0])
-        return [fn for name, fn in fns.items() if name in seen]
-
     def emit(self) -> str:
-        fns = self.reachable()
+        fns = self.module.reachable()
         for fn in fns:  # name every function first: bodies refer to each other
             self.function_name(fn.name)
         bodies: list[str] = []

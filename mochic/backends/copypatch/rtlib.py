@@ -1,0 +1,204 @@
+"""The runtime library as the JIT uses it: one shared object per runtime hash,
+built into the user cache directory on first use and loaded with ctypes, and
+the static data the C emitter would have written (type descriptors, struct
+descriptors, string constants, globals) made in memory instead.
+
+The layouts mirror `mochi.h` (MType, MStructDesc, MHeader); the runtime reads
+them exactly as it reads the C backend's static descriptors.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from mochic import toolchain
+from mochic.frontend.types import (
+    FunT,
+    GroupT,
+    ListT,
+    MapT,
+    OptionT,
+    Prim,
+    StructInfo,
+    StructT,
+    SumT,
+    Type,
+)
+from mochic.targets import TARGETS, host_name
+
+_PRIMS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
+          "string": "mochi_t_string", "none": "mochi_t_none", "void": "mochi_t_none",
+          "any": "mochi_t_any"}
+MT_LIST, MT_MAP, MT_STRUCT, MT_SUM, MT_FUN, MT_GROUP = 7, 8, 9, 10, 11, 12
+MK_STRUCT = 4
+
+
+class MType(ctypes.Structure):
+    _fields_ = [("kind", ctypes.c_int), ("elem", ctypes.c_void_p), ("key", ctypes.c_void_p),
+                ("value", ctypes.c_void_p), ("sd", ctypes.c_void_p), ("name", ctypes.c_void_p)]
+
+
+class MStructDesc(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("nfields", ctypes.c_int32),
+                ("field_names", ctypes.c_void_p), ("field_types", ctypes.c_void_p),
+                ("parent_sum_tag", ctypes.c_void_p)]
+
+
+class MStruct0(ctypes.Structure):
+    """A struct object without fields: header, then descriptor."""
+    _fields_ = [("rc", ctypes.c_int32), ("kind", ctypes.c_uint16), ("flags", ctypes.c_uint16),
+                ("desc", ctypes.c_void_p)]
+
+
+def shared_library(log: toolchain.Log) -> Path:
+    """The runtime built as a shared object for this machine (cached by runtime hash)."""
+    host = host_name()
+    if host is None:
+        raise toolchain.ToolchainError("the JIT runs on x86_64 or aarch64 Linux only")
+    opts = toolchain.Options(TARGETS[host], "release", False, toolchain.find_compiler("zig"))
+    flags = [*toolchain.compile_flags(opts), "-fPIC", "-shared"]
+    key = hashlib.sha256(repr((flags, opts.compiler.identity,
+                               toolchain.runtime_hash())).encode()).hexdigest()[:32]
+    lib = toolchain.cache_dir() / "jit" / key / "libmochi.so"
+    if lib.exists():
+        return lib
+    log("mochic: building the runtime library for the JIT (once per version)...")
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    tmp = lib.with_name(f"libmochi.so.{os.getpid()}")
+    cmd = [*opts.compiler.cc, *flags, *map(str, toolchain.runtime_sources()),
+           "-lm", "-o", str(tmp)]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=toolchain.zig_env())
+    if p.returncode != 0:
+        raise toolchain.ToolchainError(f"building the JIT runtime failed:\n{p.stderr.strip()}")
+    os.replace(tmp, lib)
+    return lib
+
+
+class Runtime:
+    """The loaded runtime library and the program's static data in memory."""
+
+    def __init__(self, path: Path, structs: dict[str, StructInfo]) -> None:
+        self.lib = ctypes.CDLL(str(path))
+        self.structs = structs
+        self.keep: list[Any] = []  # ctypes objects the program's code points into
+        self.types: dict[Type, int] = {}
+        self.descs: dict[str, int] = {}
+        self.strings: dict[str, int] = {}
+        self.cstrings: dict[bytes, int] = {}
+        self.captures: dict[tuple[int, ...], int] = {}
+        self.lib.mochi_str_const.restype = ctypes.c_void_p
+        self.lib.mochi_str_const.argtypes = [ctypes.c_char_p, ctypes.c_int64]
+
+    # ------------------------------------------------------------ symbols
+
+    def function(self, name: str) -> int:
+        """The address of a function of the runtime or the C library it links."""
+        try:
+            return int(ctypes.cast(getattr(self.lib, name), ctypes.c_void_p).value or 0)
+        except AttributeError:
+            raise toolchain.ToolchainError(f"the JIT runtime has no function {name}") from None
+
+    def data(self, name: str) -> int:
+        return ctypes.addressof(ctypes.c_char.in_dll(self.lib, name))
+
+    def _own(self, obj: Any) -> int:
+        self.keep.append(obj)
+        return ctypes.addressof(obj)
+
+    # ------------------------------------------------------------ static data
+
+    def cstring(self, text: str | bytes) -> int:
+        data = text.encode() if isinstance(text, str) else text
+        got = self.cstrings.get(data)
+        if got is None:
+            got = self.cstrings[data] = self._own(ctypes.create_string_buffer(data))
+        return got
+
+    def string(self, value: str) -> int:
+        """An immortal runtime string for a constant."""
+        got = self.strings.get(value)
+        if got is None:
+            data = value.encode("utf-8", "surrogatepass")
+            got = self.strings[value] = int(self.lib.mochi_str_const(data, len(data)))
+        return got
+
+    def words(self, values: list[int]) -> int:
+        """A static array of pointers."""
+        return self._own((ctypes.c_void_p * max(len(values), 1))(*values))
+
+    def mtype(self, t: Type) -> int:
+        if isinstance(t, Prim):
+            return self.data(_PRIMS.get(t.name, "mochi_t_any"))
+        if isinstance(t, OptionT):
+            return self.data("mochi_t_any")  # an option is a boxed `any` (or none)
+        got = self.types.get(t)
+        if got is not None:
+            return got
+        m = MType()
+        addr = self.types[t] = self._own(m)  # before the parts: the type may refer to itself
+        m.name = self.cstring(str(t))
+        if isinstance(t, ListT):
+            m.kind, m.elem = MT_LIST, self.mtype(t.elem)
+        elif isinstance(t, MapT):
+            m.kind, m.key, m.value = MT_MAP, self.mtype(t.key), self.mtype(t.value)
+        elif isinstance(t, GroupT):
+            m.kind, m.elem, m.key = MT_GROUP, self.mtype(t.elem), self.mtype(t.key)
+        elif isinstance(t, StructT):
+            m.kind = MT_STRUCT
+            m.sd = self.desc(t.name) if t.name in self.structs else None
+        elif isinstance(t, SumT):
+            m.kind = MT_SUM
+        elif isinstance(t, FunT):
+            m.kind = MT_FUN
+        else:  # pragma: no cover - every Mochi type is one of the above
+            raise AssertionError(f"no descriptor for type {t}")
+        return addr
+
+    def desc(self, name: str) -> int:
+        got = self.descs.get(name)
+        if got is not None:
+            return got
+        d = MStructDesc()
+        addr = self.descs[name] = self._own(d)
+        info = self.structs[name]
+        d.name = self.cstring(info.name)
+        d.nfields = len(info.fields)
+        if info.fields:
+            d.field_names = self.words([self.cstring(f) for f in info.fields])
+            d.field_types = self.words([self.mtype(ft) for ft in info.fields.values()])
+        if info.parent is not None:  # a variant: unbox to its sum type checks this
+            d.parent_sum_tag = self.sum_tag(info.parent.name)
+        return addr
+
+    def sum_tag(self, sum_name: str) -> int:
+        key = "\0" + sum_name  # no struct has this name
+        got = self.descs.get(key)
+        if got is None:
+            d = MStructDesc()
+            d.name = self.cstring(sum_name)
+            got = self.descs[key] = self._own(d)
+        return got
+
+    def singleton(self, name: str) -> int:
+        """The one immortal object of a struct without fields."""
+        key = "\1" + name
+        got = self.descs.get(key)
+        if got is None:
+            got = self.descs[key] = self._own(MStruct0(-1, MK_STRUCT, 0, self.desc(name)))
+        return got
+
+    def capture_types(self, types: list[Type]) -> int:
+        elems = tuple(self.mtype(t) for t in types)
+        got = self.captures.get(elems)
+        if got is None:
+            got = self.captures[elems] = self.words(list(elems))
+        return got
+
+    def zeroed(self, nbytes: int) -> int:
+        """Static zero-filled memory (globals, the JIT's limits)."""
+        return self._own((ctypes.c_char * max(nbytes, 8))())

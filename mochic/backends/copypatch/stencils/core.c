@@ -1,0 +1,145 @@
+/* Stencils of the inline operations: constants, moves, int and float
+ * arithmetic, comparisons, branches, reference counts, calls and returns.
+ * Names are the IR opcode with '.' as '_'; a `_k` suffix takes operand B as
+ * the small constant KS instead of a slot. */
+#include "jit.h"
+
+/* ---------------------------------------------------------------- constants, moves */
+
+STENCIL(const_i64) { I64(D) = (int64_t)K; NEXT; }
+STENCIL(const_small) { I64(D) = KS; NEXT; }
+/* a string constant, none, or a field-less struct: immortal, never counted */
+STENCIL(const_ref) { jit_set_ref(&REF(D), (mref)K); NEXT; }
+/* any 8-byte slot copied as it is (scalars; refs whose count another stencil keeps) */
+STENCIL(mov) { I64(D) = I64(A); NEXT; }
+STENCIL(mov_ref) { jit_set_ref(&REF(D), RETAINED(REF(A))); NEXT; }
+/* a new reference in slot A (a scratch slot) moved into D */
+STENCIL(take_ref) { jit_set_ref(&REF(D), REF(A)); NEXT; }
+
+STENCIL(retain) { mochi_retain_inline(REF(A)); NEXT; }
+STENCIL(release) { mochi_release_inline(REF(A)); REF(A) = NULL; NEXT; }
+/* a borrowed read made by a runtime call that returned a new reference: drop
+ * the count, keep the pointer (what holds the value keeps it alive) */
+STENCIL(release_keep) { mochi_release_inline(REF(A)); NEXT; }
+
+/* the ref slots of a new frame, [D, D + N*8), start as none */
+STENCIL(zero_slots)
+{
+    mref *p = &REF(D);
+    for (intptr_t i = 0; i < N; i++)
+        p[i] = NULL;
+    NEXT;
+}
+
+/* ---------------------------------------------------------------- int arithmetic (wrapping) */
+
+#define INT_BINOP(name, expr_ab)                                       \
+    STENCIL(name) { int64_t a = I64(A), b = I64(B); I64(D) = (expr_ab); NEXT; } \
+    STENCIL(name##_k) { int64_t a = I64(A), b = KS; I64(D) = (expr_ab); NEXT; }
+
+INT_BINOP(add_i64, (int64_t)((uint64_t)a + (uint64_t)b))
+INT_BINOP(sub_i64, (int64_t)((uint64_t)a - (uint64_t)b))
+INT_BINOP(mul_i64, (int64_t)((uint64_t)a * (uint64_t)b))
+INT_BINOP(and_i64, a & b)
+INT_BINOP(or_i64, a | b)
+INT_BINOP(xor_i64, a ^ b)
+INT_BINOP(shl_i64, (int64_t)((uint64_t)a << (b & 63)))
+INT_BINOP(shr_i64, a >> (b & 63))
+/* b == 0 reports the error through the runtime; INT64_MIN / -1 wraps */
+INT_BINOP(div_i64, b == -1 ? (int64_t)(0 - (uint64_t)a) : b == 0 ? mochi_div_i64(LINE, a, b) : a / b)
+INT_BINOP(rem_i64, b == -1 ? 0 : b == 0 ? mochi_rem_i64(LINE, a, b) : a % b)
+
+STENCIL(neg_i64) { I64(D) = (int64_t)(0 - (uint64_t)I64(A)); NEXT; }
+STENCIL(abs_i64) { int64_t a = I64(A); I64(D) = a < 0 ? (int64_t)(0 - (uint64_t)a) : a; NEXT; }
+
+/* ---------------------------------------------------------------- float arithmetic */
+
+STENCIL(add_f64) { F64(D) = F64(A) + F64(B); NEXT; }
+STENCIL(sub_f64) { F64(D) = F64(A) - F64(B); NEXT; }
+STENCIL(mul_f64) { F64(D) = F64(A) * F64(B); NEXT; }
+STENCIL(div_f64) { F64(D) = F64(A) / F64(B); NEXT; }
+STENCIL(rem_f64) { F64(D) = fmod(F64(A), F64(B)); NEXT; }
+STENCIL(neg_f64) { F64(D) = -F64(A); NEXT; }
+STENCIL(i2f) { F64(D) = (double)I64(A); NEXT; }
+/* in range: the machine conversion; NaN, infinities and overflow: the runtime's value */
+STENCIL(f2i)
+{
+    double a = F64(A);
+    I64(D) = a >= -9223372036854775808.0 && a < 9223372036854775808.0 ? (int64_t)a : mochi_f2i(a);
+    NEXT;
+}
+
+/* ---------------------------------------------------------------- comparisons and branches
+ * For each comparison: the value (NAME), and fused with the branch that reads
+ * it: br_NAME jumps to TARGET when it holds, brf_NAME when it does not. */
+
+#define COMPARE(name, T, rhs, cmp)                                                   \
+    STENCIL(name) { I64(D) = (T(A) cmp rhs) ? 1 : 0; NEXT; }                        \
+    STENCIL(br_##name) { if (T(A) cmp rhs) JUMP; NEXT; }                             \
+    STENCIL(brf_##name) { if (!(T(A) cmp rhs)) JUMP; NEXT; }
+
+#define COMPARES(T, suffix)                                                          \
+    COMPARE(eq_##suffix, T, T(B), ==) COMPARE(ne_##suffix, T, T(B), !=)              \
+    COMPARE(lt_##suffix, T, T(B), <) COMPARE(le_##suffix, T, T(B), <=)               \
+    COMPARE(gt_##suffix, T, T(B), >) COMPARE(ge_##suffix, T, T(B), >=)
+
+COMPARES(I64, i64)
+COMPARES(F64, f64)
+COMPARE(eq_i64_k, I64, KS, ==) COMPARE(ne_i64_k, I64, KS, !=)
+COMPARE(lt_i64_k, I64, KS, <) COMPARE(le_i64_k, I64, KS, <=)
+COMPARE(gt_i64_k, I64, KS, >) COMPARE(ge_i64_k, I64, KS, >=)
+COMPARE(eq_bool, BOOL, BOOL(B), ==) COMPARE(ne_bool, BOOL, BOOL(B), !=)
+COMPARE(is_none, REF, NULL, ==)
+
+STENCIL(not_bool) { I64(D) = !BOOL(A); NEXT; }
+STENCIL(br_true) { if (BOOL(A)) JUMP; NEXT; }
+STENCIL(br_false) { if (!BOOL(A)) JUMP; NEXT; }
+STENCIL(jump) { JUMP; }
+STENCIL(unreachable) { (void)f; mochi_unreachable(LINE); }
+
+/* ---------------------------------------------------------------- calls and returns
+ * A callee's frame starts FS bytes into the caller's; the caller has copied
+ * the arguments into its first slots.  The callee returns its result in its
+ * slot 0.  K: the JitLimits. */
+
+#define CALL_RESULT(name, callee, take)                                   \
+    STENCIL(name)                                                         \
+    {                                                                     \
+        char *nf = f + HOLE(FS);                                          \
+        jit_check_depth(nf);                                              \
+        callee;                                                           \
+        take;                                                             \
+        NEXT;                                                             \
+    }
+
+#define DIRECT _JIT_CALLEE(nf)
+/* the closure is the callee's first argument, already in its slot 0 */
+#define INDIRECT                                                          \
+    mref c = *(mref *)nf;                                                 \
+    if (c == NULL || c->kind != MK_CLOSURE)                               \
+        mochi_not_callable(LINE, c);                                      \
+    ((PN void (*)(char *))((MClosure *)c)->fn)(nf)
+
+CALL_RESULT(call, DIRECT, (void)0)
+CALL_RESULT(call_s, DIRECT, I64(D) = *(int64_t *)nf)
+CALL_RESULT(call_ref, DIRECT, jit_set_ref(&REF(D), *(mref *)nf))
+CALL_RESULT(call_drop, DIRECT, mochi_release_inline(*(mref *)nf))
+CALL_RESULT(call_closure, INDIRECT, (void)0)
+CALL_RESULT(call_closure_s, INDIRECT, I64(D) = *(int64_t *)nf)
+CALL_RESULT(call_closure_ref, INDIRECT, jit_set_ref(&REF(D), *(mref *)nf))
+CALL_RESULT(call_closure_drop, INDIRECT, mochi_release_inline(*(mref *)nf))
+
+STENCIL(ret) { (void)f; }
+STENCIL(ret_s) { *(int64_t *)f = I64(A); return; }
+STENCIL(ret_ref) { *(mref *)f = REF(A); return; }
+STENCIL(ret_retained) { *(mref *)f = RETAINED(REF(A)); return; }
+STENCIL(ret_none) { *(mref *)f = NULL; return; }
+
+/* The JIT's entry from C: main's frame at f.  Sets the machine stack limit
+ * (K: the JitLimits; K2: how much stack below this frame Mochi calls may use). */
+void enter(char *f)
+{
+    JitLimits *l = (JitLimits *)K;
+    l->cstack_end = (char *)__builtin_frame_address(0) - K2;
+    _JIT_CALLEE(f);
+}

@@ -1,0 +1,519 @@
+"""IR functions as sequences of stencils.
+
+Each IR instruction becomes a few stencils (a `Step`); each stencil use is a
+`Piece` naming the stencil and the values of its operand holes.  Registers
+live in the frame: register N in slot N, 8 bytes each (params are the first
+registers, so the caller writes the arguments into the callee's first
+slots).  Past the registers, from byte FS on, is the outgoing area: a
+callee's frame, or scratch for `print`'s arguments and a struct or closure
+being built.
+
+Reference counting follows the C backend (docs/RUNTIME.md) and uses its
+analysis (`backends/c/analysis.py`): every ref register owns its value,
+except parameters the function never assigns (the caller keeps them alive)
+and the borrowed reads the analysis proves safe, which use the `__raw`
+stencils; a value is released right after the instruction it dies at, or on
+entry to a block where it is no longer live.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from mochic.backends.c.analysis import Facts, analyse
+from mochic.backends.c.function import c_result
+from mochic.backends.copypatch.model import Stencil
+from mochic.backends.copypatch.rtlib import Runtime
+from mochic.ir import ir
+from mochic.ir.ops import OPS
+from mochic.ir.printer import format_instr, format_term
+
+SLOT = 8
+# Small constants fold into the instruction that uses them (hole KS: a 32-bit
+# immediate the stencils read as an address, so it must be non-negative).
+KS_LIMIT = 1 << 31
+_INT_BINOPS = ("add", "sub", "mul", "and", "or", "xor", "shl", "shr", "div", "rem")
+_COMPARES = ("eq", "ne", "lt", "le", "gt", "ge")
+_SCALAR_KIND = {"i64": "s", "f64": "s", "bool": "b", "ref": "ref"}
+
+
+class NoStencil(Exception):
+    """An instruction the stencil set cannot express; the program runs on interp."""
+
+
+@dataclass
+class Piece:
+    stencil: str
+    values: dict[str, int] = field(default_factory=dict)
+    target: str | None = None  # a block label, for TARGET
+    callee: str | None = None  # a function name, for CALLEE
+    code_of: str | None = None  # a function whose code address is K
+
+
+@dataclass
+class Step:
+    text: str  # what the step does, in IR text
+    line: int
+    pieces: list[Piece]
+
+
+@dataclass
+class Translation:
+    fn: ir.Function
+    steps: list[Step]
+    labels: dict[str, int]  # block label -> index of its first step
+    frame: int  # bytes of registers: FS
+    outgoing: int  # bytes the function writes past FS
+
+
+class FunctionTranslator:
+    def __init__(self, fn: ir.Function, module: ir.Module, rt: Runtime,
+                 stencils: dict[str, Stencil], globals_: dict[str, int],
+                 limits: int) -> None:
+        self.fn = fn
+        self.module = module
+        self.rt = rt
+        self.stencils = stencils
+        self.globals = globals_
+        self.limits = limits
+        self.facts: Facts = analyse(fn)
+        self.fs = SLOT * max(len(fn.regs), 1)
+        self.outgoing = SLOT
+        self.steps: list[Step] = []
+        self.pieces: list[Piece] = []
+        self.consts = self._small_constants()
+        self.unfolded = self._unfolded_uses()
+        self.borrowed = {r for r in self.facts.borrowed if self._raw_writes(r)}
+
+    # ------------------------------------------------------------ facts
+
+    def _small_constants(self) -> dict[int, int]:
+        """Registers that always hold one small int constant."""
+        defs: dict[int, list[ir.Instr]] = {}
+        for b in self.fn.blocks:
+            for ins in b.instrs:
+                if ins.dst is not None:
+                    defs.setdefault(ins.dst.id, []).append(ins)
+        params = {p.id for p in self.fn.params}
+        out = {}
+        for rid, ds in defs.items():
+            if len(ds) == 1 and ds[0].op == "const.i64" and rid not in params:
+                v = int(ds[0].imm[0])
+                if 0 <= v < KS_LIMIT:
+                    out[rid] = v
+        return out
+
+    def _raw_writes(self, rid: int) -> bool:
+        """Can every write of a register the analysis calls borrowed be a borrowed read?"""
+        for b in self.fn.blocks:
+            for ins in b.instrs:
+                if ins.dst is not None and ins.dst.id == rid:
+                    if self._name(ins) + "__raw" not in self.stencils:
+                        return False
+        return True
+
+    def owned(self, r: ir.Reg) -> bool:
+        return r.ty == "ref" and r.id not in self.facts.borrowed_params and \
+            r.id not in self.borrowed
+
+    # ------------------------------------------------------------ output
+
+    def emit(self, stencil: str, **values: int) -> Piece:
+        if stencil not in self.stencils:
+            raise NoStencil(stencil)
+        p = Piece(stencil, values)
+        self.pieces.append(p)
+        return p
+
+    def step(self, text: str, line: int) -> None:
+        self.steps.append(Step(text, line, self.pieces))
+        self.pieces = []
+
+    def translate(self) -> Translation:
+        fn, f = self.fn, self.facts
+        labels: dict[str, int] = {}
+        self._prologue()
+        self.step(f"entry of {fn.name}", fn.line)
+        skipped = self._fused_compares()
+        for i, blk in enumerate(fn.blocks):
+            labels[blk.label] = len(self.steps)
+            nxt = fn.blocks[i + 1].label if i + 1 < len(fn.blocks) else None
+            dead = [r for r in f.entry_dead.get(blk.label, ()) if self.owned(fn.regs[r])]
+            for rid in dead:
+                self.emit("release", A=rid * SLOT)
+            if dead:
+                self.step(f"{blk.label}: release dead registers", fn.line)
+            for k, ins in enumerate(blk.instrs):
+                if id(ins) in skipped:
+                    continue
+                self.instr(ins)
+                for rid in f.dies.get((blk.label, k), ()):
+                    if self.owned(fn.regs[rid]):
+                        self.emit("release", A=rid * SLOT)
+                self.step(format_instr(ins), ins.line)
+            self.terminator(blk, nxt)
+        return Translation(fn, self.steps, labels, self.fs, self.outgoing)
+
+    def _prologue(self) -> None:
+        fn, f = self.fn, self.facts
+        params = {p.id for p in fn.params}
+        refs = [r.id for r in fn.regs if r.ty == "ref" and r.id not in params]
+        start = 0
+        for i in range(1, len(refs) + 1):  # one zero_slots per run of consecutive slots
+            if i == len(refs) or refs[i] != refs[i - 1] + 1:
+                self.emit("zero_slots", D=refs[start] * SLOT, N=i - start)
+                start = i
+        entry_live = f.live_in.get(fn.blocks[0].label, set())
+        for p in fn.params:
+            if self.owned(p):
+                if p.id in entry_live:
+                    self.emit("retain", A=p.id * SLOT)
+                else:  # its value is the caller's: a later write must not release it
+                    self.emit("const_small", D=p.id * SLOT, KS=0)
+
+    def _fused_compares(self) -> set[int]:
+        """Comparisons read only by the branch that ends their block: the branch
+        stencil does the comparison itself."""
+        out = set()
+        for blk in self.fn.blocks:
+            t = blk.term
+            if not isinstance(t, ir.Branch) or not blk.instrs:
+                continue
+            last = blk.instrs[-1]
+            if last.dst is t.cond and self.facts.uses.get(t.cond.id) == 1 and \
+                    self._compare_name(last) is not None and \
+                    not self.facts.dies.get((blk.label, len(blk.instrs) - 1)):
+                out.add(id(last))
+        self.fused = out
+        return out
+
+    # ------------------------------------------------------------ instructions
+
+    def _name(self, ins: ir.Instr) -> str:
+        return ins.op.replace(".", "_")
+
+    def _compare_name(self, ins: ir.Instr) -> str | None:
+        """The stencil name of a comparison, with `_k` when B is a small constant."""
+        parts = ins.op.split(".")
+        if parts[0] == "is" and parts[1] == "none":
+            return "is_none"
+        if len(parts) != 2 or parts[0] not in _COMPARES or parts[1] not in ("i64", "f64", "bool"):
+            return None
+        if parts[1] == "i64" and ins.args[1].id in self.consts:
+            return f"{parts[0]}_i64_k"
+        return f"{parts[0]}_{parts[1]}"
+
+    def _operands(self, name: str, ins: ir.Instr) -> dict[str, int]:
+        v: dict[str, int] = {}
+        for hole, a in zip("ABC", ins.args, strict=False):
+            v[hole] = a.id * SLOT
+        if name.endswith("_k"):
+            del v["B"]
+            v["KS"] = self.consts[ins.args[1].id]
+        return v
+
+    def dest(self, d: ir.Reg | None) -> int:
+        return (d.id if d is not None else 0) * SLOT
+
+    def value_op(self, name: str, ins: ir.Instr, **extra: int) -> None:
+        """An instruction whose result goes to its destination register by the
+        stencil's result kind: a scalar as it is; a ref into an owned register
+        (releasing the old value) or a borrowed one (`__raw`); an unused ref
+        result made in the scratch slot and released."""
+        d = ins.dst
+        vals = {**self._operands(name, ins), **extra, "LINE": ins.line}
+        if d is None:
+            spec = OPS.get(ins.op)
+            if spec is not None and spec.result == "ref":
+                self.emit("const_small", D=self.fs, KS=0)
+                self.emit(name, D=self.fs, **vals)
+                self.emit("release", A=self.fs)
+            else:
+                self.emit(name, D=self.fs, **vals)
+            return
+        if d.ty == "ref" and not self.owned(d) and name + "__raw" in self.stencils:
+            name += "__raw"
+        self.emit(name, D=d.id * SLOT, **vals)
+
+    def instr(self, ins: ir.Instr) -> None:
+        op = ins.op
+        head = op.split(".")[0]
+        handler = getattr(self, "op_" + head.replace("2", "_two"), None)
+        if handler is not None and handler(ins) is not False:
+            return
+        name = self._name(ins)
+        extra = {}
+        if op.startswith("list.append."):
+            extra["N"] = 1 if ins.imm and ins.imm[0] == "reuse" else 0
+        elif op.startswith("map.get."):
+            extra["K"] = self._zero(ins)
+        elif op in ("list.new", "box.i64", "box.f64", "box.bool", "box.ref", "unbox.i64",
+                    "unbox.f64", "unbox.bool", "unbox.ref"):
+            extra["K"] = self.rt.mtype(ins.imm[0])
+        elif op in ("map.new", "conv", "group.by"):
+            extra["K"] = self.rt.mtype(ins.imm[0])
+            extra["K2"] = self.rt.mtype(ins.imm[1])
+        elif op in ("any.binop", "any.field"):
+            extra["K"] = self.rt.cstring(str(ins.imm[0]))
+        elif op == "expect":
+            extra["N"] = 1 if ins.imm and ins.imm[0] else 0
+        self.value_op(name, ins, **extra)
+
+    def _zero(self, ins: ir.Instr) -> int:
+        d = ins.dst
+        zero = ins.imm[0] if ins.imm else None
+        ty = d.ty if d is not None else ins.op.split(".")[-1]
+        if ty == "ref":
+            return 0 if zero is None else self.rt.string(zero)
+        if ty == "f64":
+            return int(struct.unpack("<Q", struct.pack("<d", float(zero or 0)))[0])
+        return int(zero or 0) & 0xFFFFFFFFFFFFFFFF
+
+    # constants and moves
+
+    def op_const(self, ins: ir.Instr) -> None:
+        d = ins.dst
+        if d is None or (d.id in self.consts and d.id not in self.unfolded):
+            return
+        kind = ins.op.split(".")[1]
+        v = ins.imm[0] if ins.imm else None
+        if kind in ("str", "none"):
+            self.emit("const_ref", D=d.id * SLOT, K=0 if v is None else self.rt.string(v))
+            return
+        if kind == "f64":
+            bits = int(struct.unpack("<Q", struct.pack("<d", float(v)))[0])
+        else:
+            bits = int(v) & 0xFFFFFFFFFFFFFFFF
+        if bits < KS_LIMIT:
+            self.emit("const_small", D=d.id * SLOT, KS=bits)
+        else:
+            self.emit("const_i64", D=d.id * SLOT, K=bits)
+
+    def _unfolded_uses(self) -> set[int]:
+        """Registers read somewhere other than as an operand B that folds into a `_k` stencil."""
+        out: set[int] = set()
+        for b in self.fn.blocks:
+            for ins in b.instrs:
+                for i, a in enumerate(ins.args):
+                    if not (i == 1 and self._folds(ins)):
+                        out.add(a.id)
+            t = b.term
+            if isinstance(t, ir.Branch):
+                out.add(t.cond.id)
+            elif isinstance(t, ir.Ret) and t.value is not None:
+                out.add(t.value.id)
+        return out
+
+    def _folds(self, ins: ir.Instr) -> bool:
+        parts = ins.op.split(".")
+        if parts == [parts[0], "i64"] and (parts[0] in _INT_BINOPS or parts[0] in _COMPARES):
+            return ins.args[0] is not ins.args[1]
+        return False
+
+    def op_mov(self, ins: ir.Instr) -> None:
+        d, a = ins.dst, ins.args[0]
+        if d is None or d is a:
+            return
+        if d.ty == "ref":
+            self.emit("mov_ref" if self.owned(d) else "mov", D=d.id * SLOT, A=a.id * SLOT)
+        else:
+            self.emit("mov", D=d.id * SLOT, A=a.id * SLOT)
+
+    # arithmetic and comparisons
+
+    def _arith(self, ins: ir.Instr) -> bool:
+        parts = ins.op.split(".")
+        if len(parts) != 2:
+            return False
+        name = f"{parts[0]}_{parts[1]}"
+        if parts[1] == "i64" and len(ins.args) == 2 and ins.args[1].id in self.consts \
+                and parts[0] in _INT_BINOPS:
+            name += "_k"
+        if ins.dst is None:
+            return True
+        self.emit(name, D=ins.dst.id * SLOT, LINE=ins.line, **self._operands(name, ins))
+        return True
+
+    op_add = op_sub = op_mul = op_div = op_rem = op_and = op_or = op_xor = _arith
+    op_shl = op_shr = op_neg = op_abs = op_not = _arith
+
+    def _compare(self, ins: ir.Instr) -> bool:
+        name = self._compare_name(ins)
+        if name is None:
+            return False  # a runtime comparison (strings, any, refs)
+        if ins.dst is not None:
+            self.emit(name, D=ins.dst.id * SLOT, **self._operands(name, ins))
+        return True
+
+    op_eq = op_ne = op_lt = op_le = op_gt = op_ge = op_is = _compare
+
+    def op_i_two_f(self, ins: ir.Instr) -> None:
+        if ins.dst is not None:
+            self.emit("i2f", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
+
+    def op_f_two_i(self, ins: ir.Instr) -> None:
+        if ins.dst is not None:
+            self.emit("f2i", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
+
+    def op_math(self, ins: ir.Instr) -> None:
+        fam = "math" if ins.op == "math.f64" else "math2"
+        name = f"{fam}_{ins.imm[0]}"
+        if name in self.stencils:
+            self.value_op(name, ins)
+        else:
+            self.value_op(f"{fam}_f64", ins, K=self.rt.cstring(str(ins.imm[0])))
+
+    op_math_two = op_math
+
+    # globals, structs, cells, closures
+
+    def op_global(self, ins: ir.Instr) -> None:
+        _, what, ty = ins.op.split(".")
+        addr = self.globals[ins.imm[0]]
+        kind = _SCALAR_KIND[ty]
+        if what == "get":
+            name = f"global_get_{kind}"
+            d = ins.dst
+            if d is None:
+                return
+            if kind == "ref" and not self.owned(d):
+                name += "__raw"
+            self.emit(name, D=d.id * SLOT, K=addr)
+        else:
+            self.emit(f"global_set_{kind}", A=ins.args[0].id * SLOT, K=addr)
+
+    def op_struct(self, ins: ir.Instr) -> None:
+        parts = ins.op.split(".")
+        if parts[1] == "new":
+            name = ins.imm[0]
+            if not ins.args:
+                if ins.dst is not None:
+                    self.emit("const_ref", D=ins.dst.id * SLOT, K=self.rt.singleton(name))
+                return
+            self.emit("struct_new", D=self.fs, K=self.rt.desc(name), LINE=ins.line)
+            for i, a in enumerate(ins.args):
+                self.emit(f"struct_init_{_SCALAR_KIND[a.ty]}", D=self.fs, FI=i * SLOT,
+                          A=a.id * SLOT)
+            self._take_scratch(ins.dst)
+            return
+        if parts[1] == "is":
+            self.value_op("struct_is", ins, K=self.rt.desc(ins.imm[0]))
+            return
+        struct_name, index = ins.imm[0], ins.imm[1]
+        field_name = list(self.module.structs[struct_name].fields)[index]
+        extra = {"K": self.rt.cstring(field_name), "FI": index * SLOT, "LINE": ins.line}
+        kind = _SCALAR_KIND[parts[2]]
+        if parts[1] == "get":
+            self.value_op(f"struct_get_{kind}", ins, **extra)
+        else:
+            self.emit(f"struct_set_{kind}", A=ins.args[0].id * SLOT, B=ins.args[1].id * SLOT,
+                      **extra)
+
+    def _take_scratch(self, d: ir.Reg | None) -> None:
+        """Move the new object in the scratch slot to ``d`` (or drop it)."""
+        if d is None:
+            self.emit("release", A=self.fs)
+        else:
+            self.emit("take_ref", D=d.id * SLOT, A=self.fs)
+        self.outgoing = max(self.outgoing, SLOT)
+
+    def op_cell(self, ins: ir.Instr) -> None:
+        _, what, ty = ins.op.split(".")
+        kind = _SCALAR_KIND[ty]
+        if what == "new":
+            self.value_op(f"cell_new_{kind}", ins, K=self.rt.mtype(ins.args[0].mty))
+        elif what == "get":
+            self.value_op(f"cell_get_{kind}", ins)
+        else:
+            self.emit(f"cell_set_{kind}", A=ins.args[0].id * SLOT, B=ins.args[1].id * SLOT)
+
+    def op_closure(self, ins: ir.Instr) -> None:
+        parts = ins.op.split(".")
+        if parts[1] == "get":
+            self.value_op(f"closure_get_{_SCALAR_KIND[parts[2]]}", ins, FI=ins.imm[0] * SLOT)
+            return
+        caps = self.rt.capture_types([a.mty for a in ins.args]) if ins.args else 0
+        p = self.emit("closure_new", D=self.fs, N=len(ins.args), K2=caps, LINE=ins.line)
+        p.code_of = ins.imm[0]
+        for i, a in enumerate(ins.args):
+            self.emit(f"closure_init_{_SCALAR_KIND[a.ty]}", D=self.fs, FI=i * SLOT,
+                      A=a.id * SLOT)
+        self._take_scratch(ins.dst)
+
+    # lists (inline element access has its own stencils; the rest are runtime calls)
+
+    def op_list(self, ins: ir.Instr) -> bool:
+        return False
+
+    # calls
+
+    def _args_out(self, args: list[ir.Reg]) -> None:
+        for i, a in enumerate(args):
+            self.emit("mov", D=self.fs + i * SLOT, A=a.id * SLOT)
+        self.outgoing = max(self.outgoing, SLOT * max(len(args), 1))
+
+    def op_call(self, ins: ir.Instr) -> None:
+        self._args_out(ins.args)
+        d = ins.dst
+        base = "call" if ins.op == "call" else "call_closure"
+        if d is None:
+            if ins.op == "call":
+                callee = self.module.functions[ins.imm[0]]
+                name = base + ("_drop" if c_result(callee) == "ref" else "")
+            else:
+                name = base + "_drop"
+        else:
+            name = base + ("_ref" if d.ty == "ref" else "_s")
+        p = self.emit(name, D=self.dest(d), FS=self.fs, K=self.limits, LINE=ins.line)
+        if ins.op == "call":
+            p.callee = ins.imm[0]
+
+    def op_print(self, ins: ir.Instr) -> None:
+        self._args_out(ins.args)
+        self.emit("print", D=self.fs, N=len(ins.args), LINE=ins.line)
+
+    # ------------------------------------------------------------ terminators
+
+    def terminator(self, blk: ir.Block, nxt: str | None) -> None:
+        t = blk.term
+        line = (t.line if t is not None else 0) or self.fn.line
+        if isinstance(t, ir.Jump):
+            if t.target != nxt:
+                self.emit("jump").target = t.target
+        elif isinstance(t, ir.Branch):
+            self._branch(blk, t, nxt)
+        elif isinstance(t, ir.Ret):
+            v = t.value
+            if v is None:
+                self.emit("ret_none")
+            elif v.ty != "ref":
+                self.emit("ret_s", A=v.id * SLOT)
+            else:
+                self.emit("ret_ref" if self.owned(v) else "ret_retained", A=v.id * SLOT)
+        else:
+            self.emit("unreachable", LINE=line)
+        self.step(format_term(t), line)
+
+    def _branch(self, blk: ir.Block, t: ir.Branch, nxt: str | None) -> None:
+        last = blk.instrs[-1] if blk.instrs else None
+        if last is not None and id(last) in self.fused:
+            name = self._compare_name(last)
+            assert name is not None
+            vals = self._operands(name, last)
+            yes, no = f"br_{name}", f"brf_{name}"
+        else:
+            vals = {"A": t.cond.id * SLOT}
+            yes, no = "br_true", "br_false"
+        if t.else_ == nxt:
+            self.emit(yes, **vals).target = t.then
+        elif t.then == nxt:
+            self.emit(no, **vals).target = t.else_
+        else:
+            self.emit(yes, **vals).target = t.then
+            self.emit("jump").target = t.else_
+
+
+def translate(fn: ir.Function, module: ir.Module, rt: Runtime, stencils: dict[str, Stencil],
+              globals_: dict[str, int], limits: int) -> Translation:
+    return FunctionTranslator(fn, module, rt, stencils, globals_, limits).translate()

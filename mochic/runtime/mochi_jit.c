@@ -1,0 +1,25 @@
+/* What the copy-and-patch JIT needs from the runtime beyond the IR's own
+ * operations: error entry points that take no string (a stencil must not
+ * refer to string literals, whose absolute addresses it cannot patch) and an
+ * instruction-cache flush for code written at run time. */
+#include "mochi_internal.h"
+
+_Noreturn void mochi_stack_overflow(int32_t line)
+{
+    mochi_error(line, "stack overflow");
+}
+
+_Noreturn void mochi_unreachable(int32_t line)
+{
+    mochi_error(line, "unreachable code reached");
+}
+
+void mochi_flush(void)
+{
+    fflush(stdout);
+}
+
+void mochi_clear_cache(void *begin, void *end)
+{
+    __builtin___clear_cache((char *)begin, (char *)end);
+}
