@@ -24,6 +24,7 @@ commands:
   ir     print the typed IR a program lowers to
   test   run the program's `test` blocks and report each expectation
   build  compile a program to a native executable (the C backend)
+  disasm show the machine code the JIT makes for each IR instruction
   doctor report which compilers and test runners are installed
 """
 
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     bld.add_argument("--emit", choices=("c", "exe"), default="exe",
                      help="what to write: the executable (default) or its C source")
     bld.add_argument("--verbose", action="store_true", help="say what the build does")
+    dis = sub.add_parser("disasm", help="show the JIT's machine code per IR instruction",
+                         description="Compile a program with the JIT and print, for each IR "
+                                     "instruction, the machine code made for it (decoded by "
+                                     "capstone), at the addresses it runs at.")
+    dis.add_argument("file", help="the .mochi program")
+    dis.add_argument("--function", help="show only this IR function")
     sub.add_parser("doctor", help="report the compilers and test runners present",
                    description="Report which C compilers and test runners mochic can use "
                                "and how to install the missing ones.")
@@ -237,6 +244,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_disasm(args: argparse.Namespace) -> int:
+    module = _load(args.file)
+    if module is None:
+        return 1
+    if args.function is not None and args.function not in module.functions:
+        return _error(f"no function '{args.function}'; the functions are: "
+                      f"{', '.join(module.functions)}")
+    from mochic.backends.copypatch import jit
+    from mochic.backends.copypatch.disasm import disassemble
+    from mochic.jit_tier import note
+    from mochic.toolchain import ToolchainError
+    try:
+        prog = run_in_big_stack(lambda: jit.compile_program(module, note))
+    except (jit.JitUnavailable, ToolchainError, OSError) as e:
+        return _error(f"the JIT cannot compile this program: {e}")
+    sys.stdout.write(disassemble(prog, args.function))
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from mochic import targets, toolchain
     print(f"mochic {__version__}; host target: {targets.host_name() or 'none'}; "
@@ -257,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mochic: error: no such file: {args.file}", file=sys.stderr)
         return 1
     handler = {"run": cmd_run, "check": cmd_check, "ir": cmd_ir, "test": cmd_test,
-               "build": cmd_build, "doctor": cmd_doctor}
+               "build": cmd_build, "disasm": cmd_disasm, "doctor": cmd_doctor}
     try:
         return handler[args.command](args)
     except KeyboardInterrupt:

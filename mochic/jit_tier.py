@@ -11,7 +11,7 @@ from mochic.ir.ir import Module
 from mochic.stack import run_in_big_stack
 
 
-def _note(msg: str) -> None:
+def note(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
@@ -22,17 +22,17 @@ def run_jit(module: Module, forced: bool, verbose: bool) -> int | None:
     from mochic.toolchain import ToolchainError
     t0 = time.perf_counter()
     try:
-        prog = run_in_big_stack(lambda: jit.compile_program(module, _note))
+        prog = run_in_big_stack(lambda: jit.compile_program(module, note))
     except (jit.JitUnavailable, ToolchainError, OSError) as e:
         if forced:
-            _note(f"mochic: error: the JIT cannot run this program: {e}")
+            note(f"mochic: error: the JIT cannot run this program: {e}")
             return 1
         if verbose:
-            _note(f"mochic: the JIT cannot run this program ({e}); falling back to interp")
+            note(f"mochic: the JIT cannot run this program ({e}); falling back to interp")
         return None
     seconds = time.perf_counter() - t0
     if verbose:
-        _note(f"mochic: running on the jit tier ({len(prog.functions)} functions, "
+        note(f"mochic: running on the jit tier ({len(prog.functions)} functions, "
               f"{prog.ir_ops} IR operations, {prog.code_size} bytes of {prog.machine} code "
               f"in {seconds * 1000:.1f} ms: {prog.ir_ops / max(seconds, 1e-9):,.0f} ops/s)")
     if os.environ.get("MOCHIC_PERF_MAP") == "1":
