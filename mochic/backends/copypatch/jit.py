@@ -30,7 +30,7 @@ from mochic.ir import ir
 
 STACK = 1 << 30  # the thread Mochi code runs on (mochic.stack.run_in_big_stack)
 STACK_BUDGET = STACK - (64 << 20)  # what Mochi calls may use below `enter`
-FRAMES = 1 << 30  # the frame stack's reservation
+FRAMES = 256 << 20  # the frame stack: 256 MiB, committed as deep recursion touches it
 
 
 class JitUnavailable(Exception):

@@ -1,0 +1,127 @@
+"""The JIT as a user meets it: `mochic run` picks it, falls back from it, shows
+its code (`mochic disasm`), names its functions for perf, and never maps
+memory writable and executable at once."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mochic.backends.copypatch import jit
+from mochic.driver import compile_source
+from mochic.jit_tier import run_jit
+from tests.tiers import ROOT, mochic
+
+pytestmark = pytest.mark.skipif(jit.host_machine() != "x86_64",
+                                reason="runs JIT code: needs an x86_64 Linux host")
+
+FIB = """fun fib(n: int): int {
+  if n < 2 { return n }
+  return fib(n - 1) + fib(n - 2)
+}
+print(fib(20))
+"""
+
+
+def test_disasm_shows_each_instruction_and_its_machine_code(tmp_path: Path) -> None:
+    (tmp_path / "p.mochi").write_text(FIB)
+    res = mochic(["disasm", "p.mochi", "--function", "fib"], tmp_path)
+    assert res.status == 0, res.stderr
+    out = res.stdout
+    assert out.startswith("fun fib")
+    assert "fun main" not in out
+    assert "; line 3: %" in out and "call" in out  # the IR instruction, then its stencils
+    assert re.search(r"^    [0-9a-f]+:  (movq|addq|callq|cmpq) ", out, re.M)  # decoded code
+
+
+def test_disasm_of_an_unknown_function_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "p.mochi").write_text(FIB)
+    res = mochic(["disasm", "p.mochi", "--function", "nope"], tmp_path)
+    assert res.status == 1
+    assert "no function 'nope'; the functions are: main, fib" in res.stderr
+
+
+def test_perf_map_names_the_jit_functions(tmp_path: Path) -> None:
+    (tmp_path / "p.mochi").write_text(FIB)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOCHIC_PERF_MAP": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "mochic", "run", "p.mochi"], cwd=tmp_path,
+                         env=env, stdout=subprocess.PIPE, text=True)
+    out, _ = p.communicate(timeout=60)
+    assert out == "6765\n"
+    perf_map = Path(f"/tmp/perf-{p.pid}.map")
+    try:
+        lines = perf_map.read_text().splitlines()
+    finally:
+        perf_map.unlink(missing_ok=True)
+    names = {line.split()[2] for line in lines}
+    assert {"mochi:main", "mochi:fib"} <= names
+    for line in lines:  # START SIZE NAME, in hex
+        start, size, _ = line.split()
+        assert int(start, 16) > 0 and int(size, 16) > 0
+
+
+def test_no_mapping_is_writable_and_executable_during_a_run(tmp_path: Path) -> None:
+    """Read the running process's /proc/PID/maps while JIT code executes."""
+    (tmp_path / "p.mochi").write_text(FIB.replace("fib(20)", "fib(32)"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen([sys.executable, "-m", "mochic", "run", "--tier", "jit", "p.mochi"],
+                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    seen_code = False
+    snapshots = 0
+    while p.poll() is None:
+        try:
+            maps = Path(f"/proc/{p.pid}/maps").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        snapshots += 1
+        for line in maps.splitlines():
+            fields = line.split()
+            perms = fields[1]
+            assert not ("w" in perms and "x" in perms), line
+            if perms == "r-xp" and len(fields) == 5:  # anonymous executable: the JIT's code
+                seen_code = True
+        time.sleep(0.005)
+    out, _ = p.communicate(timeout=60)
+    assert out == "2178309\n"
+    assert snapshots > 0 and seen_code
+
+
+def _module(text: str, tmp_path: Path):  # noqa: ANN202
+    path = tmp_path / "p.mochi"
+    path.write_text(text)
+    compiled = compile_source(str(path), text)
+    assert compiled.module is not None
+    return compiled.module
+
+
+def test_an_instruction_without_a_stencil_falls_back_to_interp(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    stencils = dict(jit.stencil_module("x86_64").STENCILS)
+    del stencils["print"]
+    monkeypatch.setattr(jit.stencil_module("x86_64"), "STENCILS", stencils)
+    module = _module('print("x")\n', tmp_path)
+    assert run_jit(module, forced=False, verbose=True) is None  # the caller runs interp
+    assert "(no stencil print (in function main)); falling back to interp" in \
+        capsys.readouterr().err
+    assert run_jit(module, forced=True, verbose=False) == 1
+    assert "error: the JIT cannot run this program: no stencil print" in capsys.readouterr().err
+
+
+def test_code_memory_is_sealed_read_execute(tmp_path: Path) -> None:
+    prog = jit.compile_program(_module(FIB, tmp_path))
+    assert prog.memory.executable
+    start = prog.memory.addr
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if lo <= start < hi:
+            assert line.split()[1] == "r-xp"
+            break
+    else:
+        pytest.fail("the JIT's code is not mapped")
