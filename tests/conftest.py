@@ -1,0 +1,16 @@
+"""Session set-up shared by the tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from mochic.backends.copypatch import jit
+
+
+@pytest.fixture(scope="session", autouse=True)
+def jit_runtime_built() -> None:
+    """Build the JIT's runtime library once, before any test runs `mochic run`: the
+    first run would otherwise say so on stderr, which the tests compare."""
+    if jit.host_machine() is not None:
+        from mochic.backends.copypatch.rtlib import shared_library
+        shared_library(lambda _msg: None)
