@@ -27,6 +27,7 @@ SHF_ALLOC = 0x2
 SHF_EXECINSTR = 0x4
 
 SHN_UNDEF = 0
+SHN_LORESERVE = 0xFF00  # indices from here on are special (SHN_ABS ...)
 SHN_ABS = 0xFFF1
 SHN_COMMON = 0xFFF2
 
@@ -115,6 +116,8 @@ def read_elf(data: bytes) -> ElfObject:
         raise ElfError(f"not a relocatable object (e_type {e_type})")
     if shentsize != _SHDR.size:
         raise ElfError(f"unexpected section header size {shentsize}")
+    if shoff + shnum * _SHDR.size > len(data):
+        raise ElfError("the section headers run past the end of the file")
     headers = []
     for i in range(shnum):
         headers.append(_SHDR.unpack_from(data, shoff + i * _SHDR.size))
@@ -122,16 +125,19 @@ def read_elf(data: bytes) -> ElfObject:
         raise ElfError("bad section name table index")
     shstr = _section_bytes(data, headers[shstrndx])
     sections = []
-    for i, (name, typ, flags, _, off, size, _, _, align, _) in enumerate(headers):
-        body = b"" if typ == SHT_NOBITS else data[off:off + size]
+    for i, (name, typ, flags, _, _, size, _, _, align, _) in enumerate(headers):
+        body = b"" if typ == SHT_NOBITS else _section_bytes(data, headers[i])
         sections.append(Section(i, _cstr(shstr, name), typ, flags, max(align, 1), body, size))
     symbols: list[Symbol] = []
     for h, s in zip(headers, sections, strict=True):
         if s.type == SHT_SYMTAB:
-            strtab = _section_bytes(data, headers[h[6]])
+            strtab = _section_bytes(data, headers[_linked(s, h[6], len(headers))])
+            _whole_entries(s, _SYM)
             for k in range(0, len(s.data), _SYM.size):
                 st_name, info, _, shndx, value, size = _SYM.unpack_from(s.data, k)
                 name = _cstr(strtab, st_name)
+                if shndx >= len(sections) and shndx < SHN_LORESERVE:
+                    raise ElfError(f"symbol {name!r} is in section {shndx}, which does not exist")
                 if info & 0xF == STT_SECTION and shndx < len(sections):
                     name = sections[shndx].name
                 symbols.append(Symbol(name, value, size, shndx, info & 0xF, info >> 4))
@@ -139,7 +145,8 @@ def read_elf(data: bytes) -> ElfObject:
         if s.type == SHT_REL:
             raise ElfError(f"section {s.name}: SHT_REL relocations are not supported")
         if s.type == SHT_RELA:
-            target = sections[h[7]]
+            target = sections[_linked(s, h[7], len(sections))]
+            _whole_entries(s, _RELA)
             for k in range(0, len(s.data), _RELA.size):
                 offset, info, addend = _RELA.unpack_from(s.data, k)
                 sym = info >> 32
@@ -152,4 +159,19 @@ def read_elf(data: bytes) -> ElfObject:
 
 def _section_bytes(data: bytes, header: tuple) -> bytes:
     off, size = header[4], header[5]
+    if off + size > len(data):
+        raise ElfError(f"a section at {off:#x} of {size} bytes runs past the end of the file")
     return data[off:off + size]
+
+
+def _linked(s: Section, index: int, count: int) -> int:
+    """A section index from a header's sh_link or sh_info, checked."""
+    if not 0 <= index < count:
+        raise ElfError(f"section {s.name}: links to section {index}, which does not exist")
+    return index
+
+
+def _whole_entries(s: Section, entry: struct.Struct) -> None:
+    if len(s.data) % entry.size:
+        raise ElfError(f"section {s.name}: {len(s.data)} bytes is not a whole number of "
+                       f"{entry.size}-byte entries")
