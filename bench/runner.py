@@ -154,7 +154,36 @@ class KernelRun:
                 history[p.key].append((n, self.run(p, n, "sizing").wall_s))
             pacer = max(history, key=lambda key: history[key][-1][1])
         by_key = {p.key: p for p in self.participants}
+        # Who is slowest can change with the size (a tier that starts slowly but
+        # runs fast paces the small sizes): size for the pacer, then check everyone
+        # at that size and size again for whoever is slower there.
+        for _ in range(len(self.participants)):
+            points = history[pacer]
+            self._size_for(by_key[pacer], points, lo, hi)
+            n = self._fitting(points, lo)
+            times = {key: next((s for pn, s in reversed(h) if pn == n), None)
+                     for key, h in history.items()}
+            for key, s in times.items():
+                if s is None:
+                    times[key] = self.run(by_key[key], n, "sizing").wall_s
+                    history[key].append((n, times[key]))
+            slowest = max(times, key=lambda key: times[key] or 0.0)
+            if slowest == pacer or (times[slowest] or 0.0) <= OVER_BUDGET * budget:
+                break
+            pacer = slowest
         points = history[pacer]
+        self.sizing = [{"participant": pacer, "n": pn, "seconds": t} for pn, t in points]
+        n = self._fitting(points, lo)
+        return n, ("default" if n == hi else "budget")
+
+    def _fitting(self, points: list[tuple[int, float]], lo: int) -> int:
+        fitting = [pn for pn, t in points if t <= OVER_BUDGET * self.opts.budget_s]
+        return max(fitting) if fitting else lo
+
+    def _size_for(self, pacer: Participant, points: list[tuple[int, float]],
+                  lo: int, hi: int) -> None:
+        """Add sizes to ``points`` (the pacer's runs) until one fits the budget."""
+        k, budget = self.kernel, self.opts.budget_s
         for _ in range(MAX_SIZING_STEPS):
             last_n, last_t = points[-1]
             if FITS[0] * budget <= last_t <= FITS[1] * budget:
@@ -168,11 +197,7 @@ class KernelRun:
                 nxt = size_up(last_n, hi)
             if nxt in {pn for pn, _ in points}:
                 break
-            points.append((nxt, self.run(by_key[pacer], nxt, "sizing").wall_s))
-        self.sizing = [{"participant": pacer, "n": pn, "seconds": t} for pn, t in points]
-        fitting = [pn for pn, t in points if t <= OVER_BUDGET * budget]
-        n = max(fitting) if fitting else lo
-        return n, ("default" if n == hi else "budget")
+            points.append((nxt, self.run(pacer, nxt, "sizing").wall_s))
 
     # -- the measurement -----------------------------------------------
 

@@ -152,16 +152,32 @@ def _stencil(obj: ElfObject, sec: Section, name: str,
             placed[target.index] = len(data)
             data.extend(target.data)
         holes.append(Hole(r.offset, kind, "data", placed[target.index] + s.value + r.addend))
-    code = sec.data
     holes.sort(key=lambda h: h.offset)
-    last = holes[-1] if holes else None
-    if last is not None and last.value == "CONTINUE":
-        if isa.name == "x86_64" and last.offset == len(code) - 4 and code[-5] == 0xE9:
-            code, holes = code[:-5], holes[:-1]
-        elif isa.name == "aarch64" and last.offset == len(code) - 4 and \
-                last.kind == "R_AARCH64_JUMP26":
-            code, holes = code[:-4], holes[:-1]
+    code, holes = _fall_through(isa, bytearray(sec.data), holes)
     return Stencil(name, bytes(code), tuple(holes), bytes(data), align)
+
+
+def _fall_through(isa: Isa, code: bytearray, holes: list[Hole]) -> tuple[bytearray, list[Hole]]:
+    """Make the stencil end by falling into its continuation.
+
+    x86_64: clang ends a two-way stencil with `jcc CONTINUE; jmp TARGET`
+    whichever way it is hinted; that becomes `j!cc TARGET` (the condition's
+    low bit inverted).  Then a final jump to the continuation is dropped."""
+    if isa.name == "x86_64" and len(holes) >= 2 and len(code) >= 11:
+        jcc, jmp = holes[-2], holes[-1]
+        if jcc.value == "CONTINUE" and jcc.offset == len(code) - 9 and \
+                code[-11] == 0x0F and 0x80 <= code[-10] <= 0x8F and \
+                jmp.offset == len(code) - 4 and code[-5] == 0xE9 and jmp.value != "CONTINUE":
+            code[-10] ^= 1
+            holes = [*holes[:-2], Hole(jcc.offset, jmp.kind, jmp.value, jmp.addend)]
+            return code[:-5], holes
+    last = holes[-1] if holes else None
+    if last is not None and last.value == "CONTINUE" and last.offset == len(code) - 4:
+        if isa.name == "x86_64" and code[-5] == 0xE9:
+            return code[:-5], holes[:-1]
+        if isa.name == "aarch64" and last.kind == "R_AARCH64_JUMP26":
+            return code[:-4], holes[:-1]
+    return code, holes
 
 
 def generate(isa: Isa) -> str:

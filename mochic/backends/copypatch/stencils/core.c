@@ -75,8 +75,8 @@ STENCIL(f2i)
 
 #define COMPARE(name, T, rhs, cmp)                                                   \
     STENCIL(name) { I64(D) = (T(A) cmp rhs) ? 1 : 0; NEXT; }                        \
-    STENCIL(br_##name) { if (T(A) cmp rhs) JUMP; NEXT; }                             \
-    STENCIL(brf_##name) { if (!(T(A) cmp rhs)) JUMP; NEXT; }
+    STENCIL(br_##name) { JUMP_IF(T(A) cmp rhs); NEXT; }                              \
+    STENCIL(brf_##name) { JUMP_IF(!(T(A) cmp rhs)); NEXT; }
 
 #define COMPARES(T, suffix)                                                          \
     COMPARE(eq_##suffix, T, T(B), ==) COMPARE(ne_##suffix, T, T(B), !=)              \
@@ -92,8 +92,8 @@ COMPARE(eq_bool, BOOL, BOOL(B), ==) COMPARE(ne_bool, BOOL, BOOL(B), !=)
 COMPARE(is_none, REF, NULL, ==)
 
 STENCIL(not_bool) { I64(D) = !BOOL(A); NEXT; }
-STENCIL(br_true) { if (BOOL(A)) JUMP; NEXT; }
-STENCIL(br_false) { if (!BOOL(A)) JUMP; NEXT; }
+STENCIL(br_true) { JUMP_IF(BOOL(A)); NEXT; }
+STENCIL(br_false) { JUMP_IF(!BOOL(A)); NEXT; }
 STENCIL(jump) { JUMP; }
 STENCIL(unreachable) { (void)f; mochi_unreachable(LINE); }
 
@@ -140,6 +140,6 @@ STENCIL(ret_none) { *(mref *)f = NULL; return; }
 void enter(char *f)
 {
     JitLimits *l = (JitLimits *)K;
-    l->cstack_end = (char *)__builtin_frame_address(0) - K2;
+    l->cstack_end = (char *)__builtin_stack_address() - K2;
     _JIT_CALLEE(f);
 }

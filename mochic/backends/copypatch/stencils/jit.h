@@ -63,7 +63,7 @@ static inline __attribute__((always_inline)) uintptr_t jit_value(uintptr_t v)
 #define VALUE(h) ((intptr_t)jit_value((uintptr_t)_JIT_##h))
 #define LINE ((int32_t)HOLE(LINE))
 #define N VALUE(N)
-#define KS ((int64_t)(int32_t)VALUE(KS))
+#define KS ((int64_t)VALUE(KS)) /* the JIT puts only 0 <= KS < 2^31 here */
 #define K jit_value((uintptr_t)_JIT_K)
 #define K2 jit_value((uintptr_t)_JIT_K2)
 
@@ -75,6 +75,10 @@ static inline __attribute__((always_inline)) uintptr_t jit_value(uintptr_t v)
 
 #define NEXT [[clang::musttail]] return _JIT_CONTINUE(f)
 #define JUMP [[clang::musttail]] return _JIT_TARGET(f)
+/* A conditional jump: hinted as the rarer way so that clang lays the
+ * continuation out last, where the generator drops its jump and the stencil
+ * falls through into the next. */
+#define JUMP_IF(c) do { if (__builtin_expect(!!(c), 0)) JUMP; } while (0)
 
 /* The JIT's limits, at address K of the stencils that check them: a callee
  * frame must start below frame_end and the machine stack must stay above
@@ -87,7 +91,7 @@ typedef struct JitLimits {
 static inline void jit_check_depth(char *nf)
 {
     const JitLimits *l = (const JitLimits *)K;
-    if (nf > l->frame_end || (char *)__builtin_frame_address(0) < l->cstack_end)
+    if (nf > l->frame_end || (char *)__builtin_stack_address() < l->cstack_end)
         mochi_stack_overflow(LINE);
 }
 
