@@ -16,22 +16,20 @@ says.  Values:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 OPERANDS = ("D", "A", "B", "C", "FS", "FI", "LINE", "N", "KS", "K", "K2")
 CODE = ("CONTINUE", "TARGET", "CALLEE")
 
 
-@dataclass(frozen=True)
-class Hole:
+class Hole(NamedTuple):
     offset: int
     kind: str
     value: str
     addend: int
 
 
-@dataclass(frozen=True)
-class Stencil:
+class Stencil(NamedTuple):
     name: str
     code: bytes
     holes: tuple[Hole, ...]
