@@ -78,6 +78,8 @@ def _branch26(code: bytearray, off: int, v: int, p: int) -> None:
 
 def _condbr19(code: bytearray, off: int, v: int, p: int) -> None:
     d = v - p
+    if d & 3:
+        raise PatchError(f"R_AARCH64_CONDBR19: target {v:#x} is not 4-byte aligned")
     _fits_signed(d, 21, "R_AARCH64_CONDBR19")
     _put(code, off, (_insn(code, off) & ~(0x7FFFF << 5)) | (((d >> 2) & 0x7FFFF) << 5))
 
