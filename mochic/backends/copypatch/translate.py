@@ -19,14 +19,14 @@ entry to a block where it is no longer live.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mochic.backends.c.analysis import Facts, analyse
 from mochic.backends.c.function import c_result
 from mochic.backends.copypatch.model import Stencil
 from mochic.backends.copypatch.rtlib import Runtime
 from mochic.ir import ir
-from mochic.ir.ops import OPS
+from mochic.ir.ops import CALL_OPS, OPS
 from mochic.ir.printer import format_instr, format_term
 
 SLOT = 8
@@ -82,6 +82,8 @@ class FunctionTranslator:
         self.outgoing = SLOT
         self.steps: list[Step] = []
         self.pieces: list[Piece] = []
+        self.blocks = {b.label: b for b in fn.blocks}
+        self.into: dict[int, ir.Reg] = {}
         self.consts = self._small_constants()
         self.unfolded = self._unfolded_uses()
         self.borrowed = {r for r in self.facts.borrowed if self._raw_writes(r)}
@@ -135,10 +137,13 @@ class FunctionTranslator:
         labels: dict[str, int] = {}
         self._prologue()
         self.step(f"entry of {fn.name}", fn.line)
-        skipped = self._fused_compares()
-        for i, blk in enumerate(fn.blocks):
+        skipped = self._fused_compares() | self._retargets()
+        by_label = {b.label: b for b in fn.blocks}
+        order = self._order()
+        for i, label in enumerate(order):
+            blk = by_label[label]
             labels[blk.label] = len(self.steps)
-            nxt = fn.blocks[i + 1].label if i + 1 < len(fn.blocks) else None
+            nxt = order[i + 1] if i + 1 < len(order) else None
             dead = [r for r in f.entry_dead.get(blk.label, ()) if self.owned(fn.regs[r])]
             for rid in dead:
                 self.emit("release", A=rid * SLOT)
@@ -147,13 +152,69 @@ class FunctionTranslator:
             for k, ins in enumerate(blk.instrs):
                 if id(ins) in skipped:
                     continue
-                self.instr(ins)
+                into = self.into.get(id(ins))
+                self.instr(replace(ins, dst=into) if into is not None else ins)
                 for rid in f.dies.get((blk.label, k), ()):
                     if self.owned(fn.regs[rid]):
                         self.emit("release", A=rid * SLOT)
                 self.step(format_instr(ins), ins.line)
             self.terminator(blk, nxt)
         return Translation(fn, self.steps, labels, self.fs, self.outgoing)
+
+    # ------------------------------------------------------------ block layout
+
+    def _thread(self, label: str) -> str:
+        """Where a jump to ``label`` ends up: through blocks that only jump on."""
+        seen = set()
+        while label not in seen:
+            seen.add(label)
+            blk = self.blocks[label]
+            if blk.instrs or not isinstance(blk.term, ir.Jump) or \
+                    any(self.owned(self.fn.regs[r])
+                        for r in self.facts.entry_dead.get(label, ())):
+                return label
+            label = blk.term.target
+        return label
+
+    def _order(self) -> list[str]:
+        """Blocks in an order where most jumps fall through: each block followed by
+        its jump target or its branch's `then`, if not placed yet; the entry first."""
+        order: list[str] = []
+        placed: set[str] = set()
+        pending = [self.fn.blocks[0].label]
+        while pending:
+            label = pending.pop()
+            while label not in placed:
+                placed.add(label)
+                order.append(label)
+                t = self.blocks[label].term
+                if isinstance(t, ir.Jump):
+                    label = self._thread(t.target)
+                elif isinstance(t, ir.Branch):
+                    then, else_ = self._thread(t.then), self._thread(t.else_)
+                    pending.append(else_)
+                    label = then if then not in placed else else_
+        return order
+
+    def _retargets(self) -> set[int]:
+        """`%t = OP ...; %v = mov %t` with %t read only there: OP writes %v itself
+        (scalars only: a ref's ownership makes the copy count).  Returns the movs
+        to skip; ``self.into`` maps each OP to its new destination."""
+        skip: set[int] = set()
+        producer: dict[int, ir.Instr] = {}  # a skipped mov -> the OP that now writes for it
+        for b in self.fn.blocks:
+            for ins, nxt in zip(b.instrs, b.instrs[1:], strict=False):
+                d = ins.dst
+                if d is None or d.ty == "ref" or id(ins) in self.fused or \
+                        not nxt.op.startswith("mov.") or nxt.args[0] is not d or \
+                        nxt.dst is None or nxt.dst is d or self.facts.uses.get(d.id) != 1 or \
+                        ins.op in CALL_OPS:
+                    continue
+                op = producer.get(id(ins), ins)  # `%a = OP; %b = mov %a; %c = mov %b`
+                self.into[id(op)] = nxt.dst
+                producer[id(nxt)] = op
+                skip.add(id(nxt))
+        return skip
 
     def _prologue(self) -> None:
         fn, f = self.fn, self.facts
@@ -479,8 +540,9 @@ class FunctionTranslator:
         t = blk.term
         line = (t.line if t is not None else 0) or self.fn.line
         if isinstance(t, ir.Jump):
-            if t.target != nxt:
-                self.emit("jump").target = t.target
+            target = self._thread(t.target)
+            if target != nxt:
+                self.emit("jump").target = target
         elif isinstance(t, ir.Branch):
             self._branch(blk, t, nxt)
         elif isinstance(t, ir.Ret):
@@ -505,13 +567,14 @@ class FunctionTranslator:
         else:
             vals = {"A": t.cond.id * SLOT}
             yes, no = "br_true", "br_false"
-        if t.else_ == nxt:
-            self.emit(yes, **vals).target = t.then
-        elif t.then == nxt:
-            self.emit(no, **vals).target = t.else_
+        then, else_ = self._thread(t.then), self._thread(t.else_)
+        if else_ == nxt:
+            self.emit(yes, **vals).target = then
+        elif then == nxt:
+            self.emit(no, **vals).target = else_
         else:
-            self.emit(yes, **vals).target = t.then
-            self.emit("jump").target = t.else_
+            self.emit(yes, **vals).target = then
+            self.emit("jump").target = else_
 
 
 def translate(fn: ir.Function, module: ir.Module, rt: Runtime, stencils: dict[str, Stencil],
