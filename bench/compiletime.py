@@ -60,9 +60,26 @@ def probe_main(argv: list[str] | None = None) -> int:
             return 1
         times.append(took)
         module = compiled.module
-    print(json.dumps({"import_s": import_s, "first_s": times[0], "warm_s": median(times[1:]),
-                      "ir_instructions": count_instructions(module)}))
+    out = {"import_s": import_s, "first_s": times[0], "warm_s": median(times[1:]),
+           "ir_instructions": count_instructions(module)}
+    out.update(jit_probe(module, args.repeat))
+    print(json.dumps(out))
     return 0
+
+
+def jit_probe(module, repeat: int) -> dict:
+    """The JIT's own work on a compiled module (translate, lay out, patch, map),
+    where this machine has the JIT: the median of warm runs."""
+    from mochic.backends.copypatch import jit
+    if jit.host_machine() is None:
+        return {}
+    times, ops = [], 0
+    for _ in range(1 + max(1, repeat)):
+        t = time.perf_counter()
+        prog = jit.compile_program(module)
+        times.append(time.perf_counter() - t)
+        ops = prog.ir_ops
+    return {"jit_s": median(times[1:]), "jit_ir_ops": ops}
 
 
 def probe(file: Path, repeat: int = 5) -> dict:
@@ -105,14 +122,28 @@ def build_figures(file: Path, tiers: list[Participant], runs: int, folder: Path,
     return out
 
 
+def cold_run(file: Path, runs: int, env: dict[str, str], peak: Path | None = None) -> dict:
+    """Wall time of fresh ``mochic run FILE`` processes (the JIT where there is one)."""
+    argv = [sys.executable, "-m", "mochic", "run", str(file)]
+    samples = [run_once(argv, ROOT, env, 300, peak) for _ in range(runs + 1)][1:]
+    for s in samples:
+        if s.status != 0:
+            raise RuntimeError(f"mochic run {file} failed:\n{s.stdout}{s.stderr}")
+    return summarize([s.wall_s for s in samples], [s.maxrss_kb for s in samples])
+
+
 def figures(name: str, file: Path, runs: int, tiers: list[Participant],
-            build_dir: Path, env: dict[str, str], peak: Path | None = None) -> dict:
-    """Every compile-side figure for one program."""
+            build_dir: Path, env: dict[str, str], peak: Path | None = None,
+            run_it: bool = False) -> dict:
+    """Every compile-side figure for one program (``run_it``: also a whole `mochic run`)."""
     p = probe(file, repeat=max(runs, 3))
     return {
         "program": name,
         "ir_instructions": p["ir_instructions"],
         "cold_check": cold_check(file, runs, env, peak),
+        "cold_run": cold_run(file, runs, env, peak) if run_it else None,
+        "jit_s": p.get("jit_s"),
+        "jit_ir_ops": p.get("jit_ir_ops"),
         "import_s": p["import_s"],
         "first_compile_s": p["first_s"],
         "warm_compile_s": p["warm_s"],

@@ -160,7 +160,9 @@ def compile_side_table(results: dict) -> str:
     """Hello world and the largest kernel: cold and warm compile, IR throughput, builds."""
     build_keys = sorted({key for c in results["compile"] for key in c["builds"]})
     header = ["program", "IR instructions", "cold: `mochic check` process", "imports",
-              "first compile in a process", "warm compile", "IR instructions / s"]
+              "first compile in a process", "warm compile", "IR instructions / s",
+              "JIT: stitch", "JIT: IR operations / s", "`mochic run` process",
+              "compiling's share of it"]
     for key in build_keys:
         label = _label(results, key)
         header += [f"{label}: build, empty cache", f"{label}: build, warm cache",
@@ -171,6 +173,12 @@ def compile_side_table(results: dict) -> str:
                fmt_seconds(c["cold_check"]["median_s"]), fmt_seconds(c["import_s"]),
                fmt_seconds(c["first_compile_s"]), fmt_seconds(c["warm_compile_s"]),
                fmt_int(round(c["ir_per_s"])) if c["ir_per_s"] else "—"]
+        jit_s, run = c.get("jit_s"), c.get("cold_run")
+        row += [fmt_seconds(jit_s) if jit_s else "—",
+                fmt_int(round(c["jit_ir_ops"] / jit_s)) if jit_s else "—",
+                fmt_seconds(run["median_s"]) if run else "—",
+                f"{(c['warm_compile_s'] + jit_s) / run['median_s']:.0%}"
+                if run and jit_s else "—"]
         for key in build_keys:
             b = c["builds"].get(key)
             row += [fmt_seconds(b["cold_build_s"]), fmt_seconds(b["warm_build_s"]),

@@ -304,7 +304,7 @@ def run(kernels: list[Kernel], participants: list[Participant], skipped: list[di
             log(f"compile-side figures: {name}")
             results["compile"].append(compiletime.figures(
                 name, path, opts.runs, builders, work / "compile" / path.stem, env,
-                opts.peak))
+                opts.peak, run_it=path == hello))
         if targets is None or targets:
             log("binary sizes per target")
             results["targets"] = compiletime.target_sizes(

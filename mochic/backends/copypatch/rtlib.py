@@ -10,6 +10,7 @@ them exactly as it reads the C backend's static descriptors.
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import os
 import subprocess
@@ -55,8 +56,8 @@ class MStruct0(ctypes.Structure):
                 ("desc", ctypes.c_void_p)]
 
 
-def shared_library(log: toolchain.Log) -> Path:
-    """The runtime built as a shared object for this machine (cached by runtime hash)."""
+@functools.cache
+def _library_path() -> tuple[Path, list[str], toolchain.Options]:
     host = host_name()
     if host is None:
         raise toolchain.ToolchainError("the JIT runs on x86_64 or aarch64 Linux only")
@@ -64,7 +65,12 @@ def shared_library(log: toolchain.Log) -> Path:
     flags = [*toolchain.compile_flags(opts), "-fPIC", "-shared"]
     key = hashlib.sha256(repr((flags, opts.compiler.identity,
                                toolchain.runtime_hash())).encode()).hexdigest()[:32]
-    lib = toolchain.cache_dir() / "jit" / key / "libmochi.so"
+    return toolchain.cache_dir() / "jit" / key / "libmochi.so", flags, opts
+
+
+def shared_library(log: toolchain.Log) -> Path:
+    """The runtime built as a shared object for this machine (cached by runtime hash)."""
+    lib, flags, opts = _library_path()
     if lib.exists():
         return lib
     log("mochic: building the runtime library for the JIT (once per version)...")

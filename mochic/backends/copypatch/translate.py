@@ -53,9 +53,18 @@ class Piece:
 
 @dataclass
 class Step:
-    text: str  # what the step does, in IR text
+    what: ir.Instr | ir.Terminator | str | None  # the IR it comes from, or a note
     line: int
     pieces: list[Piece]
+
+    @property
+    def text(self) -> str:
+        """What the step does, in IR text (made only when asked: `mochic disasm`)."""
+        if isinstance(self.what, ir.Instr):
+            return format_instr(self.what)
+        if isinstance(self.what, str):
+            return self.what
+        return format_term(self.what)
 
 
 @dataclass
@@ -128,8 +137,8 @@ class FunctionTranslator:
         self.pieces.append(p)
         return p
 
-    def step(self, text: str, line: int) -> None:
-        self.steps.append(Step(text, line, self.pieces))
+    def step(self, what: ir.Instr | ir.Terminator | str | None, line: int) -> None:
+        self.steps.append(Step(what, line, self.pieces))
         self.pieces = []
 
     def translate(self) -> Translation:
@@ -157,7 +166,7 @@ class FunctionTranslator:
                 for rid in f.dies.get((blk.label, k), ()):
                     if self.owned(fn.regs[rid]):
                         self.emit("release", A=rid * SLOT)
-                self.step(format_instr(ins), ins.line)
+                self.step(ins, ins.line)
             self.terminator(blk, nxt)
         return Translation(fn, self.steps, labels, self.fs, self.outgoing)
 
@@ -555,7 +564,7 @@ class FunctionTranslator:
                 self.emit("ret_ref" if self.owned(v) else "ret_retained", A=v.id * SLOT)
         else:
             self.emit("unreachable", LINE=line)
-        self.step(format_term(t), line)
+        self.step(t, line)
 
     def _branch(self, blk: ir.Block, t: ir.Branch, nxt: str | None) -> None:
         last = blk.instrs[-1] if blk.instrs else None
