@@ -325,6 +325,7 @@ _Noreturn void mochi_not_callable(int32_t line, mref v);
 double mochi_math_f64(const char *name, double x);    /* by name, for the JIT */
 double mochi_math2_f64(const char *name, double x, double y);
 double mochi_round(double x);                         /* half away from zero */
+double mochi_exp(double x);  /* correctly rounded, the same on every target */
 
 /* ------------------------------------------------------------------ I/O */
 

@@ -5,6 +5,8 @@
  *
  *   runtime_test floats      read 16-hex-digit double bit patterns from stdin,
  *                            print "str<TAB>container<TAB>json" for each
+ *   runtime_test exp         read 16-hex-digit double bit patterns from stdin,
+ *                            print the bit pattern of mochi_exp of each
  *   runtime_test checks      print "tag value" lines (see test_runtime.py)
  *   runtime_test text        read a count and that many lines; print each one's
  *                            upper, lower, trim and quoted forms, then its json
@@ -145,6 +147,20 @@ static int floats(void)
         box = mochi_box_f64(0, f, &mochi_t_float);
         mochi_json(0, box); /* writes the newline */
         mochi_release(box);
+    }
+    return 0;
+}
+
+static int exps(void)
+{
+    char line[64];
+    while (fgets(line, sizeof line, stdin) != NULL) {
+        uint64_t bits = strtoull(line, NULL, 16);
+        double f;
+        memcpy(&f, &bits, sizeof f);
+        f = mochi_exp(f);
+        memcpy(&bits, &f, sizeof bits);
+        printf("%016" PRIx64 "\n", bits);
     }
     return 0;
 }
@@ -635,6 +651,8 @@ int main(int argc, char **argv)
     mochi_init("t.mochi", argc, argv);
     if (argc >= 2 && strcmp(argv[1], "floats") == 0)
         return floats();
+    if (argc >= 2 && strcmp(argv[1], "exp") == 0)
+        return exps();
     if (argc >= 2 && strcmp(argv[1], "checks") == 0)
         return checks();
     if (argc >= 2 && strcmp(argv[1], "text") == 0)
@@ -643,6 +661,6 @@ int main(int argc, char **argv)
         return churn(atol(argv[2]));
     if (argc >= 3 && strcmp(argv[1], "error") == 0)
         return error(argv[2]);
-    fprintf(stderr, "usage: runtime_test floats|checks|text|churn N|error NAME\n");
+    fprintf(stderr, "usage: runtime_test floats|exp|checks|text|churn N|error NAME\n");
     return 2;
 }

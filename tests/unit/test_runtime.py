@@ -18,6 +18,7 @@ import shutil
 import struct
 import subprocess
 import sys
+from decimal import Decimal, getcontext
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,54 @@ def test_float_formatting_matches_the_interpreter(driver: Path) -> None:
         want = f"{format_float_str(f)}\t{format_float_container(f)}\t{_json_float(f)}"
         if line != want:
             bad.append(f"{f!r}: got {line!r}, want {want!r}")
+    assert not bad, "\n".join(bad[:20])
+
+
+# ---------------------------------------------------------------------------
+# exp: correctly rounded, on every target
+
+
+def _exp_cases() -> list[float]:
+    rnd = random.Random(20261122)
+    cases = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 10.0, math.nan, math.inf, -math.inf, 5e-324,
+             2.0 ** -54, -(2.0 ** -54), 2.0 ** -53, -(2.0 ** -53), 1e-300,
+             709.782712893384, math.nextafter(709.782712893384, math.inf), 709.0, -708.4,
+             -745.1332191019411, -745.1332191019412, -745.0, -746.0, -1000.0, 1000.0]
+    cases += [rnd.uniform(-30.0, 30.0) for _ in range(8000)]
+    cases += [rnd.uniform(-746.0, 709.78) for _ in range(4000)]
+    cases += [rnd.uniform(-746.0, -708.0) for _ in range(2000)]  # subnormal results
+    # tiny arguments: exp(x) = 1 + x + x^2/2 lies just off a tie
+    cases += [rnd.choice((-1, 1)) * rnd.uniform(1.0, 2.0) * 2.0 ** rnd.randint(-60, -20)
+              for _ in range(3000)]
+    cases += [rnd.choice((-1, 1)) * rnd.randint(1, 4096) * 2.0 ** rnd.randint(-66, -50)
+              for _ in range(1000)]
+    # near multiples of ln 2 / 64, where the reduction is tightest
+    cases += [k * math.log(2) / 64 + rnd.uniform(-1e-9, 1e-9) for k in range(-4000, 4000, 7)]
+    return cases
+
+
+def _exact_exp(x: float) -> float:
+    """exp(x) correctly rounded: decimal's exp is correctly rounded to 60 digits."""
+    if math.isnan(x) or x == math.inf:
+        return x
+    if x > 710.0:
+        return math.inf
+    getcontext().prec = 60
+    return float(Decimal(x).exp())
+
+
+def _bits(f: float) -> str:
+    return f"{struct.unpack('<Q', struct.pack('<d', f))[0]:016x}"
+
+
+def test_exp_is_correctly_rounded(driver: Path) -> None:
+    cases = _exp_cases()
+    res = run(driver, "exp", stdin="".join(_bits(x) + "\n" for x in cases))
+    assert res.returncode == 0, res.stderr
+    got = res.stdout.split()
+    assert len(got) == len(cases)
+    bad = [f"exp({x!r}) = {g}, want {_bits(_exact_exp(x))}"
+           for x, g in zip(cases, got, strict=True) if g != _bits(_exact_exp(x))]
     assert not bad, "\n".join(bad[:20])
 
 
@@ -516,15 +565,16 @@ def test_now_seed_is_parsed_like_the_interpreter(driver: Path) -> None:
 @pytest.mark.skipif(not _have_zig() or not sys.platform.startswith("linux") or
                     os.uname().machine != "x86_64", reason="needs zig and an x86-64 Linux host")
 def test_a_musl_build_prints_the_same(driver: Path, tmp_path: Path) -> None:
-    """Another C library (musl's printf and strtod, through zig cc) gives the
-    same floats and the same checks."""
+    """Another C library (musl's printf and strtod, and zig's libm, through zig cc)
+    gives the same floats, the same exp and the same checks."""
     exe = tmp_path / "runtime_test_musl"
     subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", "x86_64-linux-musl",
                     *WARNINGS, "-O2", f"-I{RUNTIME}", *map(str, SOURCES), str(DRIVER), "-o",
                     str(exe)], check=True, capture_output=True, text=True)
     cases = _float_cases()
     stdin = "".join(f"{struct.unpack('<Q', struct.pack('<d', f))[0]:016x}\n" for f in cases)
-    for args, text in ((["floats"], stdin), (["checks"], "")):
+    exps = "".join(_bits(x) + "\n" for x in _exp_cases())
+    for args, text in ((["floats"], stdin), (["exp"], exps), (["checks"], "")):
         want = run(driver, *args, stdin=text, env={"MOCHI_NOW_SEED": "1"})
         got = run(exe, *args, stdin=text, env={"MOCHI_NOW_SEED": "1"})
         assert got.stdout == want.stdout and got.returncode == 0

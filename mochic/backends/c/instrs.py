@@ -33,9 +33,10 @@ if TYPE_CHECKING:
     from mochic.backends.c.function import FunctionEmitter
 
 # The C library's math functions give the reference interpreter's results (which
-# follow Go's math package: signed zeros, -Inf for log(0), NaN for a domain error).
+# follow Go's math package: signed zeros, -Inf for log(0), NaN for a domain error);
+# exp is the runtime's, as some targets' C library rounds it wrongly (mochi_math.c).
 _LIBM1 = {"sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin",
-          "acos": "acos", "atan": "atan", "exp": "exp", "log": "log", "log2": "log2",
+          "acos": "acos", "atan": "atan", "exp": "mochi_exp", "log": "log", "log2": "log2",
           "log10": "log10", "floor": "floor", "ceil": "ceil", "fabs": "fabs", "trunc": "trunc",
           "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "round": "mochi_round"}
 _LIBM2 = {"pow": "pow", "atan2": "atan2", "fmod": "fmod", "hypot": "hypot"}
