@@ -5,7 +5,10 @@
  * and before a runtime error (mochi_error), so a program's output costs few
  * system calls and still comes out whole and in order.  It is also flushed
  * before reading a line, so a prompt shows first.  Lines end as Python's
- * text-mode stdin ends them: at \n, \r\n or \r.
+ * text-mode stdin ends them: at \n, \r\n or \r.  On Windows the standard
+ * streams are switched to binary mode, so output is the same bytes as on
+ * every other target (text mode would write \n as \r\n) and input is read
+ * as it is (text mode would also end it at a Ctrl-Z).
  *
  * now() reads a clock in nanoseconds; when MOCHI_NOW_SEED holds an integer
  * s it instead steps s = (s * 1664525 + 1013904223) mod 2147483647 and
@@ -17,6 +20,10 @@
 
 #include <inttypes.h>
 #include <time.h>
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #define NOW_MOD 2147483647
 
@@ -50,6 +57,11 @@ static bool parse_seed(const char *s, int64_t *out)
 void mochi_io_init(void)
 {
     const char *s = getenv("MOCHI_NOW_SEED");
+#if defined(_WIN32)
+    _setmode(_fileno(stdin), _O_BINARY);
+    _setmode(_fileno(stdout), _O_BINARY);
+    _setmode(_fileno(stderr), _O_BINARY);
+#endif
     setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
     seeded = s != NULL && parse_seed(s, &seed);
 }
