@@ -125,3 +125,16 @@ def test_code_memory_is_sealed_read_execute(tmp_path: Path) -> None:
             break
     else:
         pytest.fail("the JIT's code is not mapped")
+
+
+def test_math_stencils_call_what_the_c_backend_calls() -> None:
+    """Both native tiers must call the same libm (or runtime) function for each name,
+    or their last bits could differ."""
+    from mochic.backends.c.instrs import _LIBM1, _LIBM2
+    stencils = jit.stencil_module("x86_64").STENCILS
+    inline = {"sqrt", "fabs", "floor", "ceil", "trunc"}  # single instructions, no call
+    for family, table in (("math", _LIBM1), ("math2", _LIBM2)):
+        for name, fn in table.items():
+            st = stencils[f"{family}_{name}"]
+            called = {h.value[4:] for h in st.holes if h.value.startswith("sym:")}
+            assert called == (set() if fn in inline else {fn}), name

@@ -187,7 +187,8 @@ class FunctionTranslator:
 
     def _order(self) -> list[str]:
         """Blocks in an order where most jumps fall through: each block followed by
-        its jump target or its branch's `then`, if not placed yet; the entry first."""
+        its first successor (a jump's target, a branch's `then`) if not placed yet;
+        the entry first.  Blocks every jump goes around are left out."""
         order: list[str] = []
         placed: set[str] = set()
         pending = [self.fn.blocks[0].label]
@@ -196,13 +197,11 @@ class FunctionTranslator:
             while label not in placed:
                 placed.add(label)
                 order.append(label)
-                t = self.blocks[label].term
-                if isinstance(t, ir.Jump):
-                    label = self._thread(t.target)
-                elif isinstance(t, ir.Branch):
-                    then, else_ = self._thread(t.then), self._thread(t.else_)
-                    pending.append(else_)
-                    label = then if then not in placed else else_
+                succ = [s for s in self._successors(label) if s not in placed]
+                if not succ:
+                    break
+                pending.extend(reversed(succ[1:]))
+                label = succ[0]
         return order
 
     def _retargets(self) -> set[int]:
@@ -550,7 +549,10 @@ class FunctionTranslator:
         line = (t.line if t is not None else 0) or self.fn.line
         if isinstance(t, ir.Jump):
             target = self._thread(t.target)
-            if target != nxt:
+            tail = self._branch_only(target)
+            if target != nxt and tail is not None:
+                self._branch(blk, tail, nxt)  # `a && b` / `a || b`: test here, not there
+            elif target != nxt:
                 self.emit("jump").target = target
         elif isinstance(t, ir.Branch):
             self._branch(blk, t, nxt)
@@ -566,9 +568,47 @@ class FunctionTranslator:
             self.emit("unreachable", LINE=line)
         self.step(t, line)
 
+    def _branch_only(self, label: str) -> ir.Branch | None:
+        """The branch of a block that does nothing else (nothing to release either)."""
+        b = self.blocks[label]
+        if b.instrs or not isinstance(b.term, ir.Branch) or \
+                any(self.owned(self.fn.regs[r]) for r in self.facts.entry_dead.get(label, ())):
+            return None
+        return b.term
+
+    def _edge(self, blk: ir.Block, cond: ir.Reg, value: bool, label: str) -> str:
+        """Where a branch of ``blk`` on ``cond`` goes when ``cond`` is ``value``: on
+        through blocks that only test ``cond`` again (or the copy of it ``blk`` just
+        made), as short-circuit `&&` and `||` produce."""
+        copy = blk.instrs[-1] if blk.instrs and blk.instrs[-1].op == "mov.bool" and \
+            blk.instrs[-1].args[0] is cond else None
+        seen: set[str] = set()
+        label = self._thread(label)
+        while label not in seen:
+            seen.add(label)
+            t = self._branch_only(label)
+            if t is None or not (t.cond is cond or (copy is not None and t.cond is copy.dst)):
+                break
+            label = self._thread(t.then if value else t.else_)
+        return label
+
+    def _successors(self, label: str) -> list[str]:
+        """Where a block's terminator goes, as the translation emits it: the
+        preferred fall-through first."""
+        blk = self.blocks[label]
+        t = blk.term
+        if isinstance(t, ir.Jump):
+            target = self._thread(t.target)
+            tail = self._branch_only(target)
+            return [target] if tail is None else self._successors(target) + [target]
+        if isinstance(t, ir.Branch):
+            return [self._edge(blk, t.cond, True, t.then),
+                    self._edge(blk, t.cond, False, t.else_)]
+        return []
+
     def _branch(self, blk: ir.Block, t: ir.Branch, nxt: str | None) -> None:
         last = blk.instrs[-1] if blk.instrs else None
-        if last is not None and id(last) in self.fused:
+        if last is not None and id(last) in self.fused and t is blk.term:
             name = self._compare_name(last)
             assert name is not None
             vals = self._operands(name, last)
@@ -576,7 +616,8 @@ class FunctionTranslator:
         else:
             vals = {"A": t.cond.id * SLOT}
             yes, no = "br_true", "br_false"
-        then, else_ = self._thread(t.then), self._thread(t.else_)
+        then = self._edge(blk, t.cond, True, t.then)
+        else_ = self._edge(blk, t.cond, False, t.else_)
         if else_ == nxt:
             self.emit(yes, **vals).target = then
         elif then == nxt:

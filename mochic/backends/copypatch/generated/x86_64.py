@@ -5,7 +5,7 @@ from mochic/backends/copypatch/stencils/*.c.  Do not edit.
 from mochic.backends.copypatch.model import Hole as H
 from mochic.backends.copypatch.model import Stencil as S
 
-DIGEST = "cbd52be3d88d81aac30f4edc516ac6876796f05ae5728ecb707db700e45ae07d"
+DIGEST = "35097682f8b5769690d8d57aba5202a7eeba6127bfb0d78d97e63f1740a39ad1"
 MACHINE = "x86_64"
 STENCILS = {
     "abs_i64": S("abs_i64", bytes.fromhex("498b8424000000004889c148f7d9480f48c849898c2400000000"), (H(4, "R_X86_64_32S", "A", 0), H(22, "R_X86_64_32S", "D", 0))),
@@ -288,7 +288,7 @@ STENCILS = {
     "math_ceil": S("math_ceil", bytes.fromhex("50f2410f10842400000000e800000000f2410f1184240000000058"), (H(7, "R_X86_64_32S", "A", 0), H(12, "R_X86_64_PLT32", "sym:ceil", -4), H(22, "R_X86_64_32S", "D", 0))),
     "math_cos": S("math_cos", bytes.fromhex("50f2410f10842400000000e800000000f2410f1184240000000058"), (H(7, "R_X86_64_32S", "A", 0), H(12, "R_X86_64_PLT32", "sym:cos", -4), H(22, "R_X86_64_32S", "D", 0))),
     "math_cosh": S("math_cosh", bytes.fromhex("50f2410f10842400000000e800000000f2410f1184240000000058"), (H(7, "R_X86_64_32S", "A", 0), H(12, "R_X86_64_PLT32", "sym:cosh", -4), H(22, "R_X86_64_32S", "D", 0))),
-    "math_exp": S("math_exp", bytes.fromhex("50f2410f10842400000000e800000000f2410f1184240000000058"), (H(7, "R_X86_64_32S", "A", 0), H(12, "R_X86_64_PLT32", "sym:exp", -4), H(22, "R_X86_64_32S", "D", 0))),
+    "math_exp": S("math_exp", bytes.fromhex("50f2410f10842400000000e800000000f2410f1184240000000058"), (H(7, "R_X86_64_32S", "A", 0), H(12, "R_X86_64_PLT32", "sym:mochi_exp", -4), H(22, "R_X86_64_32S", "D", 0))),
     "math_f64": S("math_f64", bytes.fromhex("5048bf0000000000000000f2410f10842400000000e800000000f2410f1184240000000058"), (H(3, "R_X86_64_64", "K", 0), H(17, "R_X86_64_32S", "A", 0), H(22, "R_X86_64_PLT32", "sym:mochi_math_f64", -4), H(32, "R_X86_64_32S", "D", 0))),
     "math_fabs": S("math_fabs", bytes.fromhex("48b8ffffffffffffff7f49238424000000004989842400000000"), (H(14, "R_X86_64_32S", "A", 0), H(22, "R_X86_64_32S", "D", 0))),
     "math_floor": S("math_floor", bytes.fromhex("50f2410f10842400000000e800000000f2410f1184240000000058"), (H(7, "R_X86_64_32S", "A", 0), H(12, "R_X86_64_PLT32", "sym:floor", -4), H(22, "R_X86_64_32S", "D", 0))),
