@@ -97,6 +97,15 @@ class FunctionTranslator:
         self.unfolded = self._unfolded_uses()
         self.borrowed = {r for r in self.facts.borrowed if self._raw_writes(r)}
 
+    def _ref_retarget(self, ins: ir.Instr, d: ir.Reg, v: ir.Reg) -> bool:
+        """May `%d = OP; %v = mov.ref %d` become OP writing %v?  When %v owns its value
+        and %d is a temporary written only here: OP's owned form then keeps the one
+        reference the copy would have (retaining a borrowed read, releasing %v's old
+        value), and %d, never written, stays none."""
+        defs = self.facts.defs.get(d.id, [])
+        return (self.owned(v) and len(defs) == 1 and d.id not in self.facts.borrowed_params
+                and ins.op not in ("struct.new", "closure.new", "const.str", "const.none"))
+
     # ------------------------------------------------------------ facts
 
     def _small_constants(self) -> dict[int, int]:
@@ -146,7 +155,8 @@ class FunctionTranslator:
         labels: dict[str, int] = {}
         self._prologue()
         self.step(f"entry of {fn.name}", fn.line)
-        skipped = self._fused_compares() | self._retargets()
+        fused = self._fused_compares()
+        copies = self._retargets()
         by_label = {b.label: b for b in fn.blocks}
         order = self._order()
         for i, label in enumerate(order):
@@ -159,12 +169,16 @@ class FunctionTranslator:
             if dead:
                 self.step(f"{blk.label}: release dead registers", fn.line)
             for k, ins in enumerate(blk.instrs):
-                if id(ins) in skipped:
+                if id(ins) in fused:
                     continue
                 into = self.into.get(id(ins))
-                self.instr(replace(ins, dst=into) if into is not None else ins)
+                if into is not None:
+                    self.instr(replace(ins, dst=into))
+                elif id(ins) not in copies:
+                    self.instr(ins)
                 for rid in f.dies.get((blk.label, k), ()):
-                    if self.owned(fn.regs[rid]):
+                    # a value that died here was replaced by the result written into it
+                    if self.owned(fn.regs[rid]) and (into is None or rid != into.id):
                         self.emit("release", A=rid * SLOT)
                 self.step(ins, ins.line)
             self.terminator(blk, nxt)
@@ -213,10 +227,12 @@ class FunctionTranslator:
         for b in self.fn.blocks:
             for ins, nxt in zip(b.instrs, b.instrs[1:], strict=False):
                 d = ins.dst
-                if d is None or d.ty == "ref" or id(ins) in self.fused or \
+                if d is None or id(ins) in self.fused or \
                         not nxt.op.startswith("mov.") or nxt.args[0] is not d or \
                         nxt.dst is None or nxt.dst is d or self.facts.uses.get(d.id) != 1 or \
                         ins.op in CALL_OPS:
+                    continue
+                if d.ty == "ref" and not self._ref_retarget(ins, d, nxt.dst):
                     continue
                 op = producer.get(id(ins), ins)  # `%a = OP; %b = mov %a; %c = mov %b`
                 self.into[id(op)] = nxt.dst
@@ -265,8 +281,8 @@ class FunctionTranslator:
     def _compare_name(self, ins: ir.Instr) -> str | None:
         """The stencil name of a comparison, with `_k` when B is a small constant."""
         parts = ins.op.split(".")
-        if parts[0] == "is" and parts[1] == "none":
-            return "is_none"
+        if ins.op in ("is.none", "struct.is"):
+            return ins.op.replace(".", "_")
         if len(parts) != 2 or parts[0] not in _COMPARES or parts[1] not in ("i64", "f64", "bool"):
             return None
         if parts[1] == "i64" and ins.args[1].id in self.consts:
@@ -280,6 +296,8 @@ class FunctionTranslator:
         if name.endswith("_k"):
             del v["B"]
             v["KS"] = self.consts[ins.args[1].id]
+        elif name == "struct_is":
+            v["K"] = self.rt.desc(ins.imm[0])
         return v
 
     def dest(self, d: ir.Reg | None) -> int:
@@ -467,7 +485,7 @@ class FunctionTranslator:
             self._take_scratch(ins.dst)
             return
         if parts[1] == "is":
-            self.value_op("struct_is", ins, K=self.rt.desc(ins.imm[0]))
+            self.value_op("struct_is", ins)
             return
         struct_name, index = ins.imm[0], ins.imm[1]
         field_name = list(self.module.structs[struct_name].fields)[index]

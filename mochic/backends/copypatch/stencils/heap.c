@@ -44,7 +44,12 @@ STENCIL(struct_new) { REF(D) = mochi_struct_new(LINE, (const MStructDesc *)K); N
 STENCIL(struct_init_s) { AT(((MStruct *)REF(D))->f, HOLE(FI))->i = I64(A); NEXT; }
 STENCIL(struct_init_b) { AT(((MStruct *)REF(D))->f, HOLE(FI))->b = BOOL(A); NEXT; }
 STENCIL(struct_init_ref) { AT(((MStruct *)REF(D))->f, HOLE(FI))->r = RETAINED(REF(A)); NEXT; }
-DEF_bool(struct_is, mochi_struct_is(LINE, REF(A), (const MStructDesc *)K))
+/* K: the struct's descriptor; the JIT makes one per struct name, so the
+ * descriptor's address is the struct's identity (the runtime compares names) */
+#define IS_STRUCT(o) ((o) != NULL && (o)->kind == MK_STRUCT && ((MStruct *)(o))->desc == (const MStructDesc *)K)
+STENCIL(struct_is) { I64(D) = IS_STRUCT(REF(A)) ? 1 : 0; NEXT; }
+STENCIL(br_struct_is) { JUMP_IF(IS_STRUCT(REF(A))); NEXT; }
+STENCIL(brf_struct_is) { JUMP_IF(!IS_STRUCT(REF(A))); NEXT; }
 
 /* ---------------------------------------------------------------- cells (K: the value's type) */
 
