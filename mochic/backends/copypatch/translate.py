@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from mochic.backends.c.analysis import Facts, analyse
 from mochic.backends.c.function import c_result
+from mochic.backends.copypatch.divide import magic
 from mochic.backends.copypatch.model import Stencil
 from mochic.backends.copypatch.rtlib import Runtime
 from mochic.ir import ir
@@ -419,7 +420,11 @@ class FunctionTranslator:
             name += "_k"
         if ins.dst is None:
             return True
-        self.emit(name, D=ins.dst.id * SLOT, LINE=ins.line, **self._operands(name, ins))
+        vals = self._operands(name, ins)
+        if name in ("div_i64_k", "rem_i64_k") and vals["KS"] >= 2:
+            name = name[:3] + "_i64_magic"
+            vals["K"], vals["N"] = magic(vals["KS"])
+        self.emit(name, D=ins.dst.id * SLOT, LINE=ins.line, **vals)
         return True
 
     op_add = op_sub = op_mul = op_div = op_rem = op_and = op_or = op_xor = _arith

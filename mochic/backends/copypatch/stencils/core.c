@@ -49,6 +49,25 @@ INT_BINOP(shr_i64, a >> (b & 63))
 INT_BINOP(div_i64, b == -1 ? (int64_t)(0 - (uint64_t)a) : b == 0 ? mochi_div_i64(LINE, a, b) : a / b)
 INT_BINOP(rem_i64, b == -1 ? 0 : b == 0 ? mochi_rem_i64(LINE, a, b) : a % b)
 
+/* Division by a constant d >= 2 (KS) as a C compiler does it: multiply by
+ * d's magic number (K), keep the high half, shift right by N, correct toward
+ * zero (Hacker's Delight, 10-4; the numbers come from divide.py). */
+static inline int64_t jit_div_magic(int64_t a)
+{
+    int64_t m = (int64_t)K;
+    int64_t q = (int64_t)(((__int128)m * a) >> 64);
+    q += a & (m >> 63);
+    q >>= N;
+    return q + (int64_t)((uint64_t)a >> 63);
+}
+STENCIL(div_i64_magic) { I64(D) = jit_div_magic(I64(A)); NEXT; }
+STENCIL(rem_i64_magic)
+{
+    int64_t a = I64(A);
+    I64(D) = (int64_t)((uint64_t)a - (uint64_t)jit_div_magic(a) * (uint64_t)KS);
+    NEXT;
+}
+
 STENCIL(neg_i64) { I64(D) = (int64_t)(0 - (uint64_t)I64(A)); NEXT; }
 STENCIL(abs_i64) { int64_t a = I64(A); I64(D) = a < 0 ? (int64_t)(0 - (uint64_t)a) : a; NEXT; }
 
