@@ -533,11 +533,6 @@ class FunctionTranslator:
                       A=a.id * SLOT)
         self._take_scratch(ins.dst)
 
-    # lists (inline element access has its own stencils; the rest are runtime calls)
-
-    def op_list(self, ins: ir.Instr) -> bool:
-        return False
-
     # calls
 
     def _args_out(self, args: list[ir.Reg]) -> None:
