@@ -93,11 +93,20 @@ def probe(file: Path, repeat: int = 5) -> dict:
 
 def cold_check(file: Path, runs: int, env: dict[str, str], peak: Path | None = None) -> dict:
     """Wall time of fresh ``mochic check FILE`` processes (after one unmeasured run)."""
-    argv = [sys.executable, "-m", "mochic", "check", str(file)]
+    return _cold("check", file, runs, env, peak)
+
+
+def cold_run(file: Path, runs: int, env: dict[str, str], peak: Path | None = None) -> dict:
+    """Wall time of fresh ``mochic run FILE`` processes (the JIT where there is one)."""
+    return _cold("run", file, runs, env, peak)
+
+
+def _cold(command: str, file: Path, runs: int, env: dict[str, str], peak: Path | None) -> dict:
+    argv = [sys.executable, "-m", "mochic", command, str(file)]
     samples = [run_once(argv, ROOT, env, 300, peak) for _ in range(runs + 1)][1:]
     for s in samples:
         if s.status != 0:
-            raise RuntimeError(f"mochic check {file} failed:\n{s.stdout}{s.stderr}")
+            raise RuntimeError(f"mochic {command} {file} failed:\n{s.stdout}{s.stderr}")
     return summarize([s.wall_s for s in samples], [s.maxrss_kb for s in samples])
 
 
@@ -120,16 +129,6 @@ def build_figures(file: Path, tiers: list[Participant], runs: int, folder: Path,
                          "warm_builds_s": warm,
                          "binary_bytes": cold.binary.stat().st_size if cold.binary else None}
     return out
-
-
-def cold_run(file: Path, runs: int, env: dict[str, str], peak: Path | None = None) -> dict:
-    """Wall time of fresh ``mochic run FILE`` processes (the JIT where there is one)."""
-    argv = [sys.executable, "-m", "mochic", "run", str(file)]
-    samples = [run_once(argv, ROOT, env, 300, peak) for _ in range(runs + 1)][1:]
-    for s in samples:
-        if s.status != 0:
-            raise RuntimeError(f"mochic run {file} failed:\n{s.stdout}{s.stderr}")
-    return summarize([s.wall_s for s in samples], [s.maxrss_kb for s in samples])
 
 
 def figures(name: str, file: Path, runs: int, tiers: list[Participant],

@@ -25,7 +25,8 @@ from mochic.frontend.types import (
     Type,
 )
 
-_PRIMS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
+# the runtime's own descriptors of the types every program has (mochi.h)
+PRIM_DESCRIPTORS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
           "string": "mochi_t_string", "none": "mochi_t_none", "void": "mochi_t_none",
           "any": "mochi_t_any"}
 
@@ -46,7 +47,7 @@ class TypeTable:
     def mtype(self, t: Type) -> str:
         """A C expression of type `const MType *` describing ``t``."""
         if isinstance(t, Prim):
-            return "&" + _PRIMS.get(t.name, "mochi_t_any")
+            return "&" + PRIM_DESCRIPTORS.get(t.name, "mochi_t_any")
         if isinstance(t, OptionT):
             return "&mochi_t_any"  # an option is a boxed `any` (or none) at run time
         got = self.types.get(t)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mochic import toolchain
+from mochic.backends.c.types import PRIM_DESCRIPTORS
 from mochic.frontend.types import (
     FunT,
     GroupT,
@@ -32,9 +33,6 @@ from mochic.frontend.types import (
 )
 from mochic.targets import TARGETS, host_name
 
-_PRIMS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
-          "string": "mochi_t_string", "none": "mochi_t_none", "void": "mochi_t_none",
-          "any": "mochi_t_any"}
 MT_LIST, MT_MAP, MT_STRUCT, MT_SUM, MT_FUN, MT_GROUP = 7, 8, 9, 10, 11, 12
 MK_STRUCT = 4
 
@@ -139,7 +137,7 @@ class Runtime:
 
     def mtype(self, t: Type) -> int:
         if isinstance(t, Prim):
-            return self.data(_PRIMS.get(t.name, "mochi_t_any"))
+            return self.data(PRIM_DESCRIPTORS.get(t.name, "mochi_t_any"))
         if isinstance(t, OptionT):
             return self.data("mochi_t_any")  # an option is a boxed `any` (or none)
         got = self.types.get(t)
