@@ -2,7 +2,8 @@
 
 A tier is a function from a program path (run with its folder as the current
 directory, given by its base name, so error messages are stable) and its
-standard input to the process result.  A new backend plugs into every
+standard input to the process result, its output decoded from the exact
+bytes (no newline translation).  A new backend plugs into every
 conformance test by adding one entry to ``TIERS``.
 """
 
@@ -16,7 +17,13 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+
+import pytest
+
+from mochic import targets
+from tests import runners
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
@@ -31,9 +38,9 @@ class Result:
 
 def mochic(args: list[str], cwd: Path, stdin: str = "", env: dict | None = None) -> Result:
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    p = subprocess.run([sys.executable, "-m", "mochic", *args], cwd=cwd, input=stdin,
-                       capture_output=True, text=True, timeout=TIMEOUT, env=full_env)
-    return Result(p.stdout, p.stderr, p.returncode)
+    p = subprocess.run([sys.executable, "-m", "mochic", *args], cwd=cwd, input=stdin.encode(),
+                       capture_output=True, timeout=TIMEOUT, env=full_env)
+    return Result(runners.decode(p.stdout), runners.decode(p.stderr), p.returncode)
 
 
 def run_interp(program: Path, stdin: str) -> Result:
@@ -49,15 +56,25 @@ _C_BUILDS = Path(tempfile.mkdtemp(prefix="mochic-c-tier-"))
 atexit.register(shutil.rmtree, _C_BUILDS, True)
 
 
-def run_c(program: Path, stdin: str) -> Result:
-    """`mochic build --mode release` (the C backend, optimised) and run the executable."""
-    exe = _C_BUILDS / f"{program.parent.name}__{program.stem}"
-    built = mochic(["build", program.name, "--mode", "release", "-o", str(exe)], program.parent)
+def build(program: Path, target: str, *flags: str) -> Path | Result:
+    """`mochic build --mode release` for ``target``: the executable, or the failed build."""
+    name = f"{program.parent.name}__{program.stem}{targets.get(target).suffix}"
+    exe = _C_BUILDS / target / name
+    built = mochic(["build", program.name, "--target", target, "--mode", "release", *flags,
+                    "-o", str(exe)], program.parent)
     if built.status != 0:
         return Result(built.stdout, f"mochic build failed:\n{built.stderr}", built.status)
-    p = subprocess.run([str(exe)], cwd=program.parent, input=stdin, capture_output=True,
-                       text=True, timeout=TIMEOUT)
-    return Result(p.stdout, p.stderr, p.returncode)
+    return exe
+
+
+def run_c(program: Path, stdin: str) -> Result:
+    """`mochic build --mode release` (the C backend, optimised) and run the executable."""
+    exe = build(program, targets.host().name)
+    if isinstance(exe, Result):
+        return exe
+    p = subprocess.run([str(exe)], cwd=program.parent, input=stdin.encode(), capture_output=True,
+                       timeout=TIMEOUT)
+    return Result(runners.decode(p.stdout), runners.decode(p.stderr), p.returncode)
 
 
 TIERS: dict[str, Callable[[Path, str], Result]] = {
@@ -67,5 +84,35 @@ TIERS: dict[str, Callable[[Path, str], Result]] = {
 }
 
 
+def _target_tier(target: str, runner: runners.Runner, *flags: str) -> Callable[[Path, str], Result]:
+    """The C backend building for another target, its executable run by ``runner``."""
+    def run(program: Path, stdin: str) -> Result:
+        why = runners.missing(target)
+        if why is not None:
+            pytest.skip(why)
+        exe = build(program, target, *flags)
+        if isinstance(exe, Result):
+            return exe
+        return Result(*runner(exe, program.parent, stdin, TIMEOUT))
+    return run
+
+
+# Other targets, run here by an emulator or a runtime (tests/runners.py); the
+# conformance corpus runs on these as on TIERS.
+TARGET_TIERS: dict[str, Callable[[Path, str], Result]] = {
+    "aarch64-linux": _target_tier("aarch64-linux", partial(runners.run_qemu, "aarch64"),
+                                  "--portable"),
+    "riscv64-linux": _target_tier("riscv64-linux", partial(runners.run_qemu, "riscv64"),
+                                  "--portable"),
+    "x86_64-windows": _target_tier("x86_64-windows", runners.run_wine),
+    "wasm32-wasi": _target_tier("wasm32-wasi", runners.run_wasm),
+}
+
+
+def read_exact(path: Path) -> str:
+    """A file's text as it is: a \\r in an expected output stays a \\r."""
+    return path.read_bytes().decode("utf-8")
+
+
 def read_optional(path: Path) -> str:
-    return path.read_text() if path.exists() else ""
+    return read_exact(path) if path.exists() else ""
