@@ -138,3 +138,36 @@ def test_math_stencils_call_what_the_c_backend_calls() -> None:
             st = stencils[f"{family}_{name}"]
             called = {h.value[4:] for h in st.holes if h.value.startswith("sym:")}
             assert called == {fn} or (fn in exact and not called), name
+
+
+def test_small_leaf_calls_are_inlined_into_valid_ir(tmp_path: Path) -> None:
+    from mochic.backends.copypatch.inline import inline_calls
+    from mochic.ir.verify import verify_function
+    src = """fun area(w: int, h: int): int {
+  if w < 0 { return 0 }
+  return w * h
+}
+fun label(n: int): string {
+  return "n=" + str(n)
+}
+var total = 0
+for i in 0..5 {
+  total = total + area(i, i + 1) + area(-1, i)
+  print(label(total))
+}
+print(FIB_PLACEHOLDER)
+"""
+    module = _module(src.replace("FIB_PLACEHOLDER", "1") + FIB.replace("print(fib(20))\n", ""),
+                     tmp_path)
+    main = module.functions["main"]
+    inlined = inline_calls(main, module)
+    calls = {ins.imm[0] for b in inlined.blocks for ins in b.instrs if ins.op == "call"}
+    assert calls == set()  # area and label are leaves; fib is never called here
+    assert verify_function(module, inlined) == []
+    assert inline_calls(module.functions["fib"], module) is module.functions["fib"]  # recursive
+    assert any(ins.op == "call" and ins.imm[0] == "area"  # the module is unchanged
+               for b in main.blocks for ins in b.instrs)
+    (tmp_path / "p.mochi").write_text(src.replace("FIB_PLACEHOLDER", "1"))
+    jit_out = mochic(["run", "--tier", "jit", "p.mochi"], tmp_path)
+    assert jit_out.stdout == mochic(["run", "--tier", "interp", "p.mochi"], tmp_path).stdout
+    assert jit_out.stdout.splitlines()[-2:] == ["n=40", "1"]

@@ -1,6 +1,7 @@
 """The copy-and-patch JIT: a typed IR module in, machine code in memory out.
 
-1. Every function `main` reaches is translated to stencils (`translate.py`);
+1. Every function `main` reaches, with its calls of small leaf functions
+   inlined (`inline.py`), is translated to stencils (`translate.py`);
    an instruction without a stencil stops here (`NoStencil`) and the caller
    runs the program on the interpreter instead.
 2. Layout: one code area for the whole program, the `enter` stencil first,
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from mochic import toolchain
+from mochic.backends.copypatch.inline import inline_calls
 from mochic.backends.copypatch.memory import CodeMemory, FrameStack
 from mochic.backends.copypatch.model import Stencil
 from mochic.backends.copypatch.patch import BRANCH_RANGE, PC_RELATIVE, patch, veneer
@@ -96,7 +98,8 @@ def compile_program(module: ir.Module, log: toolchain.Log = lambda _m: None,
     translations = []
     for fn in module.reachable():
         try:
-            translations.append(translate(fn, module, rt, stencils, globals_, limits))
+            translations.append(translate(inline_calls(fn, module), module, rt, stencils,
+                                          globals_, limits))
         except NoStencil as e:
             raise JitUnavailable(f"no stencil {e.args[0]} (in function {fn.name})") from None
     return _layout(module, translations, rt, stencils, machine, limits)
