@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mochic.objfile import codesign
 from mochic.targets import Target, host_name
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -378,6 +379,17 @@ def _fix_pdb_guid(exe: Path) -> None:
         i = data.find(b"RSDS", i + 4)
 
 
+def _sign_adhoc(exe: Path) -> None:
+    """zig's linker signs arm64 macOS executables; sign the others the same way, so
+    every macOS output carries an ad-hoc signature (objfile/codesign.py)."""
+    data = exe.read_bytes()
+    try:
+        if not codesign.is_signed(data):
+            exe.write_bytes(codesign.sign_adhoc(data, exe.name))
+    except codesign.CodesignError as e:
+        raise ToolchainError(f"cannot sign {exe.name}: {e}") from None
+
+
 KEEP_BUILDS = 1000  # cached executables kept, the most recently used
 
 
@@ -410,8 +422,10 @@ def build(c_source: str, opts: Options, output: Path, log: Log = _stderr) -> Bui
     library = runtime_library(opts, log)
     cflags = compile_flags(opts)
     lflags = link_flags(opts)
+    # the steps after linking are part of what is cached
+    after_link = {"windows": "pdb-signature", "macos": "adhoc-signature"}.get(opts.target.os)
     key = _key("build", opts.triple, opts.mode, opts.portable, opts.compiler.identity,
-               cflags, lflags, runtime_hash(), c_source)
+               cflags, lflags, runtime_hash(), c_source, after_link)
     final = cache_dir() / "builds" / key
     exe_name = "prog" + opts.target.suffix
     cached = (final / exe_name).exists()
@@ -431,6 +445,8 @@ def build(c_source: str, opts: Options, output: Path, log: Log = _stderr) -> Bui
             _run(cmd, work, opts)
             if opts.target.os == "windows":
                 _fix_pdb_guid(work / exe_name)
+            if opts.target.os == "macos":
+                _sign_adhoc(work / exe_name)
             for extra in work.iterdir():  # keep only the executable
                 if extra.name != exe_name:
                     if extra.is_dir():
