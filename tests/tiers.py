@@ -97,15 +97,17 @@ def _target_tier(target: str, runner: runners.Runner, *flags: str) -> Callable[[
     return run
 
 
-# Other targets, run here by an emulator or a runtime (tests/runners.py); the
-# conformance corpus runs on these as on TIERS.
+# Other targets, run here by an emulator or a runtime (tests/runners.py), with the
+# build flags that make an executable it runs (static Linux builds need no foreign
+# C library); the conformance corpus runs on these as on TIERS.
+RUN_HERE: dict[str, tuple[runners.Runner, tuple[str, ...]]] = {
+    "aarch64-linux": (partial(runners.run_qemu, "aarch64"), ("--portable",)),
+    "riscv64-linux": (partial(runners.run_qemu, "riscv64"), ("--portable",)),
+    "x86_64-windows": (runners.run_wine, ()),
+    "wasm32-wasi": (runners.run_wasm, ()),
+}
 TARGET_TIERS: dict[str, Callable[[Path, str], Result]] = {
-    "aarch64-linux": _target_tier("aarch64-linux", partial(runners.run_qemu, "aarch64"),
-                                  "--portable"),
-    "riscv64-linux": _target_tier("riscv64-linux", partial(runners.run_qemu, "riscv64"),
-                                  "--portable"),
-    "x86_64-windows": _target_tier("x86_64-windows", runners.run_wine),
-    "wasm32-wasi": _target_tier("wasm32-wasi", runners.run_wasm),
+    target: _target_tier(target, runner, *flags) for target, (runner, flags) in RUN_HERE.items()
 }
 
 
