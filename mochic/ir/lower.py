@@ -340,6 +340,12 @@ class FunctionLowerer:
             # `xs = append(xs, v)`: the old list dies here, so an unshared one may grow
             # in place instead of being copied.
             v.reuse = True  # type: ignore[attr-defined]
+        spine = _concat_spine(v)
+        if spine and _same_place(tgt, spine[-1].left):
+            # `s = s + a + b`: the old string dies at the first +, each partial result
+            # at the next, so an unshared one may grow in place.
+            for c in spine:
+                c.reuse = True  # type: ignore[attr-defined]
         if isinstance(tgt, A.Name):
             if isinstance(tgt.ref, FieldRef):
                 fr = tgt.ref
@@ -622,7 +628,8 @@ class FunctionLowerer:
             return b.value(f"{_ARITH[op]}.{suffix}",
                            [self.value_of(e.left, t), self.value_of(e.right, t)], t)
         if t == STRING and lt == rt == STRING:
-            return b.value("str.concat", [self.expr(e.left), self.expr(e.right)], STRING)
+            reuse = ("reuse",) if getattr(e, "reuse", False) else ()
+            return b.value("str.concat", [self.expr(e.left), self.expr(e.right)], STRING, reuse)
         if isinstance(t, ListT) and op == "+":
             return b.value("list.concat", [self.value_of(e.left, t), self.value_of(e.right, t)],
                            t)
@@ -842,6 +849,17 @@ class FunctionLowerer:
 
     def result(self, r: Reg | None) -> Reg:
         return r if r is not None else self.const(NONE, None)
+
+
+def _concat_spine(e: A.Expr) -> list[A.Binary]:
+    """The string concatenations down the left of ``e``, the outer one first
+    (`((s + a) + b) + c`: three, the last with `s` on its left)."""
+    spine = []
+    while isinstance(e, A.Binary) and e.op == "+" and e.ty == STRING and \
+            e.left.ty == e.right.ty == STRING:
+        spine.append(e)
+        e = e.left
+    return spine
 
 
 def _same_place(a: A.Expr, b: A.Expr) -> bool:

@@ -100,7 +100,9 @@ _op("any.to_int", "ref", "i64", "rt", "int(v) of a boxed value")
 _op("any.to_float", "ref", "f64", "rt", "float(v) of a boxed value")
 
 # -- strings (UTF-8; indexes count code points; negative indexes count from the end)
-_op("str.concat", "ref ref", "ref", "rt", "a + b")
+_op("str.concat", "ref ref", "ref", "rt",
+    "a + b; with imm ('reuse',) a's old value dies here (`s = s + b`), so an unshared "
+    "string may be extended in place")
 _op("str.len", "ref", "i64", "rt", "length in code points")
 _op("str.index", "ref i64", "ref", "rt", "one-code-point string; 'index I out of range ...'")
 _op("str.slice", "ref i64 i64", "ref", "rt", "s[a:b], bounds clamped after negatives")

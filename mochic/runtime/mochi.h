@@ -200,6 +200,10 @@ bool mochi_le_str(int32_t line, mref a, mref b);
 bool mochi_gt_str(int32_t line, mref a, mref b);
 bool mochi_ge_str(int32_t line, mref a, mref b);
 mref mochi_str_concat(int32_t line, mref a, mref b);
+/* a + b where the caller's reference to a dies at this call (`s = s + b`): an
+ * unshared a (rc == 1) with room is extended in place and returned retained;
+ * otherwise the result is a new string with room to grow (amortised O(1)) */
+mref mochi_str_append(int32_t line, mref a, mref b);
 int64_t mochi_str_len(int32_t line, mref s);
 mref mochi_str_index(int32_t line, mref s, int64_t i);
 mref mochi_str_slice(int32_t line, mref s, int64_t a, int64_t b);

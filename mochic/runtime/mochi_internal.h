@@ -118,6 +118,9 @@ const char *mochi_val_type_name(MVal v);         /* int, string, list, Node, nil
 /* ------------------------------------------------------------------ memory */
 
 enum { MF_VISITING = 1 };  /* MHeader.flags: being formatted (cycle check) */
+/* MHeader.flags of a string made by mochi_str_append: its data area holds
+ * 2^k bytes, k in these bits (0: exactly nbytes + 1, the NUL included) */
+enum { MF_STR_ROOM_SHIFT = 8 };
 
 void *mochi_alloc(int32_t line, size_t size);
 void *mochi_grow(int32_t line, void *p, int64_t n, size_t elem); /* realloc to n elems */

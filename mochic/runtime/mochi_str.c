@@ -8,6 +8,15 @@
  * found is remembered so that `for ch in s` (s[0], s[1], ...) stays linear.
  * The one-character ASCII strings are immortal and shared.
  *
+ * Building.  `s = s + t` calls mochi_str_append: s's reference dies there,
+ * so a string nobody else holds (rc == 1) is extended in place when its
+ * allocation has room, and otherwise copied into a new one whose data area
+ * is the next power of two (its log2 kept in MHeader.flags), so the room at
+ * least doubles each time and building a string by appends is linear.  The
+ * object never moves while the caller still holds it (a full one is copied,
+ * never realloc'd), and its code-point count stays known: the two counts
+ * are added.
+ *
  * Comparison is byte-wise, which for UTF-8 is code-point order.  Case
  * mapping, white space and the like follow Python's Unicode tables
  * (mochi_unicode.c). */
@@ -265,6 +274,43 @@ mref mochi_str_concat(int32_t line, mref a, mref b)
     memcpy(s->data + x->nbytes, y->data, (size_t)y->nbytes);
     if (x->ncp >= 0 && y->ncp >= 0)
         s->ncp = x->ncp + y->ncp;
+    return &s->h;
+}
+
+/* the bytes s's data area holds, its NUL included */
+static int64_t room(const MStr *s)
+{
+    int k = s->h.flags >> MF_STR_ROOM_SHIFT;
+    return k ? (int64_t)1 << k : s->nbytes + 1;
+}
+
+mref mochi_str_append(int32_t line, mref a, mref b)
+{
+    MStr *x = check(line, a), *y = check(line, b), *s;
+    int64_t n = x->nbytes, m = y->nbytes, ncp;
+    int k;
+    if (m == 0 || n == 0)
+        return mochi_str_concat(line, a, b);
+    if (n > INT64_MAX / 2 - m)
+        mochi_error(line, "out of memory");
+    ncp = mochi_str_ncp(x) + mochi_str_ncp(y); /* y may be x: counted before it grows */
+    if (x->h.rc == 1 && n + m + 1 <= room(x)) {
+        memcpy(x->data + n, y->data, (size_t)m); /* y == x: the first n bytes, unchanged */
+        x->nbytes = n + m;
+        x->data[n + m] = '\0';
+        x->ncp = ncp;
+        mochi_retain(a);
+        return a;
+    }
+    for (k = 5; ((int64_t)1 << k) < n + m + 1; k++) /* full again: twice the room */
+        ;
+    s = mochi_str_alloc(line, ((int64_t)1 << k) - 1);
+    s->h.flags = (uint16_t)(k << MF_STR_ROOM_SHIFT);
+    memcpy(s->data, x->data, (size_t)n);
+    memcpy(s->data + n, y->data, (size_t)m);
+    s->nbytes = n + m;
+    s->data[n + m] = '\0';
+    s->ncp = ncp;
     return &s->h;
 }
 

@@ -282,6 +282,36 @@ static void printing(void)
     PSTR("none.str", NULL);
 }
 
+/* s = s + t as emitted code does it: the old reference is dropped after the call */
+static mref append_to(mref s, mref t)
+{
+    mref r = mochi_str_append(0, s, t);
+    mochi_release(s);
+    return r;
+}
+
+static void appends(void)
+{
+    mref b = mochi_str_concat(0, S("h"), S("\xc3\xa9")), before, shared; /* rc 1 */
+    int i;
+    for (i = 0; i < 40; i++)
+        b = append_to(b, i % 3 ? S("\xe2\x82\xac") : S("a")); /* € or a */
+    PI("append-len", mochi_str_len(0, b));
+    P("append", b);
+    before = b;
+    b = append_to(b, S("z"));
+    PB("append-in-place", b == before); /* unshared, with room */
+    shared = b;
+    mochi_retain(shared);
+    b = append_to(b, S("!"));
+    PB("append-copied", b != shared); /* shared: the other holder sees no change */
+    P("append-shared", keep(shared));
+    b = append_to(b, b);
+    PI("append-self-len", mochi_str_len(0, b));
+    P("append-self", keep(b));
+    P("append-empty", keep(append_to(append_to(S(""), S("")), S("\xc3\xa9"))));
+}
+
 static void strings(void)
 {
     mref s = S("h\xc3\xa9llo w\xc3\xb6rld"), cafe = S("na\xc3\xafve caf\xc3\xa9");
@@ -332,6 +362,7 @@ static void strings(void)
     PB("cmp", mochi_gt_str(0, S("\xc3\xa9"), S("e")));
     PB("cmp-prefix", mochi_lt_str(0, S("ab"), S("abc")));
     P("concat", keep(mochi_str_concat(0, s, S("!"))));
+    appends();
     P("fromf", keep(mochi_str_from_f64(0, 1234567.0)));
     P("fromi", keep(mochi_str_from_i64(0, INT64_MIN)));
     P("fromb", keep(mochi_str_from_bool(0, false)));

@@ -383,6 +383,17 @@ def _strings(e: Expected) -> None:
     e.p("cmp", "é" > "e")
     e.p("cmp-prefix", "ab" < "abc")
     e.p("concat", s + "!")
+    built = "hé"
+    for i in range(40):
+        built += "€" if i % 3 else "a"
+    e.p("append-len", len(built))
+    e.p("append", built)
+    e.p("append-in-place", True)
+    e.p("append-copied", True)
+    e.p("append-shared", built + "z")
+    e.p("append-self-len", len(built + "z!") * 2)
+    e.p("append-self", (built + "z!") * 2)
+    e.p("append-empty", "é")
     e.p("fromf", format_float_str(1234567.0))
     e.p("fromi", str(rt.MIN_I64))
     e.p("fromb", "false")

@@ -117,7 +117,8 @@ def analyse(fn: ir.Function) -> Facts:
     for b in fn.blocks:
         for k, ins in enumerate(b.instrs):
             d = ins.dst
-            if ins.op.startswith("list.append.") and ins.imm and ins.imm[0] == "reuse":
+            if ins.op.startswith(("list.append.", "str.concat")) and ins.imm and \
+                    ins.imm[0] == "reuse":
                 r = ins.args[0]
                 if _home_load(f, b, k, r):
                     f.borrowed.add(r.id)

@@ -456,7 +456,20 @@ def _list_append(e: FunctionEmitter, ins: ir.Instr) -> str:
     call = e.rt(ins.op.replace(".", "_"), ins, "1" if reuse else "0")
     if not reuse:
         return e.set_new(ins.dst, call, ins.args)
-    # The operand's old value dies here: drop its reference once the runtime is done.
+    return _reusing(e, ins, call)
+
+
+@handles("str.concat")
+def _str_concat(e: FunctionEmitter, ins: ir.Instr) -> str:
+    if not (ins.imm and ins.imm[0] == "reuse"):
+        return e.runtime_call(ins, "str_concat")
+    return _reusing(e, ins, e.rt("str_append", ins))
+
+
+def _reusing(e: FunctionEmitter, ins: ir.Instr, call: str) -> str:
+    """A runtime call that may extend its first operand in place and return it: the
+    operand's old value dies here, so its reference is dropped once the runtime is
+    done (a borrowed one, loaded from its home just before, has none)."""
     a = ins.args[0]
     if a.id in e.facts.borrowed:
         drop = ""

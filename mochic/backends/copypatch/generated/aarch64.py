@@ -5,7 +5,7 @@ from mochic/backends/copypatch/stencils/*.c.  Do not edit.
 from mochic.backends.copypatch.model import Hole as H
 from mochic.backends.copypatch.model import Stencil as S
 
-DIGEST = "8486c51c1b2190a0399c721729d02ddc55285807d839ab440f61244747c31b06"
+DIGEST = "424519923d3d27a344114171cd72f8de216490f7d9d911873c0989d55a801c03"
 MACHINE = "aarch64"
 STENCILS = {
     "abs_i64": S("abs_i64", bytes.fromhex("080080d2090080d20800a0f20900a0f20800c0f20900c0f20800e0f20900e0f2886a68f81f0100f1085588da886a29f8"), (H(0, "R_AARCH64_MOVW_UABS_G0_NC", "A", 0), H(4, "R_AARCH64_MOVW_UABS_G0_NC", "D", 0), H(8, "R_AARCH64_MOVW_UABS_G1_NC", "A", 0), H(12, "R_AARCH64_MOVW_UABS_G1_NC", "D", 0), H(16, "R_AARCH64_MOVW_UABS_G2_NC", "A", 0), H(20, "R_AARCH64_MOVW_UABS_G2_NC", "D", 0), H(24, "R_AARCH64_MOVW_UABS_G3", "A", 0), H(28, "R_AARCH64_MOVW_UABS_G3", "D", 0))),

@@ -5,7 +5,7 @@ from mochic/backends/copypatch/stencils/*.c.  Do not edit.
 from mochic.backends.copypatch.model import Hole as H
 from mochic.backends.copypatch.model import Stencil as S
 
-DIGEST = "016b469331f9de9f2130094e6af85b3f901094e9c9180974fa1c473d9a4b0c07"
+DIGEST = "f5eb5d3f602deb5542e22833b15d43fdcdc9e5b4d126b5c0a9281be81bd198b2"
 MACHINE = "x86_64"
 STENCILS = {
     "abs_i64": S("abs_i64", bytes.fromhex("498b8424000000004889c148f7d9480f48c849898c2400000000"), (H(4, "R_X86_64_32S", "A", 0), H(22, "R_X86_64_32S", "D", 0))),
