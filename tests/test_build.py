@@ -118,7 +118,7 @@ print(len(s), len(b), b[399998:400000], len(d.text))
 
 
 def test_building_a_string_by_appends_is_linear(tmp_path: Path) -> None:
-    """`s = s + x` extends an unshared string in place, amortised O(1): 600,000 appends
+    """`s = s + x` extends an unshared string in place, amortised O(1): 800,000 appends
     to a global, a local and a field take milliseconds, where copying the string each
     time (quadratic: over 100 GB moved) takes many seconds."""
     src = write(tmp_path, STRING_BUILDING)

@@ -29,7 +29,7 @@ import pytest
 
 from mochic import targets
 from tests import runners
-from tests.tiers import ROOT, RUN_HERE, TIMEOUT, mochic
+from tests.tiers import BUILD_TIMEOUT, ROOT, RUN_HERE, TIMEOUT, mochic
 
 PROGRAMS = [ROOT / "tests" / "programs" / "realistic" / "tiny_interpreter.mochi"]
 HELLO = 'print("hello", 1 + 2, 2.5, [1, 2], true)\n'
@@ -43,7 +43,7 @@ def build(tmp_path: Path, target: str, mode: str, *flags: str) -> list[bytes]:
     for src in [hello, *PROGRAMS]:
         exe = tmp_path / f"{src.stem}-{target}-{mode}"
         res = mochic(["build", src.name, "--target", target, "--mode", mode, *flags,
-                      "-o", str(exe)], src.parent)
+                      "-o", str(exe)], src.parent, timeout=BUILD_TIMEOUT)
         assert res.status == 0, res.stderr
         out.append(exe.read_bytes())
     return out
@@ -224,7 +224,7 @@ def test_deep_recursion_runs_and_infinite_recursion_is_a_runtime_error(
     src.write_text(DEEP)
     exe = tmp_path / f"prog{targets.get(target).suffix}"
     res = mochic(["build", src.name, "--target", target, "--mode", "dev", *flags, "-o", str(exe)],
-                 tmp_path)
+                 tmp_path, timeout=BUILD_TIMEOUT)
     assert res.status == 0, res.stderr
     assert runner(exe, tmp_path, "", TIMEOUT) == (
         "150000\n", "prog.mochi:7: runtime error: stack overflow\n", 1)

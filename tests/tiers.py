@@ -27,6 +27,9 @@ from tests import runners
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
+# a target's first build compiles its C library into the shared zig cache (mingw's
+# takes minutes, longer while the other test process waits on the same lock)
+BUILD_TIMEOUT = 900
 
 
 @dataclass
@@ -36,10 +39,11 @@ class Result:
     status: int
 
 
-def mochic(args: list[str], cwd: Path, stdin: str = "", env: dict | None = None) -> Result:
+def mochic(args: list[str], cwd: Path, stdin: str = "", env: dict | None = None,
+           timeout: float = TIMEOUT) -> Result:
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     p = subprocess.run([sys.executable, "-m", "mochic", *args], cwd=cwd, input=stdin.encode(),
-                       capture_output=True, timeout=TIMEOUT, env=full_env)
+                       capture_output=True, timeout=timeout, env=full_env)
     return Result(runners.decode(p.stdout), runners.decode(p.stderr), p.returncode)
 
 
@@ -61,7 +65,7 @@ def build(program: Path, target: str, *flags: str) -> Path | Result:
     name = f"{program.parent.name}__{program.stem}{targets.get(target).suffix}"
     exe = _C_BUILDS / target / name
     built = mochic(["build", program.name, "--target", target, "--mode", "release", *flags,
-                    "-o", str(exe)], program.parent)
+                    "-o", str(exe)], program.parent, timeout=BUILD_TIMEOUT)
     if built.status != 0:
         return Result(built.stdout, f"mochic build failed:\n{built.stderr}", built.status)
     return exe

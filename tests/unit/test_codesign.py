@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from mochic.objfile import codesign
-from tests.tiers import mochic
+from tests.tiers import BUILD_TIMEOUT, mochic
 
 
 def _zig_signed(tmp_path: Path, mode: str) -> bytes:
     (tmp_path / "prog.mochi").write_text('print("signed", [1.5], {"k": 2})\n')
     res = mochic(["build", "prog.mochi", "--target", "aarch64-macos", "--mode", mode,
-                  "-o", "prog"], tmp_path)
+                  "-o", "prog"], tmp_path, timeout=BUILD_TIMEOUT)
     assert res.status == 0, res.stderr
     return (tmp_path / "prog").read_bytes()
 
