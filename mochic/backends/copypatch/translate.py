@@ -334,6 +334,8 @@ class FunctionTranslator:
         extra = {}
         if op.startswith("list.append."):
             extra["N"] = 1 if ins.imm and ins.imm[0] == "reuse" else 0
+        elif op == "str.concat" and ins.imm and ins.imm[0] == "reuse":
+            name = "str_append"
         elif op.startswith("map.get."):
             extra["K"] = self._zero(ins)
         elif op in ("list.new", "box.i64", "box.f64", "box.bool", "box.ref", "unbox.i64",

@@ -5,7 +5,7 @@ from mochic/backends/copypatch/stencils/*.c.  Do not edit.
 from mochic.backends.copypatch.model import Hole as H
 from mochic.backends.copypatch.model import Stencil as S
 
-DIGEST = "f5eb5d3f602deb5542e22833b15d43fdcdc9e5b4d126b5c0a9281be81bd198b2"
+DIGEST = "5e6fe3160fc656dc7c75940524be0f2a0a5b07cb0d9fa2a7a9521d9ee0c43f77"
 MACHINE = "x86_64"
 STENCILS = {
     "abs_i64": S("abs_i64", bytes.fromhex("498b8424000000004889c148f7d9480f48c849898c2400000000"), (H(4, "R_X86_64_32S", "A", 0), H(22, "R_X86_64_32S", "D", 0))),
@@ -341,6 +341,8 @@ STENCILS = {
     "shl_i64_k": S("shl_i64_k", bytes.fromhex("498b842400000000b90000000048d3e04989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(9, "R_X86_64_32", "KS", 0), H(20, "R_X86_64_32S", "D", 0))),
     "shr_i64": S("shr_i64", bytes.fromhex("498b842400000000410fb68c240000000048d3f84989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(24, "R_X86_64_32S", "D", 0))),
     "shr_i64_k": S("shr_i64_k", bytes.fromhex("498b842400000000b90000000048d3f84989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(9, "R_X86_64_32", "KS", 0), H(20, "R_X86_64_32S", "D", 0))),
+    "str_append": S("str_append", bytes.fromhex("50498bb42400000000498b942400000000bf00000000e800000000498bbc240000000049898424000000004885ff741b8b0785c0781583f802720b83c0ff890758e900000000e80000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(18, "R_X86_64_32", "LINE", 0), H(23, "R_X86_64_PLT32", "sym:mochi_str_append", -4), H(31, "R_X86_64_32S", "D", 0), H(39, "R_X86_64_32S", "D", 0), H(66, "R_X86_64_PLT32", "CONTINUE", -4), H(71, "R_X86_64_PLT32", "sym:mochi_release", -4))),
+    "str_append__raw": S("str_append__raw", bytes.fromhex("50498bb42400000000498b942400000000bf00000000e800000000498984240000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(18, "R_X86_64_32", "LINE", 0), H(23, "R_X86_64_PLT32", "sym:mochi_str_append", -4), H(31, "R_X86_64_32S", "D", 0))),
     "str_chr": S("str_chr", bytes.fromhex("50498bb42400000000bf00000000e800000000498bbc240000000049898424000000004885ff741b8b0785c0781583f802720b83c0ff890758e900000000e80000000058"), (H(5, "R_X86_64_32S", "A", 0), H(10, "R_X86_64_32", "LINE", 0), H(15, "R_X86_64_PLT32", "sym:mochi_str_chr", -4), H(23, "R_X86_64_32S", "D", 0), H(31, "R_X86_64_32S", "D", 0), H(58, "R_X86_64_PLT32", "CONTINUE", -4), H(63, "R_X86_64_PLT32", "sym:mochi_release", -4))),
     "str_chr__raw": S("str_chr__raw", bytes.fromhex("50498bb42400000000bf00000000e800000000498984240000000058"), (H(5, "R_X86_64_32S", "A", 0), H(10, "R_X86_64_32", "LINE", 0), H(15, "R_X86_64_PLT32", "sym:mochi_str_chr", -4), H(23, "R_X86_64_32S", "D", 0))),
     "str_concat": S("str_concat", bytes.fromhex("50498bb42400000000498b942400000000bf00000000e800000000498bbc240000000049898424000000004885ff741b8b0785c0781583f802720b83c0ff890758e900000000e80000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(18, "R_X86_64_32", "LINE", 0), H(23, "R_X86_64_PLT32", "sym:mochi_str_concat", -4), H(31, "R_X86_64_32S", "D", 0), H(39, "R_X86_64_32S", "D", 0), H(66, "R_X86_64_PLT32", "CONTINUE", -4), H(71, "R_X86_64_PLT32", "sym:mochi_release", -4))),

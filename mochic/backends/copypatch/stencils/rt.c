@@ -156,6 +156,9 @@ DEF_ref(group_by, mochi_group_by(LINE, REF(A), REF(B), MT(K), MT(K2)))
 DEF_ref(any_binop, mochi_any_binop(LINE, REF(A), REF(B), (const char *)K))
 DEF_ref(any_field, mochi_any_field(LINE, REF(A), (const char *)K))
 
+/* `s = s + t`: s's old value dies here, so an unshared s may grow in place */
+DEF_ref(str_append, mochi_str_append(LINE, REF(A), REF(B)))
+
 /* N: 1 when the operand's old value dies here (the list may grow in place) */
 DEF_ref(list_append_i64, mochi_list_append_i64(LINE, REF(A), I64(B), (int)N))
 DEF_ref(list_append_f64, mochi_list_append_f64(LINE, REF(A), F64(B), (int)N))
