@@ -171,3 +171,27 @@ print(FIB_PLACEHOLDER)
     jit_out = mochic(["run", "--tier", "jit", "p.mochi"], tmp_path)
     assert jit_out.stdout == mochic(["run", "--tier", "interp", "p.mochi"], tmp_path).stdout
     assert jit_out.stdout.splitlines()[-2:] == ["n=40", "1"]
+
+
+@pytest.mark.parametrize("far", [False, True])
+def test_runtime_calls_out_of_reach_go_through_a_veneer(far: bool) -> None:
+    """A call whose target is beyond rel32's reach is patched to the veneer, which
+    jumps to the absolute address; one in reach is patched to the target itself."""
+    import struct
+
+    from mochic.backends.copypatch.patch import veneer
+    from mochic.backends.copypatch.translate import Piece
+    stencils = jit.stencil_module("x86_64").STENCILS
+    st = stencils["str_len"]  # calls mochi_str_len
+    call = next(h for h in st.holes if h.value == "sym:mochi_str_len")
+    base = 0x10000000
+    target = base + (1 << 40 if far else 1 << 20)
+    veneer_at = {"mochi_str_len": 0x1000}
+    buf = bytearray(0x1000 + 16)
+    buf[0x1000:0x1000 + 14] = veneer("x86_64", target)
+    piece = Piece("str_len", {"D": 8, "A": 16, "LINE": 3})
+    jit._patch(buf, 0, piece, stencils, base, None, {}, {"mochi_str_len": target}, veneer_at, {})
+    rel = struct.unpack_from("<i", buf, call.offset)[0]
+    lands = base + call.offset + 4 + rel
+    assert lands == (base + 0x1000 if far else target)
+    assert struct.unpack_from("<Q", buf, 0x1000 + 6)[0] == target
