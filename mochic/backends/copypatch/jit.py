@@ -40,8 +40,9 @@ class JitUnavailable(Exception):
 
 
 def host_machine() -> str | None:
+    """The stencil set this machine runs (x86_64 or aarch64 Linux), or None."""
     m = platform.machine().lower()
-    if not platform.system() == "Linux":
+    if platform.system() != "Linux":
         return None
     return {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64",
             "arm64": "aarch64"}.get(m)
