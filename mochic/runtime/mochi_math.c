@@ -27,12 +27,12 @@ static double m_sqrt(double x) { return x < 0 ? NAN : sqrt(x); }
 /* ------------------------------------------------------------------ exp
  * zig's C libraries for musl, mingw and WASI share one exp that is a unit in
  * the last place off for about a tenth of all arguments (exp(1.0) gives
- * 2.7182818284590455), where glibc's and Apple's are correctly rounded but
- * for about one argument in a thousand.  So exp is computed here, correctly
- * rounded and the same on every target, in Ziv's way: a fast evaluation
- * good to about 2^-65 decides the rounding unless the value is that close
- * to a rounding boundary (about one argument in 2^12), and then a slow one
- * in double-double arithmetic (about 2^-100) decides it.  (The build's
+ * 2.7182818284590455), where glibc's is correctly rounded but for about one
+ * argument in a thousand.  So exp is computed here, correctly rounded and
+ * the same on every target, in Ziv's way: a fast evaluation good to about
+ * 2^-65 decides the rounding unless the value lies within 2^-61 of a
+ * rounding boundary (about one argument in 250), and then a slow one in
+ * double-double arithmetic (about 2^-100) decides it.  (The build's
  * -ffp-contract=off keeps the compiler from fusing the error-free
  * transformations below into different roundings.) */
 
