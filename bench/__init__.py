@@ -8,7 +8,7 @@ run uses them:
 
   kernels      discovery, sizes.json, resizing a source, choosing the size
   participant  what a tier or a peer is: how to build it and how to run it
-  tiers        the mochic tiers (interp today; jit, c, native, wasm later)
+  tiers        the mochic tiers (interp, jit, c; native and wasm when they exist)
   peers        the other languages: C (gcc -O2), Python, Go, LuaJIT
   measure      one timed run (wall time, peak RSS from wait4) and statistics
   compiletime  compile-side figures: time to compile to IR, IR per second
