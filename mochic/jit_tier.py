@@ -19,9 +19,12 @@ def run_jit(module: Module, forced: bool, verbose: bool) -> int | None:
     """Run ``module`` on the JIT and return its exit status, or None when the JIT
     cannot run it and the interpreter should (an error status if --tier jit)."""
     from mochic.backends.copypatch import jit
+    from mochic.backends.copypatch.rtlib import shared_library
     from mochic.toolchain import ToolchainError
-    t0 = time.perf_counter()
     try:
+        if jit.host_machine() is not None:
+            shared_library(note)  # built once per version: not part of the compile time
+        t0 = time.perf_counter()
         prog = run_in_big_stack(lambda: jit.compile_program(module, note))
     except (jit.JitUnavailable, ToolchainError, OSError) as e:
         if forced:
