@@ -109,30 +109,25 @@ class FunctionTranslator:
 
     # ------------------------------------------------------------ facts
 
+    def _writes(self, rid: int) -> list[ir.Instr]:
+        """The instructions that write register ``rid`` (from the analysis)."""
+        return [self.blocks[label].instrs[k] for label, k in self.facts.defs.get(rid, [])]
+
     def _small_constants(self) -> dict[int, int]:
         """Registers that always hold one small int constant."""
-        defs: dict[int, list[ir.Instr]] = {}
-        for b in self.fn.blocks:
-            for ins in b.instrs:
-                if ins.dst is not None:
-                    defs.setdefault(ins.dst.id, []).append(ins)
         params = {p.id for p in self.fn.params}
         out = {}
-        for rid, ds in defs.items():
-            if len(ds) == 1 and ds[0].op == "const.i64" and rid not in params:
-                v = int(ds[0].imm[0])
+        for rid in self.facts.defs:
+            ws = self._writes(rid)
+            if len(ws) == 1 and ws[0].op == "const.i64" and rid not in params:
+                v = int(ws[0].imm[0])
                 if 0 <= v < KS_LIMIT:
                     out[rid] = v
         return out
 
     def _raw_writes(self, rid: int) -> bool:
         """Can every write of a register the analysis calls borrowed be a borrowed read?"""
-        for b in self.fn.blocks:
-            for ins in b.instrs:
-                if ins.dst is not None and ins.dst.id == rid:
-                    if self._name(ins) + "__raw" not in self.stencils:
-                        return False
-        return True
+        return all(self._name(ins) + "__raw" in self.stencils for ins in self._writes(rid))
 
     def owned(self, r: ir.Reg) -> bool:
         return r.ty == "ref" and r.id not in self.facts.borrowed_params and \
@@ -158,10 +153,9 @@ class FunctionTranslator:
         self.step(f"entry of {fn.name}", fn.line)
         fused = self._fused_compares()
         copies = self._retargets()
-        by_label = {b.label: b for b in fn.blocks}
         order = self._order()
         for i, label in enumerate(order):
-            blk = by_label[label]
+            blk = self.blocks[label]
             labels[blk.label] = len(self.steps)
             nxt = order[i + 1] if i + 1 < len(order) else None
             dead = [r for r in f.entry_dead.get(blk.label, ()) if self.owned(fn.regs[r])]
