@@ -195,3 +195,19 @@ def test_runtime_calls_out_of_reach_go_through_a_veneer(far: bool) -> None:
     lands = base + call.offset + 4 + rel
     assert lands == (base + 0x1000 if far else target)
     assert struct.unpack_from("<Q", buf, 0x1000 + 6)[0] == target
+
+
+def test_descriptor_numbers_match_the_runtime_header() -> None:
+    """The JIT writes MType kinds and object kinds as numbers: they must be mochi.h's."""
+    from mochic.backends.copypatch.rtlib import MK_STRUCT, MT_KINDS
+    header = (ROOT / "mochic" / "runtime" / "mochi.h").read_text()
+
+    def enum(first: str) -> dict[str, int]:
+        body = header[header.index(first):]
+        names = re.findall(r"\b(M[TK]_[A-Z]+)\b", body[:body.index("}")])
+        start = int(re.search(rf"{first} = (\d+)", header).group(1))  # type: ignore[union-attr]
+        return {n: start + i for i, n in enumerate(names)}
+
+    types = enum("MT_INT")
+    assert all(types[k] == v for k, v in MT_KINDS.items())
+    assert enum("MK_STR")["MK_STRUCT"] == MK_STRUCT

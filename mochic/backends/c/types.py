@@ -11,6 +11,8 @@ descriptors are forward-declared before any is defined, so recursive types
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mochic.backends.c.names import Namer, c_comment, c_string
 from mochic.frontend.types import (
     FunT,
@@ -29,6 +31,36 @@ from mochic.frontend.types import (
 PRIM_DESCRIPTORS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
           "string": "mochi_t_string", "none": "mochi_t_none", "void": "mochi_t_none",
           "any": "mochi_t_any"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a type's `MType` descriptor holds besides its name: the MTypeKind
+    enumerator (mochi.h), the types it refers to, the struct it describes."""
+
+    kind: str
+    elem: Type | None = None
+    key: Type | None = None
+    value: Type | None = None
+    struct: str | None = None
+
+
+def shape(t: Type) -> Shape:
+    """The descriptor of a type other than a primitive or an option (which use the
+    runtime's own descriptors), for the C emitter and the JIT alike."""
+    if isinstance(t, ListT):
+        return Shape("MT_LIST", elem=t.elem)
+    if isinstance(t, MapT):
+        return Shape("MT_MAP", key=t.key, value=t.value)
+    if isinstance(t, GroupT):
+        return Shape("MT_GROUP", elem=t.elem, key=t.key)
+    if isinstance(t, StructT):
+        return Shape("MT_STRUCT", struct=t.name)
+    if isinstance(t, SumT):
+        return Shape("MT_SUM")
+    if isinstance(t, FunT):
+        return Shape("MT_FUN")
+    raise AssertionError(f"no descriptor for type {t}")  # pragma: no cover
 
 
 class TypeTable:
@@ -108,24 +140,12 @@ class TypeTable:
     # ------------------------------------------------------------ output
 
     def _initializer(self, t: Type) -> str:
-        elem = key = value = sd = "NULL"
+        s = shape(t)
+        elem, key, value = (self.mtype(x) if x is not None else "NULL"
+                            for x in (s.elem, s.key, s.value))
+        sd = self.desc(s.struct) if s.struct in self.structs else "NULL"
         name = c_string(str(t).encode())  # how runtime errors name the type
-        if isinstance(t, ListT):
-            kind, elem = "MT_LIST", self.mtype(t.elem)
-        elif isinstance(t, MapT):
-            kind, key, value = "MT_MAP", self.mtype(t.key), self.mtype(t.value)
-        elif isinstance(t, GroupT):
-            kind, elem, key = "MT_GROUP", self.mtype(t.elem), self.mtype(t.key)
-        elif isinstance(t, StructT):
-            kind = "MT_STRUCT"
-            sd = self.desc(t.name) if t.name in self.structs else "NULL"
-        elif isinstance(t, SumT):
-            kind = "MT_SUM"
-        elif isinstance(t, FunT):
-            kind = "MT_FUN"
-        else:  # pragma: no cover - every Mochi type is one of the above
-            raise AssertionError(f"no descriptor for type {t}")
-        return f"{{{kind}, {elem}, {key}, {value}, {sd}, {name}}}"
+        return f"{{{s.kind}, {elem}, {key}, {value}, {sd}, {name}}}"
 
     def struct_decls(self) -> list[str]:
         """One C struct per Mochi struct: the header, the descriptor, a slot per field."""

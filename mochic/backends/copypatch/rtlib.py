@@ -18,22 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from mochic import toolchain
-from mochic.backends.c.types import PRIM_DESCRIPTORS
+from mochic.backends.c.types import PRIM_DESCRIPTORS, shape
 from mochic.frontend.types import (
-    FunT,
-    GroupT,
-    ListT,
-    MapT,
     OptionT,
     Prim,
     StructInfo,
-    StructT,
-    SumT,
     Type,
 )
 from mochic.targets import TARGETS, host_name
 
-MT_LIST, MT_MAP, MT_STRUCT, MT_SUM, MT_FUN, MT_GROUP = 7, 8, 9, 10, 11, 12
+# mochi.h's MTypeKind numbers of the kinds `shape` gives
+MT_KINDS = {"MT_LIST": 7, "MT_MAP": 8, "MT_STRUCT": 9, "MT_SUM": 10, "MT_FUN": 11,
+            "MT_GROUP": 12}
 MK_STRUCT = 4
 
 
@@ -146,21 +142,11 @@ class Runtime:
         m = MType()
         addr = self.types[t] = self._own(m)  # before the parts: the type may refer to itself
         m.name = self.cstring(str(t))
-        if isinstance(t, ListT):
-            m.kind, m.elem = MT_LIST, self.mtype(t.elem)
-        elif isinstance(t, MapT):
-            m.kind, m.key, m.value = MT_MAP, self.mtype(t.key), self.mtype(t.value)
-        elif isinstance(t, GroupT):
-            m.kind, m.elem, m.key = MT_GROUP, self.mtype(t.elem), self.mtype(t.key)
-        elif isinstance(t, StructT):
-            m.kind = MT_STRUCT
-            m.sd = self.desc(t.name) if t.name in self.structs else None
-        elif isinstance(t, SumT):
-            m.kind = MT_SUM
-        elif isinstance(t, FunT):
-            m.kind = MT_FUN
-        else:  # pragma: no cover - every Mochi type is one of the above
-            raise AssertionError(f"no descriptor for type {t}")
+        s = shape(t)
+        m.kind = MT_KINDS[s.kind]
+        m.elem, m.key, m.value = (self.mtype(x) if x is not None else None
+                                  for x in (s.elem, s.key, s.value))
+        m.sd = self.desc(s.struct) if s.struct in self.structs else None
         return addr
 
     def desc(self, name: str) -> int:
