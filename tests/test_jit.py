@@ -190,7 +190,8 @@ def test_runtime_calls_out_of_reach_go_through_a_veneer(far: bool) -> None:
     buf = bytearray(0x1000 + 16)
     buf[0x1000:0x1000 + 14] = veneer("x86_64", target)
     piece = Piece("str_len", {"D": 8, "A": 16, "LINE": 3})
-    jit._patch(buf, 0, piece, stencils, base, None, {}, {"mochi_str_len": target}, veneer_at, {})
+    where = jit.Addresses(base, {}, {"mochi_str_len": target}, veneer_at, {})
+    jit._patch(buf, 0, piece, stencils, where, {})
     rel = struct.unpack_from("<i", buf, call.offset)[0]
     lands = base + call.offset + 4 + rel
     assert lands == (base + 0x1000 if far else target)

@@ -146,18 +146,16 @@ def _layout(module: ir.Module, translations: list[Translation], rt: Runtime,
         buf[veneer_at[s]:veneer_at[s] + vsize] = veneer(machine, addr[s])
     for name, at in data_at.items():
         buf[at:at + len(stencils[name].data)] = stencils[name].data
-    fn_addr = {name: mem.addr + p.start for name, p in placed.items()}
     # a function's entry is its first piece (an empty first step falls to the next)
-    _patch(buf, 0, enter_piece, stencils, mem.addr, None, fn_addr, addr, veneer_at, data_at)
+    where = Addresses(mem.addr, {name: mem.addr + p.start for name, p in placed.items()},
+                      addr, veneer_at, data_at)
+    _patch(buf, 0, enter_piece, stencils, where, {})
     for p in placed.values():
         t = p.translation
-        label_at = {}
-        for label, k in t.labels.items():
-            label_at[label] = mem.addr + _step_start(p, k)
+        labels = {label: mem.addr + _step_start(p, k) for label, k in t.labels.items()}
         for step, row in zip(t.steps, p.offsets, strict=True):
             for piece, off in zip(step.pieces, row, strict=True):
-                _patch(buf, off, piece, stencils, mem.addr, label_at, fn_addr, addr,
-                       veneer_at, data_at)
+                _patch(buf, off, piece, stencils, where, labels)
     mem.write(0, bytes(buf))
     mem.seal(rt.lib.mochi_clear_cache)
     return prog
@@ -171,34 +169,49 @@ def _step_start(p: Placed, k: int) -> int:
     return p.end
 
 
-def _patch(buf: bytearray, off: int, piece: Piece, stencils: dict[str, Stencil], base: int,
-           labels: dict[str, int] | None, fn_addr: dict[str, int], sym_addr: dict[str, int],
-           veneer_at: dict[str, int], data_at: dict[str, int]) -> None:
+@dataclass
+class Addresses:
+    """Where the holes of a program's stencils point: the code's base address,
+    each function's entry, each runtime symbol and its veneer (offset), each
+    stencil's constant data (offset)."""
+
+    base: int
+    functions: dict[str, int]
+    symbols: dict[str, int]
+    veneers: dict[str, int]
+    data: dict[str, int]
+
+
+def _patch(buf: bytearray, off: int, piece: Piece, stencils: dict[str, Stencil],
+           where: Addresses, labels: dict[str, int]) -> None:
+    """Copy ``piece``'s stencil to ``off`` in ``buf`` and fill its holes (``labels``:
+    the addresses of the blocks of the function it is in)."""
     st = stencils[piece.stencil]
     buf[off:off + len(st.code)] = st.code
+    base = where.base
     values = dict(piece.values)
     if piece.code_of is not None:
-        values["K"] = fn_addr[piece.code_of]
+        values["K"] = where.functions[piece.code_of]
     for h in st.holes:
         place = base + off + h.offset
         v = h.value
         if v == "CONTINUE":
             s = base + off + len(st.code)
         elif v == "TARGET":
-            assert labels is not None and piece.target is not None
+            assert piece.target is not None
             s = labels[piece.target]
         elif v == "CALLEE":
             assert piece.callee is not None
-            s = fn_addr[piece.callee]
+            s = where.functions[piece.callee]
         elif v == "data":
-            s = base + data_at[piece.stencil]
+            s = base + where.data[piece.stencil]
         elif v.startswith("sym:"):
             name = v[4:]
-            s = sym_addr[name]
+            s = where.symbols[name]
             reach = BRANCH_RANGE.get(h.kind)
             if h.kind in PC_RELATIVE and reach is not None and \
                     not -reach <= s + h.addend - place < reach:
-                s = base + veneer_at[name]
+                s = base + where.veneers[name]
         else:
             if v not in values:
                 raise AssertionError(f"stencil {piece.stencil}: no value for hole {v}")
