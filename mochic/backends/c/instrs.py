@@ -117,35 +117,30 @@ def _mov_ref(e: FunctionEmitter, ins: ir.Instr) -> str:
 
 # ---------------------------------------------------------------- arithmetic
 
-def _wrapping(e: FunctionEmitter, ins: ir.Instr) -> str:
+# Two-operand operations as C expressions of {a} and {b}: ints wrap (computed
+# unsigned), shifts take the count modulo 64, floats are IEEE.
+_BINARY = {
+    **{f"{n}.i64": f"(int64_t)((uint64_t){{a}} {op} (uint64_t){{b}})"
+       for n, op in _INT_BINOPS.items()},
+    **{f"{n}.i64": f"({{a}} {op} {{b}})" for n, op in _BIT_BINOPS.items()},
+    "shl.i64": "(int64_t)((uint64_t){a} << ({b} & 63))",
+    "shr.i64": "({a} >> ({b} & 63))",
+    **{f"{n}.f64": f"({{a}} {op} {{b}})"
+       for n, op in (("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"))},
+    "rem.f64": "fmod({a}, {b})",
+    **{f"{c}.{ty}": f"({{a}} {op} {{b}})" for c, op in _CMPS.items() for ty in ("i64", "f64")},
+    "eq.bool": "({a} == {b})",
+    "ne.bool": "({a} != {b})",
+}
+
+
+def _binary(e: FunctionEmitter, ins: ir.Instr) -> str:
     a, b = (e.r(x) for x in ins.args)
-    op = _INT_BINOPS[ins.op.split(".")[0]]
-    return e.set_scalar(ins.dst, f"(int64_t)((uint64_t){a} {op} (uint64_t){b})")
+    return e.set_scalar(ins.dst, _BINARY[ins.op].format(a=a, b=b))
 
 
-for _n in _INT_BINOPS:
-    HANDLERS[f"{_n}.i64"] = _wrapping
-
-
-def _bitwise(e: FunctionEmitter, ins: ir.Instr) -> str:
-    a, b = (e.r(x) for x in ins.args)
-    return e.set_scalar(ins.dst, f"({a} {_BIT_BINOPS[ins.op.split('.')[0]]} {b})")
-
-
-for _n in _BIT_BINOPS:
-    HANDLERS[f"{_n}.i64"] = _bitwise
-
-
-@handles("shl.i64")
-def _shl(e: FunctionEmitter, ins: ir.Instr) -> str:
-    a, b = (e.r(x) for x in ins.args)
-    return e.set_scalar(ins.dst, f"(int64_t)((uint64_t){a} << ({b} & 63))")
-
-
-@handles("shr.i64")
-def _shr(e: FunctionEmitter, ins: ir.Instr) -> str:
-    a, b = (e.r(x) for x in ins.args)
-    return e.set_scalar(ins.dst, f"({a} >> ({b} & 63))")
+for _op in _BINARY:
+    HANDLERS[_op] = _binary
 
 
 @handles("div.i64", "rem.i64")
@@ -170,36 +165,9 @@ def _abs_i64(e: FunctionEmitter, ins: ir.Instr) -> str:
     return e.set_scalar(ins.dst, f"({a} < 0 ? (int64_t)(0 - (uint64_t){a}) : {a})")
 
 
-def _float_binop(e: FunctionEmitter, ins: ir.Instr) -> str:
-    a, b = (e.r(x) for x in ins.args)
-    op = {"add": "+", "sub": "-", "mul": "*", "div": "/"}[ins.op.split(".")[0]]
-    return e.set_scalar(ins.dst, f"({a} {op} {b})")
-
-
-for _n in ("add", "sub", "mul", "div"):
-    HANDLERS[f"{_n}.f64"] = _float_binop
-
-
-@handles("rem.f64")
-def _rem_f64(e: FunctionEmitter, ins: ir.Instr) -> str:
-    a, b = (e.r(x) for x in ins.args)
-    return e.set_scalar(ins.dst, f"fmod({a}, {b})")
-
-
 @handles("neg.f64")
 def _neg_f64(e: FunctionEmitter, ins: ir.Instr) -> str:
     return e.set_scalar(ins.dst, f"(-{e.r(ins.args[0])})")
-
-
-def _compare(e: FunctionEmitter, ins: ir.Instr) -> str:
-    a, b = (e.r(x) for x in ins.args)
-    return e.set_scalar(ins.dst, f"({a} {_CMPS[ins.op.split('.')[0]]} {b})")
-
-
-for _c in _CMPS:
-    HANDLERS[f"{_c}.i64"] = _compare
-    HANDLERS[f"{_c}.f64"] = _compare
-HANDLERS["eq.bool"] = HANDLERS["ne.bool"] = _compare
 
 
 @handles("not.bool")
