@@ -10,7 +10,7 @@ operands..., immediates...)`).
 
 Reference counting follows docs/RUNTIME.md: each ref register owns one
 reference; writing one releases its old value; copies retain; parameters are
-retained on entry; a returned value goes to the caller.  `analysis.py` says
+retained on entry; a returned value goes to the caller.  `ir/refcount.py` says
 when each value dies (it is released and its register cleared right there,
 so nothing is left to release at a return) and which counting work is
 provably unnecessary.
@@ -20,25 +20,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mochic.backends.c.analysis import Facts, analyse
 from mochic.backends.c.names import C_TYPES, PEEK, RELEASE, RETAIN, ZERO, Namer, c_type
 from mochic.ir import ir
 from mochic.ir.ops import OPS
+from mochic.ir.refcount import Facts, analyse
 
 if TYPE_CHECKING:
     from mochic.backends.c.emit import ModuleEmitter
 
 
-def c_result(fn: ir.Function) -> str | None:
-    """The IR type of the C function's result.  A closure body without a result
-    returns none: a call through a function value of a type that promises a
-    value (a `fun()` called for its `none`) then reads a defined null."""
-    return fn.ret if fn.ret is not None or not fn.env else "ref"
-
-
 def signature(name: str, fn: ir.Function) -> str:
     params = ", ".join(f"{C_TYPES[p.ty]} r{p.id}" for p in fn.params) or "void"
-    return f"static {c_type(c_result(fn))} {name}({params})"
+    return f"static {c_type(fn.result)} {name}({params})"
 
 
 class FunctionEmitter:
@@ -135,7 +128,7 @@ class FunctionEmitter:
         elif isinstance(t, ir.Ret):
             # every other register is dead here, so already released
             if t.value is None:
-                text = "return NULL;" if c_result(self.fn) else "return;"
+                text = "return NULL;" if self.fn.result else "return;"
             else:
                 v = f"r{t.value.id}"
                 if t.value.ty == "ref" and not self.facts.owned(t.value):

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mochic.backends.c.function import c_result
 from mochic.backends.c.names import (
     C_TYPES,
     RELEASE,
@@ -355,7 +354,7 @@ def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
     callee = e.mod.function_name(ins.imm[0])
     fn = e.mod.module.functions[ins.imm[0]]
     call = f"{callee}({', '.join(e.r(a) for a in ins.args)})"
-    if ins.dst is None and c_result(fn) == "ref":
+    if ins.dst is None and fn.result == "ref":
         return _nested(e, ins, f"{RELEASE}({call});")
     return _nested(e, ins, _call_result(e, ins, call))
 
@@ -364,7 +363,7 @@ def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
 def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
     c = e.r(ins.args[0])
     ptypes = ", ".join(["mref"] + [C_TYPES[a.ty] for a in ins.args[1:]])
-    # a closure body without a result returns none (see c_result)
+    # a closure body without a result returns none (see ir.Function.result)
     ret = c_type(ins.dst.ty if ins.dst is not None else "ref")
     fn = f"(({ret} (*)({ptypes}))((MClosure *){c})->fn)"
     call = f"{fn}({', '.join(e.r(a) for a in ins.args)})"
