@@ -81,10 +81,26 @@ def run_c(program: Path, stdin: str) -> Result:
     return Result(runners.decode(p.stdout), runners.decode(p.stderr), p.returncode)
 
 
+def run_wasm(program: Path, stdin: str) -> Result:
+    """`mochic build --backend wasm --mode release` (mochic's own encoder and linker)
+    and run the module under wasmtime."""
+    why = runners.missing("wasm32-wasi")
+    if why is not None:
+        pytest.skip(why)
+    name = f"{program.parent.name}__{program.stem}.wasm"
+    module = _C_BUILDS / "wasm" / name
+    built = mochic(["build", program.name, "--backend", "wasm", "--mode", "release",
+                    "-o", str(module)], program.parent, timeout=BUILD_TIMEOUT)
+    if built.status != 0:
+        return Result(built.stdout, f"mochic build failed:\n{built.stderr}", built.status)
+    return Result(*runners.run_wasm(module, program.parent, stdin, TIMEOUT))
+
+
 TIERS: dict[str, Callable[[Path, str], Result]] = {
     "interp": run_interp,
     "jit": run_jit,
     "c": run_c,
+    "wasm": run_wasm,
 }
 
 

@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from mochic.backends.wasm import sections as S
 from mochic.backends.wasm.leb128 import sleb, sleb5, uleb, uleb5
 from mochic.objfile.wasm_model import (
-    FuncType,
     Function,
+    FuncType,
     ImportKind,
     Reloc,
     RelocType,
-    SymKind,
     Symbol,
+    SymKind,
     WasmObject,
 )
 from mochic.objfile.wasm_read import Archive

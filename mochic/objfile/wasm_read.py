@@ -30,8 +30,8 @@ from mochic.objfile.wasm_model import (
     Reloc,
     RelocType,
     Segment,
-    SymKind,
     Symbol,
+    SymKind,
     WasmObject,
 )
 

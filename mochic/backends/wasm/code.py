@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass, field
 
 from mochic.backends.wasm.leb128 import sleb, sleb5, uleb, uleb5
-from mochic.backends.wasm.opcodes import ALIGN, EMPTY_BLOCK, OPCODES
+from mochic.backends.wasm.opcodes import ALIGN, EMPTY_BLOCK, OPCODES, VALTYPES
 from mochic.objfile.wasm_model import Reloc, RelocType
 
 
@@ -25,7 +25,7 @@ class Code:
     relocs: list[Reloc] = field(default_factory=list)
     lines: list[tuple[int, int]] = field(default_factory=list)  # (offset, Mochi line)
 
-    def op(self, name: str, *imm: int | float | list[int]) -> None:
+    def op(self, name: str, *imm: int | float | str | list[int]) -> None:
         spec = OPCODES[name]
         if len(imm) != len(spec.immediates) or "mem" in spec.immediates:
             raise ValueError(f"{name} takes {spec.immediates} immediates, not {imm}")
@@ -40,8 +40,8 @@ class Code:
             self.data += sleb(int(value))  # type: ignore[arg-type]
         elif kind == "f64":
             self.data += struct.pack("<d", float(value))  # type: ignore[arg-type]
-        elif kind == "block":
-            self.data.append(EMPTY_BLOCK)
+        elif kind == "block":  # a block type: "" (none) or the value type of its result
+            self.data.append(VALTYPES[value] if value else EMPTY_BLOCK)  # type: ignore[index]
         elif kind == "table":
             depths = list(value)  # type: ignore[call-overload]
             self.data += uleb(len(depths) - 1)

@@ -4,8 +4,8 @@ immediates that follow it (`Code.op` checks the count and encodes them).
 
 Immediate kinds: ``u32`` (an index or a count, uleb), ``s32``/``s64``
 (`i32.const`/`i64.const`, sleb), ``f64`` (eight little-endian bytes),
-``mem`` (alignment log2 and offset, two ulebs), ``block`` (a block type: the
-empty type), ``table`` (a vector of label depths and a default, for
+``mem`` (alignment log2 and offset, two ulebs: `Code.mem`), ``block`` (a
+block type: empty, or one result's value type), ``table`` (a vector of label depths and a default, for
 `br_table`).
 """
 
