@@ -50,11 +50,10 @@ class Code:
         else:
             raise ValueError(f"no immediate kind {kind}")
 
-    def mem(self, name: str, offset: int, valtype: str | None = None) -> None:
+    def mem(self, name: str, offset: int) -> None:
         """A load or store at ``offset`` from the address on the stack, naturally aligned."""
-        align = ALIGN.get(valtype or name.split(".")[0], 0)
-        if name.endswith(("8_u", "store8")):
-            align = 0
+        size = next((bits for bits in ("8", "16", "32") if name.endswith((bits + "_u", bits))), "")
+        align = {"8": 0, "16": 1, "32": 2}[size] if size else ALIGN[name.split(".")[0]]
         self.data += OPCODES[name].code + uleb(align) + uleb(offset)
 
     def line(self, line: int) -> None:

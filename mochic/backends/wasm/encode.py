@@ -74,12 +74,13 @@ class ModuleEncoder:
         """The symbol of runtime (or C library) function ``name``, called as ``ftype``."""
         key = (SymKind.FUNCTION, name)
         got = self.symbols.get(key)
+        functions = [i for i in self.obj.imports if i.kind == ImportKind.FUNCTION]
         if got is not None:
-            imp = self.obj.imports[self.obj.symbols[got].index]
+            imp = functions[self.obj.symbols[got].index]
             if self.obj.types[imp.type] != ftype:
                 raise AssertionError(f"{name} called as two types")
             return got
-        n = len(self.obj.imports)
+        n = len(functions)
         self.obj.imports.append(Import("env", name, ImportKind.FUNCTION, self.obj.type_index(ftype)))
         return self._symbol(SymKind.FUNCTION, name, UNDEFINED, n)
 

@@ -302,7 +302,7 @@ class FunctionEncoder:
             self.code.global_op("global.get", p.symbol)
         else:
             self.code.op("local.get", p.base)
-            self.code.mem(SLOT_LOAD[p.ty], p.offset, IR_VALTYPE[p.ty])
+            self.code.mem(SLOT_LOAD[p.ty], p.offset)
 
     def store_value(self, p: Place, value: Emit) -> None:
         if isinstance(p, GlobalPlace):
@@ -311,7 +311,7 @@ class FunctionEncoder:
         else:
             self.code.op("local.get", p.base)
             value()
-            self.code.mem(SLOT_STORE[p.ty], p.offset, IR_VALTYPE[p.ty])
+            self.code.mem(SLOT_STORE[p.ty], p.offset)
 
     def store(self, p: Place, v: ir.Reg, old: bool = True) -> None:
         """Store register ``v`` into ``p``; a ref keeps a reference there, and what ``p``

@@ -503,7 +503,7 @@ def _call_closure(e: FunctionEncoder, ins: ir.Instr) -> None:
     c.op("i32.const", 1)
     c.op("else")
     e.get(clo)
-    c.mem("i32.load16_u", 4, "i32")  # MHeader.kind
+    c.mem("i32.load16_u", 4)  # MHeader.kind
     c.op("i32.const", MK_KINDS["MK_CLOSURE"])
     c.op("i32.ne")
     c.op("end")
@@ -518,7 +518,7 @@ def _call_closure(e: FunctionEncoder, ins: ir.Instr) -> None:
         for a in ins.args:
             e.get(a)
         e.get(clo)
-        c.mem("i32.load", _FN, "i32")
+        c.mem("i32.load", _FN)
         c.call_indirect(e.mod.obj.type_index(ftype), e.mod.table_symbol())
     _call_result(e, ins, _nested(e, ins, call), result)
 
@@ -633,7 +633,7 @@ def _print(e: FunctionEncoder, ins: ir.Instr) -> None:
     for i, a in enumerate(ins.args):
         c.address(scratch)
         e.get(a)
-        c.mem("i32.store", 4 * i, "i32")
+        c.mem("i32.store", 4 * i)
     c.op("i32.const", ins.line)
     c.op("i32.const", n)
     if n:
