@@ -30,8 +30,8 @@ from mochic.objfile.model import ObjectFile, SectionKind
 from mochic.objfile.wasm_model import (
     LOCAL,
     UNDEFINED,
-    FuncType,
     Function,
+    FuncType,
     Global,
     Import,
     ImportKind,
