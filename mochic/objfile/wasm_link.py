@@ -121,6 +121,18 @@ class Linked:
     module: S.Module
     code_offsets: dict[int, int]  # id(Function) -> offset of the body in the code payload
     function_index: dict[int, int]  # id(Function) -> function index in the module
+    # id(Function) -> (offset in the input body, bytes saved before it): the five-byte
+    # LEB128s of relocations are written at their shortest, so code after one moves
+    shrunk: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def address(self, fn: Function, offset: int) -> int:
+        """The code-section offset of what lies at ``offset`` in ``fn``'s input body."""
+        saved = 0
+        for at, total in self.shrunk.get(id(fn), ()):
+            if at > offset:
+                break
+            saved = total
+        return self.code_offsets[id(fn)] + offset - saved
 
 
 @dataclass
@@ -344,34 +356,50 @@ class Linker:
 
     # ------------------------------------------------------------ 4. relocate and write
 
-    def relocated(self, i: int, data: bytes, relocs: list[Reloc], types: dict[FuncType, int]) \
-            -> bytes:
+    def relocated(self, i: int, data: bytes, relocs: list[Reloc], types: dict[FuncType, int],
+                  shrink: list[tuple[int, int]] | None = None) -> bytes:
+        """``data`` with its relocations applied.  With ``shrink`` (code), each LEB128
+        is written at its shortest and the moves are recorded there as (offset in
+        ``data`` after the LEB128, bytes saved so far)."""
         out = bytearray(data)
-        obj = self.objects[i]
-        for r in relocs:
-            if r.type == RelocType.TYPE_INDEX_LEB:
-                value = types[obj.types[r.index]]
-            else:
-                t = self.target(i, r.index)
-                if r.type in _FUNCTION:
-                    value = self.function(t)
-                elif r.type in _TABLE:
-                    value = self.state.table[self._function_key(t)]
-                elif r.type in _MEMORY:
-                    value = self.address(t, r.addend)
-                elif r.type in _GLOBAL:
-                    value = self.global_(t)
-                elif r.type == RelocType.TABLE_NUMBER_LEB:
-                    value = 0
-                else:
-                    raise LinkError(f"{obj.name}: relocation {r.type.name} is not supported")
-            if r.type in _LEB:
+        pieces: list[bytes] = []
+        done = saved = 0
+        for r in sorted(relocs, key=lambda r: r.offset):
+            value = self._value(i, r, types)
+            if shrink is not None and (r.type in _LEB or r.type in _SLEB):
+                pieces.append(data[done:r.offset])
+                short = uleb(value) if r.type in _LEB else sleb(_signed(value))
+                pieces.append(short)
+                done = r.offset + 5
+                saved += 5 - len(short)
+                shrink.append((done, saved))
+            elif r.type in _LEB:
                 out[r.offset:r.offset + 5] = uleb5(value)
             elif r.type in _SLEB:
                 out[r.offset:r.offset + 5] = sleb5(value)
             else:
                 out[r.offset:r.offset + 4] = struct.pack("<I", value & 0xFFFFFFFF)
-        return bytes(out)
+        if shrink is None:
+            return bytes(out)
+        pieces.append(bytes(out[done:]))
+        return b"".join(pieces)
+
+    def _value(self, i: int, r: Reloc, types: dict[FuncType, int]) -> int:
+        obj = self.objects[i]
+        if r.type == RelocType.TYPE_INDEX_LEB:
+            return types[obj.types[r.index]]
+        t = self.target(i, r.index)
+        if r.type in _FUNCTION:
+            return self.function(t)
+        if r.type in _TABLE:
+            return self.state.table[self._function_key(t)]
+        if r.type in _MEMORY:
+            return self.address(t, r.addend)
+        if r.type in _GLOBAL:
+            return self.global_(t)
+        if r.type == RelocType.TABLE_NUMBER_LEB:
+            return 0
+        raise LinkError(f"{obj.name}: relocation {r.type.name} is not supported")
 
     def check_signatures(self) -> None:
         """A function called through an import of another type would trap at run
@@ -462,9 +490,11 @@ class Linker:
         code.extend(uleb(len(bodies)))
         offsets: dict[int, int] = {}
         index: dict[int, int] = {}
+        shrunk: dict[int, list[tuple[int, int]]] = {}
         for i, body, fn in bodies:
             if fn is not None:
-                body = self.relocated(i, fn.body, fn.relocs, types)
+                shrunk[id(fn)] = []
+                body = self.relocated(i, fn.body, fn.relocs, types, shrunk[id(fn)])
                 code.extend(uleb(len(body)))
                 offsets[id(fn)] = len(code)
             else:
@@ -476,7 +506,7 @@ class Linker:
         mod.section("data").extend(self._data())
         sub = S.vector([uleb(i) + S.name(n) for i, n in sorted(names)])
         mod.custom("name", b"\x01" + uleb(len(sub)) + sub)
-        return Linked(mod, offsets, index)
+        return Linked(mod, offsets, index, shrunk)
 
     def _slot_function(self, key: object) -> int:
         if isinstance(key, tuple):
@@ -508,6 +538,12 @@ class Linker:
             blob.extend(bytes(addr - start - len(blob)))
             blob.extend(self.relocated(i, seg.data, seg.relocs, {}))
         return S.vector([b"\x00\x41" + sleb(start) + b"\x0b" + uleb(len(blob)) + bytes(blob)])
+
+
+def _signed(value: int) -> int:
+    """An address or table slot (a 32-bit value) as the `i32.const` immediate it is."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def _memory_kind(name: str) -> str:

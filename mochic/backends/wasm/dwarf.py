@@ -99,10 +99,11 @@ def add_line_table(linked: Linked, obj: WasmObject, file: str) -> None:
             names[sym.index - imported] = sym.name
     spans = []
     for k, fn in enumerate(obj.functions):
-        start = linked.code_offsets.get(id(fn))
-        if start is None or not fn.lines:
+        if id(fn) not in linked.code_offsets or not fn.lines:
             continue
-        spans.append((names.get(k, f"f{k}"), start, start + len(fn.body), fn.lines))
+        start = linked.address(fn, 0)
+        rows = [(linked.address(fn, off) - start, line) for off, line in fn.lines]
+        spans.append((names.get(k, f"f{k}"), start, linked.address(fn, len(fn.body)), rows))
     if not spans:
         return
     spans.sort(key=lambda s: s[1])
