@@ -144,15 +144,21 @@ def run(module: Any, argv: list[str], directory: Path) -> int:
 def main(argv: list[str]) -> int:
     """`python -m mochic.backends.wasm.engine PROG.cwasm`: run a precompiled module
     (from `mochic build --backend wasm --emit cwasm`) as `wasmtime run
-    --allow-precompiled` would, with the engine settings it was compiled with."""
+    --allow-precompiled` would, with the engine settings it was compiled with; or a
+    `.wasm` module, compiled first (and cached)."""
     if len(argv) != 1:
-        print("usage: python -m mochic.backends.wasm.engine PROG.cwasm", file=sys.stderr)
+        print("usage: python -m mochic.backends.wasm.engine PROG.cwasm|PROG.wasm",
+              file=sys.stderr)
         return 2
     path = Path(argv[0])
     try:
-        module = _wasmtime().Module.deserialize_file(engine(), str(path))
+        data = path.read_bytes()
+        if data[:4] == b"\0asm":  # a module: compiled once, cached by its content
+            module = compiled(data)
+        else:
+            module = _wasmtime().Module.deserialize(engine(), data)
         return run(module, [path.name], Path("."))
-    except (EngineError, _wasmtime().WasmtimeError) as e:
+    except (OSError, EngineError, _wasmtime().WasmtimeError) as e:
         print(f"mochic: error: cannot run {path}: {e}", file=sys.stderr)
         return 1
 
