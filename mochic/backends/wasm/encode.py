@@ -96,10 +96,6 @@ class ModuleEncoder:
             self._symbol(SymKind.GLOBAL, name, LOCAL, len(self.obj.globals) - 1)
         return self.symbols[key]
 
-    def depth_symbol(self) -> int:
-        """The count of Mochi calls in progress (see `instrs._nested`)."""
-        return self.global_symbol("mochi.call_depth")
-
     def table_symbol(self) -> int:
         key = (SymKind.TABLE, "__indirect_function_table")
         if key not in self.symbols:
@@ -145,7 +141,7 @@ class ModuleEncoder:
             self._symbol(SymKind.FUNCTION, fn.name, LOCAL)
         for fn in fns:
             body, code = FunctionEncoder(self, fn).encode()
-            params = tuple(IR_VALTYPE[p.ty] for p in fn.params)
+            params = ("i32", *(IR_VALTYPE[p.ty] for p in fn.params))  # the call depth first
             results = (IR_VALTYPE[fn.result],) if fn.result is not None else ()
             self._define(fn.name, LOCAL, body, code, (params, results))
         self._main()
@@ -161,6 +157,7 @@ class ModuleEncoder:
         c.op("local.get", 0)
         c.op("local.get", 1)
         c.call(self.import_function("mochi_init", (("i32", "i32", "i32"), ())))
+        c.op("i32.const", 0)  # the depth of Mochi calls
         c.call(self.function_symbol(self.module.main))
         c.op("i32.const", 0)
         c.call(self.import_function("mochi_exit", (("i32",), ())))

@@ -69,13 +69,15 @@ class FunctionEncoder:
         self.k = 0
         self.moved: set[int] = set()
         self.blocks = {b.label: b for b in fn.blocks}
-        self.locals: dict[int, int] = {p.id: i for i, p in enumerate(fn.params)}
+        # local 0 is the depth of Mochi calls this call runs at (see instrs._nested)
+        self.locals: dict[int, int] = {p.id: 1 + i for i, p in enumerate(fn.params)}
+        self.nparams = 1 + len(fn.params)
         self.local_types: list[str] = []
         params = {p.id for p in fn.params}
         for vt in ("i64", "f64", "i32"):
             for r in fn.regs:
                 if r.id not in params and IR_VALTYPE[r.ty] == vt and self._declared(r):
-                    self.locals[r.id] = len(fn.params) + len(self.local_types)
+                    self.locals[r.id] = self.nparams + len(self.local_types)
                     self.local_types.append(vt)
         self.scratch: dict[str, int] = {}
 
@@ -83,10 +85,11 @@ class FunctionEncoder:
         return r.id in self.facts.defs or bool(self.facts.uses.get(r.id))
 
     def temp(self, name: str, vt: str = "i32") -> int:
-        """A scratch local (``t``: a new object; ``o``: an old value; ``label``)."""
+        """A scratch local (``t``: a new object; ``o``: an old value; ``rc``: a count
+        being changed; ``label``: the dispatch loop's)."""
         got = self.scratch.get(name)
         if got is None:
-            got = self.scratch[name] = len(self.fn.params) + len(self.local_types)
+            got = self.scratch[name] = self.nparams + len(self.local_types)
             self.local_types.append(vt)
         return got
 
@@ -206,12 +209,50 @@ class FunctionEncoder:
         self.put(r)
 
     def retain_local(self, local: int) -> None:
-        self.code.op("local.get", local)
-        self.call_runtime("mochi_retain", ("i32",), ())
+        """mochi_retain_inline: count one more reference unless null or immortal."""
+        c, rc = self.code, self.temp("rc")
+        c.op("local.get", local)
+        c.op("if", "")
+        c.op("local.get", local)
+        c.mem("i32.load", 0)
+        c.op("local.tee", rc)
+        c.op("i32.const", 0)
+        c.op("i32.ge_s")
+        c.op("if", "")
+        c.op("local.get", local)
+        c.op("local.get", rc)
+        c.op("i32.const", 1)
+        c.op("i32.add")
+        c.mem("i32.store", 0)
+        c.op("end")
+        c.op("end")
 
     def release_local(self, local: int) -> None:
-        self.code.op("local.get", local)
+        """mochi_release_inline: count one reference less; the runtime frees the last."""
+        c, rc = self.code, self.temp("rc")
+        c.op("local.get", local)
+        c.op("if", "")
+        c.op("local.get", local)
+        c.mem("i32.load", 0)
+        c.op("local.tee", rc)
+        c.op("i32.const", 1)
+        c.op("i32.gt_s")
+        c.op("if", "")
+        c.op("local.get", local)
+        c.op("local.get", rc)
+        c.op("i32.const", 1)
+        c.op("i32.sub")
+        c.mem("i32.store", 0)
+        c.op("else")
+        c.op("local.get", rc)
+        c.op("i32.const", 1)
+        c.op("i32.eq")
+        c.op("if", "")
+        c.op("local.get", local)
         self.call_runtime("mochi_release", ("i32",), ())
+        c.op("end")
+        c.op("end")
+        c.op("end")
 
     def releases(self, regs: object) -> None:
         """Release (and clear) the owned registers among ``regs`` (ids), whose values died."""

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mochic.backends.wasm.function import GlobalPlace, MemPlace
+from mochic.backends.wasm.function import SLOT_LOAD, SLOT_STORE, GlobalPlace, MemPlace
 from mochic.backends.wasm.opcodes import IR_VALTYPE
 from mochic.ir import ir
 from mochic.ir.ops import OPS
-from mochic.runtime.layout import MK_KINDS, WASM32
+from mochic.runtime.layout import MK_KINDS, MT_KINDS, WASM32
 from mochic.stack import CALL_DEPTH
 
 if TYPE_CHECKING:
@@ -440,12 +440,13 @@ def _closure_get(e: FunctionEncoder, ins: ir.Instr) -> None:
 # ---------------------------------------------------------------- calls
 
 def _nested(e: FunctionEncoder, ins: ir.Instr, call: Emit) -> Emit:
-    """A call of Mochi code, counted: deeper than CALL_DEPTH calls is the runtime error
-    'stack overflow' at the calling line, as on every tier, never a trap."""
+    """A call of Mochi code, counted: every Mochi function takes the depth of Mochi
+    calls it runs at as its first parameter, and a call deeper than CALL_DEPTH is the
+    runtime error 'stack overflow' at the calling line, as on every tier, never a
+    trap of the engine.  (A parameter, not a global: it stays in a register.)"""
     def emit() -> None:
         c = e.code
-        depth = e.mod.depth_symbol()
-        c.global_op("global.get", depth)
+        c.op("local.get", 0)
         c.op("i32.const", CALL_DEPTH)
         c.op("i32.ge_u")
         c.op("if", "")
@@ -453,16 +454,15 @@ def _nested(e: FunctionEncoder, ins: ir.Instr, call: Emit) -> Emit:
         e.call_runtime("mochi_stack_overflow", ("i32",), ())
         c.op("unreachable")
         c.op("end")
-        c.global_op("global.get", depth)
-        c.op("i32.const", 1)
-        c.op("i32.add")
-        c.global_op("global.set", depth)
         call()
-        c.global_op("global.get", depth)
-        c.op("i32.const", 1)
-        c.op("i32.sub")
-        c.global_op("global.set", depth)
     return emit
+
+
+def _depth(e: FunctionEncoder) -> None:
+    """The callee's depth: one more than this call's."""
+    e.code.op("local.get", 0)
+    e.code.op("i32.const", 1)
+    e.code.op("i32.add")
 
 
 def _call_result(e: FunctionEncoder, ins: ir.Instr, call: Emit, result: str | None) -> None:
@@ -484,6 +484,7 @@ def _call(e: FunctionEncoder, ins: ir.Instr) -> None:
     fn = e.mod.module.functions[ins.imm[0]]
 
     def call() -> None:
+        _depth(e)
         for a in ins.args:
             e.get(a)
         e.code.call(e.mod.function_symbol(fn.name))
@@ -496,7 +497,7 @@ def _call_closure(e: FunctionEncoder, ins: ir.Instr) -> None:
     c = e.code
     # a closure body without a result returns none (see ir.Function.result)
     result = ins.dst.ty if ins.dst is not None else "ref"
-    ftype = (tuple(IR_VALTYPE[a.ty] for a in ins.args), (IR_VALTYPE[result],))
+    ftype = (("i32", *(IR_VALTYPE[a.ty] for a in ins.args)), (IR_VALTYPE[result],))
     e.get(clo)
     c.op("i32.eqz")
     c.op("if", "i32")
@@ -515,6 +516,7 @@ def _call_closure(e: FunctionEncoder, ins: ir.Instr) -> None:
     c.op("end")
 
     def call() -> None:
+        _depth(e)
         for a in ins.args:
             e.get(a)
         e.get(clo)
@@ -649,14 +651,92 @@ def _expect(e: FunctionEncoder, ins: ir.Instr) -> None:
     runtime_call(e, ins, extra=[("i32", lambda: e.code.op("i32.const", 1 if in_test else 0))])
 
 
-@lowers("list.get.ref")
-def _list_get_ref(e: FunctionEncoder, ins: ir.Instr) -> None:
+# ---------------------------------------------------------------- list elements inline
+
+_LIST_LEN = WASM32.offset("MList", "len")
+_LIST_ELEM = WASM32.offset("MList", "elem")
+_LIST_ITEMS = WASM32.offset("MList", "items")
+_ELEM_KIND = {"i64": MT_KINDS["MT_INT"], "f64": MT_KINDS["MT_FLOAT"], "bool": MT_KINDS["MT_BOOL"]}
+
+
+def _in_place(e: FunctionEncoder, lst: ir.Reg, idx: ir.Reg, ty: str) -> None:
+    """mochi.h's fast-path test of a list element: branch out of the enclosing block
+    unless the list is there, the index in range and the storage ``ty``'s (a list's
+    storage may change kind, so the runtime decides every other case); then leave
+    the element's address."""
+    c = e.code
+    e.get(lst)
+    c.op("i32.eqz")
+    c.op("br_if", 0)
+    e.get(idx)
+    e.get(lst)
+    c.mem("i64.load", _LIST_LEN)
+    c.op("i64.ge_u")
+    c.op("br_if", 0)
+    e.get(lst)
+    c.mem("i32.load", _LIST_ELEM)
+    c.mem("i32.load", WASM32.offset("MType", "kind"))
+    if ty == "ref":
+        c.op("i32.const", MT_KINDS["MT_BOOL"])
+        c.op("i32.le_s")
+    else:
+        c.op("i32.const", _ELEM_KIND[ty])
+        c.op("i32.ne")
+    c.op("br_if", 0)
+    e.get(lst)
+    c.mem("i32.load", _LIST_ITEMS)
+    e.get(idx)
+    c.op("i32.wrap_i64")
+    c.op("i32.const", 3)
+    c.op("i32.shl")
+    c.op("i32.add")
+
+
+@lowers(*_typed("list.get"))
+def _list_get(e: FunctionEncoder, ins: ir.Instr) -> None:
     d = ins.dst
-    if d is None or d.id not in e.facts.borrowed:
-        runtime_call(e, ins)
+    ty = ins.op.split(".")[-1]
+    lst, idx = ins.args
+    c = e.code
+    if d is not None and d.id in e.facts.borrowed:
+        # a peek: the element without a reference of its own (ir/refcount.py)
+        e.set_scalar(d, e.mod.peek(e, ins))
         return
-    # a peek: the element without a reference of its own (ir/refcount.py)
-    e.set_scalar(d, e.mod.peek(e, ins))
+    slow = e.rt("mochi_" + ins.op.replace(".", "_"), ins, None, ty)
+
+    def value() -> None:
+        c.op("block", IR_VALTYPE[ty])
+        c.op("block", "")
+        _in_place(e, lst, idx, ty)
+        c.mem(SLOT_LOAD[ty], 0)
+        if ty == "ref":  # a new reference, as the runtime's
+            elem = e.temp("elem")
+            c.op("local.set", elem)
+            e.retain_local(elem)
+            c.op("local.get", elem)
+        c.op("br", 1)
+        c.op("end")
+        slow()
+        c.op("end")
+    if ty == "ref":
+        e.set_new(d, value, ins.args)
+    else:
+        e.set_scalar(d, value)
+
+
+@lowers(*_typed("list.set", ("i64", "f64", "bool")))
+def _list_set(e: FunctionEncoder, ins: ir.Instr) -> None:
+    lst, idx, v = ins.args
+    c = e.code
+    c.op("block", "")
+    c.op("block", "")
+    _in_place(e, lst, idx, v.ty)
+    e.get(v)
+    c.mem(SLOT_STORE[v.ty], 0)
+    c.op("br", 1)
+    c.op("end")
+    e.rt("mochi_" + ins.op.replace(".", "_"), ins)()
+    c.op("end")
 
 
 def _wrap(v: int) -> int:
