@@ -39,9 +39,10 @@ def _parser() -> argparse.ArgumentParser:
                          description="Run a Mochi program. Its `test` blocks are skipped.")
     run.add_argument("file", help="the .mochi program")
     run.add_argument("--tier", choices=backends.names("run"),
-                     help="how to execute it: jit (machine code, x86_64 and aarch64 Linux) or "
-                          "interp (the reference interpreter); default: jit where available, "
-                          "falling back to interp")
+                     help="how to execute it: jit (machine code, x86_64 and aarch64 Linux), "
+                          "interp (the reference interpreter) or wasm (mochic's WebAssembly, "
+                          "compiled and run by the wasmtime package); default: jit where "
+                          "available, falling back to interp")
     run.add_argument("--verbose", action="store_true",
                      help="say which tier runs the program and what the JIT did")
     chk = sub.add_parser("check", help="type-check a program",
