@@ -88,6 +88,8 @@ def _load(path: Path) -> list[WasmObject]:
 
 def _build(opts: Options, final: Path, extra_symbols: tuple[str, ...], log: Log) -> None:
     marker = first_use_note(opts, log)
+    if marker is None:
+        log("mochic: building the runtime library for wasm32-wasi (once per version)...")
     work = cache.workdir(_key())
     try:
         sources = runtime_sources()
