@@ -120,7 +120,6 @@ class Linked:
 
     module: S.Module
     code_offsets: dict[int, int]  # id(Function) -> offset of the body in the code payload
-    function_index: dict[int, int]  # id(Function) -> function index in the module
     # id(Function) -> (offset in the input body, bytes saved before it): the five-byte
     # LEB128s of relocations are written at their shortest, so code after one moves
     shrunk: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
@@ -404,7 +403,7 @@ class Linker:
     def check_signatures(self) -> None:
         """A function called through an import of another type would trap at run
         time (or not validate): refuse it here, naming both."""
-        for i, obj in enumerate(self.objects):
+        for obj in self.objects:
             funcs = [m for m in obj.imports if m.kind == ImportKind.FUNCTION]
             for sym in obj.symbols:
                 if sym.kind != SymKind.FUNCTION or not sym.undefined:
@@ -417,7 +416,7 @@ class Linker:
                 want = obj.types[funcs[sym.index].type]
                 have = dobj.types[dobj.functions[dsym.index -
                                                  dobj.imported(ImportKind.FUNCTION)].type]
-                if want != have and (i, d.obj) and _kept(self, d):
+                if want != have and _kept(self, d):
                     raise LinkError(f"function signature mismatch: {sym.name} is "
                                     f"{_sig(have)} in {dobj.name} but {obj.name} calls it as "
                                     f"{_sig(want)}")
@@ -439,10 +438,10 @@ class Linker:
                                         for m, f in st.imports]
         if CALL_CTORS in st.synthetic:
             calls = bytearray(b"\x00")
-            for j, obj in sorted(((j, o) for j, o in enumerate(self.objects)),
-                                 key=lambda jo: jo[0]):
-                for _, s in sorted(obj.init_funcs):
-                    calls += b"\x10" + uleb(self.function(Def(j, s)))
+            inits = sorted((prio, j, s) for j, obj in enumerate(self.objects)
+                           for prio, s in obj.init_funcs)  # by priority, as wasm-ld
+            for _, j, s in inits:
+                calls += b"\x10" + uleb(self.function(Def(j, s)))
             calls += b"\x0b"
             func_decls.append(uleb(tindex(((), ()))))
             bodies.append((-1, bytes(calls), None))
@@ -459,12 +458,11 @@ class Linker:
             bodies.append((i, b"", fn))
             names.append((self.func_index[key], fnames.get(key, f"f{k}")))
         # relocated bodies need every type index settled: types of indirect calls too
-        for i, obj in enumerate(self.objects):
-            for key in st.funcs:
-                if key[0] == i:
-                    for r in obj.functions[key[1]].relocs:
-                        if r.type == RelocType.TYPE_INDEX_LEB:
-                            tindex(obj.types[r.index])
+        for i, k in st.funcs:
+            obj = self.objects[i]
+            for r in obj.functions[k].relocs:
+                if r.type == RelocType.TYPE_INDEX_LEB:
+                    tindex(obj.types[r.index])
         mod.section("type").extend(S.vector([S.functype(*t) for t in types]))
         mod.section("import").extend(S.vector(imports))
         mod.section("function").extend(S.vector(func_decls))
@@ -489,7 +487,6 @@ class Linker:
         code = mod.section("code")
         code.extend(uleb(len(bodies)))
         offsets: dict[int, int] = {}
-        index: dict[int, int] = {}
         shrunk: dict[int, list[tuple[int, int]]] = {}
         for i, body, fn in bodies:
             if fn is not None:
@@ -500,13 +497,10 @@ class Linker:
             else:
                 code.extend(uleb(len(body)))
             code.extend(body)
-        for key in st.funcs:
-            fn = self.objects[key[0]].functions[key[1]]
-            index[id(fn)] = self.func_index[key]
         mod.section("data").extend(self._data())
         sub = S.vector([uleb(i) + S.name(n) for i, n in sorted(names)])
         mod.custom("name", b"\x01" + uleb(len(sub)) + sub)
-        return Linked(mod, offsets, index, shrunk)
+        return Linked(mod, offsets, shrunk)
 
     def _slot_function(self, key: object) -> int:
         if isinstance(key, tuple):

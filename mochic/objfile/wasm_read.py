@@ -13,6 +13,7 @@ only the members that define a symbol it still needs, parsing no other.
 
 from __future__ import annotations
 
+import bisect
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,7 +249,6 @@ def _read_relocs(obj: WasmObject, s: _Reader, where: _Sections) -> None:
 
 def _distribute(entries: list[Reloc], starts: list[int], into: list[list[Reloc]]) -> None:
     """Give each relocation to the body or segment it lies in, relative to its start."""
-    import bisect
     for e in entries:
         i = bisect.bisect_right(starts, e.offset) - 1
         into[i].append(e._replace(offset=e.offset - starts[i]))
