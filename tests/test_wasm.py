@@ -144,6 +144,8 @@ def test_rebuilds_are_byte_identical(tmp_path: Path) -> None:
         assert res.status == 0, res.stderr
     assert (tmp_path / "c" / "hello.cwasm").read_bytes() == \
         (tmp_path / "d" / "hello.cwasm").read_bytes()
+    from mochic.backends.wasm import engine  # Cranelift itself, not the cache
+    assert engine._compile(a) == engine._compile(a)
 
 
 SPY = """import subprocess, os

@@ -67,8 +67,7 @@ def _version() -> str:
     return version("wasmtime")
 
 
-def precompile(wasm: bytes) -> bytes:
-    """The module compiled by Cranelift, serialized as a `.cwasm`."""
+def _compile(wasm: bytes) -> bytes:
     wasmtime = _wasmtime()
     try:
         return bytes(wasmtime.Module(engine(), wasm).serialize())
@@ -76,23 +75,35 @@ def precompile(wasm: bytes) -> bytes:
         raise EngineError(f"wasmtime refused the module: {e}") from None
 
 
-def compiled(wasm: bytes) -> Any:
-    """The module, compiled once per content and cached (see the module doc)."""
-    wasmtime = _wasmtime()
+def _cached(wasm: bytes) -> Path:
     key = cache.key("cwasm", _version(), "speed", stack.WASM_ENGINE_STACK,
                     hashlib.sha256(wasm).hexdigest())
-    path = cache.cache_dir() / "wasm-aot" / f"{key}.cwasm"
+    return cache.cache_dir() / "wasm-aot" / f"{key}.cwasm"
+
+
+def precompile(wasm: bytes) -> bytes:
+    """The module compiled by Cranelift and serialized, as a `.cwasm` (cached by the
+    module's content: see the module doc)."""
+    path = _cached(wasm)
     if path.exists():
-        try:
-            return wasmtime.Module.deserialize_file(engine(), str(path))
-        except wasmtime.WasmtimeError:
-            path.unlink(missing_ok=True)  # made by another engine: compile again
-    data = precompile(wasm)
+        return path.read_bytes()
+    data = _compile(wasm)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-    return wasmtime.Module.deserialize(engine(), data)
+    return data
+
+
+def compiled(wasm: bytes) -> Any:
+    """The module, compiled once per content and cached."""
+    wasmtime = _wasmtime()
+    data = precompile(wasm)
+    try:
+        return wasmtime.Module.deserialize(engine(), data)
+    except wasmtime.WasmtimeError:  # made by another engine: compile again
+        _cached(wasm).unlink(missing_ok=True)
+        return wasmtime.Module.deserialize(engine(), precompile(wasm))
 
 
 def run(module: Any, argv: list[str], directory: Path) -> int:
