@@ -500,6 +500,57 @@ class Checker:
             self.extern_fun(s)
         elif isinstance(s, A.ExternLet):
             self.extern_let(s, scope)
+        elif isinstance(s, A.Update):
+            self.update(s, scope)
+
+    def update(self, s: A.Update, scope: _Scope) -> None:
+        """`update xs set {f: e} where c`: e and c see the fields of each struct of
+        xs by bare name, as its values before the update."""
+        t = self.expr(s.target, scope)
+        inner = _Scope(scope, scope.fn, scope.loop)
+        info = t.elem.info if isinstance(t, ListT) and isinstance(t.elem, StructT) else None
+        if info is None:
+            self.err(s.target.span, f"update needs a list of structs, not {t}")
+        else:
+            s.field_syms = [self.new_var(inner, name, ft, False, s.span)  # type: ignore[attr-defined]
+                            for name, ft in info.fields.items()]
+        if s.where is not None:
+            self.cond(s.where, inner)
+        for (name, v), span in zip(s.fields, s.field_spans, strict=True):
+            ft = info.fields.get(name) if info is not None else ANY
+            if ft is None:
+                self.err(span, f"type {t.elem} has no field '{name}'",  # type: ignore[union-attr]
+                         did_you_mean(name, info.fields))  # type: ignore[union-attr]
+                ft = ANY
+            vt = self.expr(v, inner, ft)
+            if not assignable(vt, ft):
+                self.err(v.span, f"field '{name}' must be {ft}, not {vt}")
+
+    def data_options(self, e: A.Expr | None, scope: _Scope) -> None:
+        """The `with { format: "csv", header: true, delimiter: ";" }` of load and save."""
+        if e is not None:
+            t = self.expr(e, scope, MapT(STRING, ANY))
+            if not (isinstance(t, MapT) or t == ANY):
+                self.err(e.span, f"the options of load and save are a map, not {t}",
+                         'write `with { format: "json" }`')
+
+    def load(self, e: A.Load, scope: _Scope) -> Type:
+        t = self.resolve(e.type)
+        ok = isinstance(t, StructT) and t.info.parent is None or t == ANY or \
+            isinstance(t, MapT) and t.key in (STRING, ANY)
+        if not ok:
+            self.err(e.type.span, f"cannot load rows of type {t}",
+                     "rows are structs (`load \"people.csv\" as Person`) or maps")
+        self.data_options(e.opts, scope)
+        return ListT(t)
+
+    def save(self, e: A.Save, scope: _Scope) -> Type:
+        t = self.expr(e.src, scope)
+        et = elem_type(t) if isinstance(t, ListT | GroupT) else ANY if t == ANY else None
+        if not (isinstance(et, StructT | MapT) or et == ANY):
+            self.err(e.src.span, f"save needs a list of structs or maps, not {t}")
+        self.data_options(e.opts, scope)
+        return VOID
 
     def var_decl(self, s: A.VarDecl, scope: _Scope) -> None:
         declared = self.resolve(s.type) if s.type is not None else None
@@ -688,6 +739,10 @@ class Checker:
             return self.match(e, scope, expected)
         if isinstance(e, A.Query):
             return self.query(e, scope)
+        if isinstance(e, A.Load):
+            return self.load(e, scope)
+        if isinstance(e, A.Save):
+            return self.save(e, scope)
         self.err(e.span, "unsupported expression")
         return ANY
 
@@ -997,8 +1052,7 @@ class Checker:
             if isinstance(ot, StructT) and f.name in ot.info.methods:
                 m: FunCtx = ot.info.methods[f.name]  # type: ignore[assignment]
                 e.target = ("method", m)
-                self.args(e, self.fun_type(m), scope)
-                return m.ret
+                return self.args(e, self.fun_type(m), scope)
             if isinstance(ot, StructT | MapT | GroupT) and not self._is_method_builtin(ot, f.name):
                 pass  # a field holding a function: an ordinary closure call below
             elif f.name in METHOD_BUILTINS or ot == ANY:
@@ -1013,8 +1067,7 @@ class Checker:
             e.target = ("closure",)
             if isinstance(f, A.Name) and isinstance(f.ref, Symbol) and f.ref.kind == "fun":
                 e.target = ("fun", f.ref.fun)
-            self.args(e, ft, scope)
-            return ft.ret
+            return self.args(e, ft, scope)
         if ft == ANY:
             e.target = ("closure",)
             for a in e.args:
@@ -1029,8 +1082,12 @@ class Checker:
     def _is_method_builtin(t: Type, name: str) -> bool:
         return isinstance(t, MapT) and name in ("keys", "values", "contains", "len", "get")
 
-    def args(self, e: A.Call, ft: FunT, scope: _Scope) -> None:
-        if len(e.args) != len(ft.params):
+    def args(self, e: A.Call, ft: FunT, scope: _Scope) -> Type:
+        """Check a call's arguments against ``ft``; the call's type.  Fewer arguments
+        than parameters is partial application: a function of the rest."""
+        if len(e.args) < len(ft.params):
+            e.partial = len(e.args)  # type: ignore[attr-defined]
+        elif len(e.args) > len(ft.params):
             f = e.func
             who = f"'{f.id}'" if isinstance(f, A.Name) else \
                 f"'{f.name}'" if isinstance(f, A.Field) else "the function"
@@ -1041,6 +1098,9 @@ class Checker:
             t = self.expr(a, scope, want)
             if want is not None and not assignable(t, want):
                 self.err(a.span, f"argument {i + 1} must be {want}, not {t}")
+        if len(e.args) < len(ft.params):
+            return FunT(ft.params[len(e.args):], ft.ret)
+        return ft.ret
 
     def construct(self, e: A.Call, info: StructInfo, scope: _Scope) -> Type:
         """`Node(l, v, r)`: a variant (or struct) built from positional fields."""

@@ -208,6 +208,10 @@ _op("print", "*ref", None, "rt", "print boxed values separated by spaces, then a
 _op("json", "ref", None, "rt", "print a boxed value as indented JSON")
 _op("input", "", "ref", "rt", "read a line from stdin, without its newline")
 _op("now", "", "i64", "rt", "nanoseconds, or the next MOCHI_NOW_SEED value")
+_op("load", "ref ref", "ref", "rt",
+    "the rows of data file (path, boxed options map or none) as a list of imm[0] (type)")
+_op("save", "ref ref ref", None, "rt",
+    "write rows (a boxed list of structs or maps) to path with the boxed options")
 _op("panic", "ref", None, "rt", "stop with runtime error imm-less message operand")
 _op("expect", "bool", None, "rt", "stop with 'expect failed' when false")
 

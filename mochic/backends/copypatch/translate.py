@@ -333,7 +333,7 @@ class FunctionTranslator:
         elif op.startswith("map.get."):
             extra["K"] = self._zero(ins)
         elif op in ("list.new", "box.i64", "box.f64", "box.bool", "box.ref", "unbox.i64",
-                    "unbox.f64", "unbox.bool", "unbox.ref"):
+                    "unbox.f64", "unbox.bool", "unbox.ref", "load"):
             extra["K"] = self.rt.mtype(ins.imm[0])
         elif op in ("map.new", "conv", "group.by"):
             extra["K"] = self.rt.mtype(ins.imm[0])

@@ -5,7 +5,7 @@ from mochic/backends/copypatch/stencils/*.c.  Do not edit.
 from mochic.backends.copypatch.model import Hole as H
 from mochic.backends.copypatch.model import Stencil as S
 
-DIGEST = "5e6fe3160fc656dc7c75940524be0f2a0a5b07cb0d9fa2a7a9521d9ee0c43f77"
+DIGEST = "88da01761e4b91be21aa2561561a030840f6ed91412d1ebc13a73d82edb523a6"
 MACHINE = "x86_64"
 STENCILS = {
     "abs_i64": S("abs_i64", bytes.fromhex("498b8424000000004889c148f7d9480f48c849898c2400000000"), (H(4, "R_X86_64_32S", "A", 0), H(22, "R_X86_64_32S", "D", 0))),
@@ -224,6 +224,8 @@ STENCILS = {
     "list_union__raw": S("list_union__raw", bytes.fromhex("50498bb42400000000498b942400000000bf00000000e800000000498984240000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(18, "R_X86_64_32", "LINE", 0), H(23, "R_X86_64_PLT32", "sym:mochi_list_union", -4), H(31, "R_X86_64_32S", "D", 0))),
     "list_union_all": S("list_union_all", bytes.fromhex("50498bb42400000000498b942400000000bf00000000e800000000498bbc240000000049898424000000004885ff741b8b0785c0781583f802720b83c0ff890758e900000000e80000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(18, "R_X86_64_32", "LINE", 0), H(23, "R_X86_64_PLT32", "sym:mochi_list_union_all", -4), H(31, "R_X86_64_32S", "D", 0), H(39, "R_X86_64_32S", "D", 0), H(66, "R_X86_64_PLT32", "CONTINUE", -4), H(71, "R_X86_64_PLT32", "sym:mochi_release", -4))),
     "list_union_all__raw": S("list_union_all__raw", bytes.fromhex("50498bb42400000000498b942400000000bf00000000e800000000498984240000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(18, "R_X86_64_32", "LINE", 0), H(23, "R_X86_64_PLT32", "sym:mochi_list_union_all", -4), H(31, "R_X86_64_32S", "D", 0))),
+    "load": S("load", bytes.fromhex("50498bb42400000000498b94240000000048b90000000000000000bf00000000e800000000498bbc240000000049898424000000004885ff741b8b0785c0781583f802720b83c0ff890758e900000000e80000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(19, "R_X86_64_64", "K", 0), H(28, "R_X86_64_32", "LINE", 0), H(33, "R_X86_64_PLT32", "sym:mochi_load", -4), H(41, "R_X86_64_32S", "D", 0), H(49, "R_X86_64_32S", "D", 0), H(76, "R_X86_64_PLT32", "CONTINUE", -4), H(81, "R_X86_64_PLT32", "sym:mochi_release", -4))),
+    "load__raw": S("load__raw", bytes.fromhex("50498bb42400000000498b94240000000048b90000000000000000bf00000000e800000000498984240000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(19, "R_X86_64_64", "K", 0), H(28, "R_X86_64_32", "LINE", 0), H(33, "R_X86_64_PLT32", "sym:mochi_load", -4), H(41, "R_X86_64_32S", "D", 0))),
     "lt_any": S("lt_any", bytes.fromhex("50498bb42400000000498b942400000000bf00000000e8000000000fb6c0498984240000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(18, "R_X86_64_32", "LINE", 0), H(23, "R_X86_64_PLT32", "sym:mochi_lt_any", -4), H(34, "R_X86_64_32S", "D", 0))),
     "lt_f64": S("lt_f64", bytes.fromhex("f2410f1084240000000031c066410f2e8424000000000f97c04989842400000000"), (H(6, "R_X86_64_32S", "B", 0), H(18, "R_X86_64_32S", "A", 0), H(29, "R_X86_64_32S", "D", 0))),
     "lt_i64": S("lt_i64", bytes.fromhex("498b84240000000031c9493b8424000000000f9cc149898c2400000000"), (H(4, "R_X86_64_32S", "A", 0), H(14, "R_X86_64_32S", "B", 0), H(25, "R_X86_64_32S", "D", 0))),
@@ -337,6 +339,7 @@ STENCILS = {
     "ret_retained": S("ret_retained", bytes.fromhex("498b8424000000004885c0740b8b0885c9780583c101890849890424c3"), (H(4, "R_X86_64_32S", "A", 0),)),
     "ret_s": S("ret_s", bytes.fromhex("498b84240000000049890424c3"), (H(4, "R_X86_64_32S", "A", 0),)),
     "retain": S("retain", bytes.fromhex("498b8424000000004885c00f84000000008b0885c90f880000000083c1018908"), (H(4, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_PLT32", "CONTINUE", -4), H(23, "R_X86_64_PLT32", "CONTINUE", -4))),
+    "save": S("save", bytes.fromhex("50498bb42400000000498b942400000000498b8c2400000000bf00000000e80000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(21, "R_X86_64_32S", "C", 0), H(26, "R_X86_64_32", "LINE", 0), H(31, "R_X86_64_PLT32", "sym:mochi_save", -4))),
     "shl_i64": S("shl_i64", bytes.fromhex("498b842400000000410fb68c240000000048d3e04989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(24, "R_X86_64_32S", "D", 0))),
     "shl_i64_k": S("shl_i64_k", bytes.fromhex("498b842400000000b90000000048d3e04989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(9, "R_X86_64_32", "KS", 0), H(20, "R_X86_64_32S", "D", 0))),
     "shr_i64": S("shr_i64", bytes.fromhex("498b842400000000410fb68c240000000048d3f84989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(24, "R_X86_64_32S", "D", 0))),

@@ -131,6 +131,8 @@ RT0(i64, now)
 
 RT1(void, panic, ref)
 
+RT3(void, save, ref, ref, ref)
+
 /* ---------------------------------------------------------------- with immediates */
 
 static inline double jit_bits_f64(uint64_t bits)
@@ -141,6 +143,7 @@ static inline double jit_bits_f64(uint64_t bits)
 
 #define MT(k) ((const MType *)(k))
 DEF_ref(list_new, mochi_list_new(LINE, MT(K)))
+DEF_ref(load, mochi_load(LINE, REF(A), REF(B), MT(K)))
 DEF_ref(map_new, mochi_map_new(LINE, MT(K), MT(K2)))
 DEF_ref(box_i64, mochi_box_i64(LINE, I64(A), MT(K)))
 DEF_ref(box_f64, mochi_box_f64(LINE, F64(A), MT(K)))
