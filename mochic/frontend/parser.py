@@ -1047,7 +1047,8 @@ class Parser:
             return self.parse_query()
         if t.text == "load" and nxt.kind in ("string", "as"):
             return self.parse_load()
-        if t.text == "save" and nxt.kind == "ident":
+        if t.text == "save" and (nxt.kind == "ident" or nxt.kind == "[" and
+                                 self.word_after_brackets(1) in ("to", "with")):
             return self.parse_save()
         if t.text in UNSUPPORTED_EXPR_WORDS and nxt.kind in ("ident", "string"):
             self.diags.error(t.span, f"not supported: {t.text}")
@@ -1058,6 +1059,20 @@ class Parser:
         if nxt.kind == "{" and self.toks[self.pos] is nxt and not self.no_struct and self.looks_like_struct(t):
             return self.parse_struct_lit(t)
         return ast.Name(t.span, t.text)
+
+    def word_after_brackets(self, offset: int) -> str:
+        """The text of the token after the bracketed group that starts ``offset``
+        tokens on (`save [a] to ...` against the indexing `save[0]`)."""
+        i = self.pos + offset
+        depth = 0
+        while self.toks[i].kind != "eof":
+            k = self.toks[i].kind
+            depth += k in ("[", "(", "{")
+            depth -= k in ("]", ")", "}")
+            i += 1
+            if depth == 0:
+                break
+        return self.toks[i].text
 
     def parse_load(self) -> ast.Load:
         """load_expr = "load" [STRING] "as" type ["with" expr]"""

@@ -1156,8 +1156,7 @@ def _row_map(v: Any) -> dict:
 
 def _as_map(s: StructVal) -> dict:
     m = dict(zip(s.info.field_names, s.fields, strict=True))
-    if not s.info.anonymous:
-        m["__name"] = s.info.name
+    m["__name"] = s.info.name
     return m
 
 
@@ -1165,8 +1164,12 @@ def _sorted(m: dict) -> list[tuple[str, Any]]:
     return sorted(((sort_key_str(k), x) for k, x in m.items()), key=lambda kv: kv[0])
 
 
-def json_compact(v: Any) -> str:
-    """Go's json.Marshal of the reference's value: compact, keys sorted."""
+_UNSAVABLE = "cannot save a value JSON cannot hold (NaN, an infinity, a function or a cycle)"
+
+
+def json_compact(v: Any, path: frozenset[int] = frozenset()) -> str:
+    """Go's json.Marshal of the reference's value: compact, keys sorted.  ``path``
+    holds the containers being written, so a cycle is found."""
     t = type(v)
     if t is str:
         return json_quote(v)
@@ -1178,19 +1181,19 @@ def json_compact(v: Any) -> str:
         try:
             return format_float_json(v)
         except ValueError:
-            raise MochiError(f"json: unsupported value: {format_float_str(v)}") from None
+            raise MochiError(_UNSAVABLE) from None
     if v is None:
         return "null"
-    if t is list:
-        return "[" + ",".join(json_compact(x) for x in v) + "]"
-    if t is StructVal:
-        v = _as_map(v)
-        t = dict
-    if t is dict:
-        return "{" + ",".join(json_quote(k) + ":" + json_compact(x) for k, x in _sorted(v)) + "}"
-    if t is Closure:
-        raise MochiError("json: unsupported type: func")
-    return json_quote(str(v))
+    if t in (list, dict, StructVal):
+        if id(v) in path:
+            raise MochiError(_UNSAVABLE)
+        inner = path | {id(v)}
+        if t is list:
+            return "[" + ",".join(json_compact(x, inner) for x in v) + "]"
+        m = _as_map(v) if t is StructVal else v
+        return "{" + ",".join(json_quote(k) + ":" + json_compact(x, inner)
+                              for k, x in _sorted(m)) + "}"
+    raise MochiError(_UNSAVABLE)
 
 
 def _csv_cell(v: Any) -> str:
@@ -1326,6 +1329,7 @@ class _YamlWriter:
         self.indents: list[int] = []
         self.whitespace = True
         self.indention = True
+        self.path: set[int] = set()  # the containers being written
 
     def put(self, s: str) -> None:
         self.out.append(s)
@@ -1369,8 +1373,16 @@ class _YamlWriter:
 
     def node(self, v: Any, ctx: str) -> None:
         """ctx: "root", "item" (of a sequence), "key" or "value" (of a mapping)."""
-        if type(v) is StructVal:
-            v = _as_map(v)
+        if type(v) in (list, dict, StructVal):
+            if id(v) in self.path:
+                raise MochiError("cannot save a value that contains itself")
+            self.path.add(id(v))
+            self.container(_as_map(v) if type(v) is StructVal else v, ctx)
+            self.path.discard(id(v))
+        else:
+            self.scalar(*_scalar_text(v), ctx)
+
+    def container(self, v: Any, ctx: str) -> None:
         if type(v) is list and v:
             self.increase_indent(False, ctx == "item")
             for x in v:
@@ -1393,11 +1405,9 @@ class _YamlWriter:
                     self.indicator(":", True, False, True)
                 self.node(x, "value")
             self.indent = self.indents.pop()
-        elif type(v) in (list, dict):
+        else:
             self.indicator("[" if type(v) is list else "{", True, True, False)
             self.indicator("]" if type(v) is list else "}", False, False, False)
-        else:
-            self.scalar(*_scalar_text(v), ctx)
 
     def scalar(self, text: str, style: str, ctx: str) -> None:
         info = _Scalar(text)

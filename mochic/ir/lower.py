@@ -55,6 +55,7 @@ class Lowerer:
     def __init__(self, checked: Checked) -> None:
         self.c = checked
         self.m = ir.Module(checked.program.file, structs=dict(checked.structs))
+        self.global_suffix: dict[str, int] = {}  # the last $n given to a global's name
         for sym in checked.globals:
             name = self.global_name(sym)
             self.m.globals[name] = ir.Global(name, ir_type(sym.ty), sym.ty)
@@ -62,11 +63,12 @@ class Lowerer:
 
     def global_name(self, sym: Symbol) -> str:
         if not hasattr(sym, "ir_name"):
-            taken = {g for g in self.m.globals}
-            name, n = sym.name, 1
-            while name in taken:
+            n = self.global_suffix.get(sym.name, 1)
+            name = sym.name if n == 1 else f"{sym.name}${n}"
+            while name in self.m.globals:
                 n += 1
                 name = f"{sym.name}${n}"
+            self.global_suffix[sym.name] = n
             sym.ir_name = name  # type: ignore[attr-defined]
         return sym.ir_name  # type: ignore[attr-defined]
 

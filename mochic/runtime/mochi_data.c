@@ -1714,7 +1714,6 @@ static _Noreturn void unparsable(const Ctx *c, int64_t at, const char *name, con
 }
 
 static const MType list_of_any = {MT_LIST, &mochi_t_any, NULL, NULL, NULL, NULL};
-static const MType map_of_any = {MT_MAP, NULL, &mochi_t_string, &mochi_t_any, NULL, NULL};
 
 /* a read value as a Mochi `any` value (a new reference): objects are maps */
 static mref plain(const Ctx *c, const DVal *v)
@@ -2728,29 +2727,20 @@ static void y_entries(YOut *o, MVal v, int ctx)
     mochi_release(name);
 }
 
+static void y_container(YOut *o, MVal v, int ctx);
+
 static void y_node(YOut *o, MVal v, int ctx)
 {
     char buf[64];
     int len;
     switch (v.k) {
-    case V_LIST: {
-        MList *l = (MList *)v.v.r;
-        int64_t i;
-        if (l->len == 0) {
-            y_indicator(o, "[", true, true, false);
-            y_indicator(o, "]", false, false, false);
-            return;
-        }
-        y_increase(o, false, ctx == C_ITEM);
-        for (i = 0; i < l->len; i++) {
-            y_write_indent(o);
-            y_indicator(o, "-", true, false, true);
-            y_node(o, mochi_list_at(l, i), C_ITEM);
-        }
-        y_decrease(o);
+    case V_LIST: case V_MAP: case V_STRUCT:
+        if (v.v.r->flags & MF_VISITING)
+            mochi_error(o->c->line, "cannot save a value that contains itself");
+        v.v.r->flags |= MF_VISITING;
+        y_container(o, v, ctx);
+        v.v.r->flags &= (uint16_t)~MF_VISITING;
         return;
-    }
-    case V_MAP: case V_STRUCT: y_entries(o, v, ctx); return;
     case V_STR: {
         MStr *s = (MStr *)v.v.r;
         y_scalar(o, s->data, (size_t)s->nbytes, string_style(s->data, (size_t)s->nbytes), ctx);
@@ -2776,6 +2766,28 @@ static void y_node(YOut *o, MVal v, int ctx)
     default:
         mochi_error(o->c->line, "yaml: cannot save a function");
     }
+}
+
+static void y_container(YOut *o, MVal v, int ctx)
+{
+    MList *l = (MList *)v.v.r;
+    int64_t i;
+    if (v.k != V_LIST) {
+        y_entries(o, v, ctx);
+        return;
+    }
+    if (l->len == 0) {
+        y_indicator(o, "[", true, true, false);
+        y_indicator(o, "]", false, false, false);
+        return;
+    }
+    y_increase(o, false, ctx == C_ITEM);
+    for (i = 0; i < l->len; i++) {
+        y_write_indent(o);
+        y_indicator(o, "-", true, false, true);
+        y_node(o, mochi_list_at(l, i), C_ITEM);
+    }
+    y_decrease(o);
 }
 
 /* ------------------------------------------------------------------ save */
