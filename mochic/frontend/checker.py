@@ -20,6 +20,7 @@ from mochic.diagnostics import Diagnostics
 from mochic.frontend import ast as A
 from mochic.frontend.builtins import (
     ARITY,
+    GO_STRINGS,
     MATH_CONSTS,
     MATH_FUNS,
     SIGNATURES,
@@ -49,7 +50,7 @@ from mochic.frontend.types import (
 )
 
 PRIMS = {"int": INT, "float": FLOAT, "bool": BOOL, "string": STRING, "any": ANY,
-         "void": VOID}
+         "void": VOID, "unit": VOID}
 
 
 @dataclass
@@ -191,6 +192,7 @@ class Checker:
         self.tests: list[tuple[str, FunCtx]] = []
         self.globals: list[Symbol] = []
         self.math_alias: set[str] = set()
+        self.go_strings: set[str] = set()  # aliases of `import go "strings"`
         self.main = FunCtx("main", [], VOID, node=program)
         self.functions.append(self.main)
         self.top = _Scope(None, self.main)
@@ -651,9 +653,12 @@ class Checker:
         if s.lang == "python" and s.path == "math":
             self.math_alias.add(s.alias or "math")
             return
+        if s.lang == "go" and s.path == "strings":
+            self.go_strings.add(s.alias or "strings")
+            return
         what = f'import {s.lang + " " if s.lang else ""}"{s.path}"'
         self.err(s.span, f"not supported: {what}",
-                 'only `import python "math" as math` is supported')
+                 'only `import python "math"` and `import go "strings"` are supported')
         # Declare the module's name so that its uses do not add "undefined name" errors.
         self.new_var(scope, s.alias or s.path.rsplit("/", 1)[-1], ANY, False, s.span)
 
@@ -791,6 +796,20 @@ class Checker:
         """Every type name, for spelling hints."""
         return [*PRIMS, "list", "map", *self.sums, *self.aliases,
                 *(n for n, info in self.structs.items() if info.parent is None)]
+
+    def _method_ref(self, scope: _Scope, name: str) -> tuple[Symbol, FunCtx] | None:
+        """The receiver and the method ``name`` of the type whose method encloses
+        ``scope``, if it has one."""
+        fn: FunCtx | None = scope.fn
+        while fn is not None:
+            if fn.struct is not None and fn.receiver is not None:
+                m = fn.struct.methods.get(name)
+                if m is None:
+                    return None
+                self._note_capture(scope.fn, fn.receiver)
+                return fn.receiver, m  # type: ignore[return-value]
+            fn = fn.parent
+        return None
 
     def _field_ref(self, scope: _Scope, name: str) -> FieldRef | None:
         fn: FunCtx | None = scope.fn
@@ -1042,12 +1061,28 @@ class Checker:
                 info = self.structs.get(f.id)
                 if info is not None:
                     return self.construct(e, info, scope)
+                method = self._method_ref(scope, f.id)
+                if method is not None:
+                    # another method of the receiver's type, called by bare name
+                    e.target = ("self_method", *method)
+                    return self.args(e, self.fun_type(method[1]), scope)
                 if f.id in ARITY:
                     return self.builtin(e, f.id, e.args, scope, expected)
         if isinstance(f, A.Field):
             if isinstance(f.obj, A.Name) and f.obj.id in self.math_alias and \
                     self.lookup(scope, f.obj.id) is None:
                 return self.math_call(e, f.name, scope)
+            if isinstance(f.obj, A.Name) and f.obj.id in self.go_strings and \
+                    self.lookup(scope, f.obj.id) is None:
+                name = GO_STRINGS.get(f.name)
+                if name is None:
+                    self.err(f.name_span or f.span, f"not supported: strings.{f.name}",
+                             "the strings functions available are "
+                             + ", ".join(sorted(GO_STRINGS)))
+                    for a in e.args:
+                        self.expr(a, scope)
+                    return ANY
+                return self.builtin(e, name, e.args, scope, expected)
             ot = self.expr(f.obj, scope)
             if isinstance(ot, StructT) and f.name in ot.info.methods:
                 m: FunCtx = ot.info.methods[f.name]  # type: ignore[assignment]

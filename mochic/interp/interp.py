@@ -464,7 +464,7 @@ _PURE_FUNCS: dict[str, Callable[..., Any]] = {
     "list.min": rt.list_min_max(-1), "list.max": rt.list_min_max(1),
     "list.range": rt.list_range,
     "map.keys": rt.sorted_keys, "map.values": lambda m: [m[k] for k in rt.sorted_keys(m)],
-    "group.by": rt.group_by, "group.key": lambda g: g.key, "group.items": lambda g: g.items,
+    "sha256": rt.sha256, "group.by": rt.group_by, "group.key": lambda g: g.key, "group.items": lambda g: g.items,
 }
 for _c in ("eq", "ne", "lt", "le", "gt", "ge"):
     _PURE_FUNCS[f"{_c}.any"] = rt.any_cmp(_c)

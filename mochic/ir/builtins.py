@@ -69,7 +69,7 @@ def _json(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     return fl.result(None)
 
 
-@builtin("panic")
+@builtin("panic", "error")
 def _panic(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     fl.b.emit("panic", [_str(fl, e, args)])  # the message of any value, as str() writes it
     return fl.result(None)
@@ -113,7 +113,12 @@ def _append(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty)
 
 
-@builtin("str")
+@builtin("sha256")
+def _sha256(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    return fl.b.value("sha256", [fl.box(args[0])], ListT(INT))
+
+
+@builtin("str", "string")
 def _str(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     t = args[0].ty
     r = fl.expr(args[0])

@@ -934,20 +934,22 @@ class FunctionLowerer:
         callee: list[Reg] = []
         if kind == "fun":
             params = [p.ty for p in tgt[1].params]
-        elif kind == "method":
-            assert isinstance(e.func, A.Field)
-            callee = [self.expr(e.func.obj)]
-            params = [p.ty for p in tgt[1].params[1:]]
+        elif kind in ("method", "self_method"):
+            m = tgt[1] if kind == "method" else tgt[2]
+            callee = [self.expr(e.func.obj) if kind == "method"  # type: ignore[attr-defined]
+                      else self.read_sym(tgt[1])]
+            params = [p.ty for p in m.params[1:]]
         else:
             callee = [self.expr(e.func)]
             params = list(e.func.ty.params)
         given = [self.value_of(a, t) for a, t in zip(e.args, params, strict=False)]
         ret = ft.ret
-        name = tgt[1].name if kind in ("fun", "method") else "partial"
+        name = {"fun": tgt[1].name, "method": tgt[1].name,
+                "self_method": tgt[2].name}.get(kind, "partial")
 
         def body(b: FunctionBuilder, regs: list[Reg]) -> Reg | None:
             mty = ret if ret != VOID else None
-            if kind in ("fun", "method"):
+            if kind != "closure":
                 return b.emit("call", regs, (name,), mty)
             return b.emit("call.closure", regs, (), mty)
 
@@ -979,10 +981,10 @@ class FunctionLowerer:
             fn: FunCtx = tgt[1]
             args = [self.value_of(a, p.ty) for a, p in zip(e.args, fn.params, strict=False)]
             return self.result(b.emit("call", args, (fn.name,), ret))
-        if kind == "method":
-            m: FunCtx = tgt[1]
-            assert isinstance(e.func, A.Field)
-            recv = self.expr(e.func.obj)
+        if kind in ("method", "self_method"):
+            m: FunCtx = tgt[1] if kind == "method" else tgt[2]
+            recv = self.expr(e.func.obj) if kind == "method" else \
+                self.read_sym(tgt[1])  # type: ignore[attr-defined]
             args = [self.value_of(a, p.ty) for a, p in zip(e.args, m.params[1:], strict=False)]
             return self.result(b.emit("call", [recv, *args], (m.name,), ret))
         ft = e.func.ty

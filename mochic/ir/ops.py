@@ -173,6 +173,8 @@ _op("str.starts_with", "ref ref", "bool", "rt", "s starts with t", effects="read
 _op("str.ends_with", "ref ref", "bool", "rt", "s ends with t", effects="read")
 _op("str.reverse", "ref", "ref", "rt", "reverse(s) by code points")
 _op("str.ord", "ref", "i64", "rt", "code point of a one-character string")
+_op("sha256", "ref", "ref", "rt",
+    "the SHA-256 digest of a boxed string (its UTF-8) or list of ints (bytes) as list<int>")
 _op("str.chr", "i64", "ref", "rt", "one-character string of a code point")
 
 # -- lists: imm = (element Mochi type,) where a list is created

@@ -229,6 +229,8 @@ bool mochi_str_ends_with(int32_t line, mref s, mref p);
 mref mochi_str_reverse(int32_t line, mref s);
 int64_t mochi_str_ord(int32_t line, mref s);
 mref mochi_str_chr(int32_t line, int64_t cp);
+/* sha256(data): a boxed string (its UTF-8) or list of ints (bytes) -> list<int> */
+mref mochi_sha256(int32_t line, mref data);
 
 /* ------------------------------------------------------------------ lists */
 

@@ -5,7 +5,7 @@ from mochic/backends/copypatch/stencils/*.c.  Do not edit.
 from mochic.backends.copypatch.model import Hole as H
 from mochic.backends.copypatch.model import Stencil as S
 
-DIGEST = "3700d4119cc54d7adbd00a04131170d0c79cc954fcff8e87bcf1a2e673f044e6"
+DIGEST = "6e599906d7c556d419c845745cd17f0e444e694539241469a8fe6d4617f29d09"
 MACHINE = "x86_64"
 STENCILS = {
     "abs_i64": S("abs_i64", bytes.fromhex("498b8424000000004889c148f7d9480f48c849898c2400000000"), (H(4, "R_X86_64_32S", "A", 0), H(22, "R_X86_64_32S", "D", 0))),
@@ -340,6 +340,8 @@ STENCILS = {
     "ret_s": S("ret_s", bytes.fromhex("498b84240000000049890424c3"), (H(4, "R_X86_64_32S", "A", 0),)),
     "retain": S("retain", bytes.fromhex("498b8424000000004885c00f84000000008b0885c90f880000000083c1018908"), (H(4, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_PLT32", "CONTINUE", -4), H(23, "R_X86_64_PLT32", "CONTINUE", -4))),
     "save": S("save", bytes.fromhex("50498bb42400000000498b942400000000498b8c2400000000bf00000000e80000000058"), (H(5, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(21, "R_X86_64_32S", "C", 0), H(26, "R_X86_64_32", "LINE", 0), H(31, "R_X86_64_PLT32", "sym:mochi_save", -4))),
+    "sha256": S("sha256", bytes.fromhex("50498bb42400000000bf00000000e800000000498bbc240000000049898424000000004885ff741b8b0785c0781583f802720b83c0ff890758e900000000e80000000058"), (H(5, "R_X86_64_32S", "A", 0), H(10, "R_X86_64_32", "LINE", 0), H(15, "R_X86_64_PLT32", "sym:mochi_sha256", -4), H(23, "R_X86_64_32S", "D", 0), H(31, "R_X86_64_32S", "D", 0), H(58, "R_X86_64_PLT32", "CONTINUE", -4), H(63, "R_X86_64_PLT32", "sym:mochi_release", -4))),
+    "sha256__raw": S("sha256__raw", bytes.fromhex("50498bb42400000000bf00000000e800000000498984240000000058"), (H(5, "R_X86_64_32S", "A", 0), H(10, "R_X86_64_32", "LINE", 0), H(15, "R_X86_64_PLT32", "sym:mochi_sha256", -4), H(23, "R_X86_64_32S", "D", 0))),
     "shl_i64": S("shl_i64", bytes.fromhex("498b842400000000410fb68c240000000048d3e04989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(24, "R_X86_64_32S", "D", 0))),
     "shl_i64_k": S("shl_i64_k", bytes.fromhex("498b842400000000b90000000048d3e04989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(9, "R_X86_64_32", "KS", 0), H(20, "R_X86_64_32S", "D", 0))),
     "shr_i64": S("shr_i64", bytes.fromhex("498b842400000000410fb68c240000000048d3f84989842400000000"), (H(4, "R_X86_64_32S", "A", 0), H(13, "R_X86_64_32S", "B", 0), H(24, "R_X86_64_32S", "D", 0))),

@@ -61,6 +61,7 @@ RT2(bool, str_ends_with, ref, ref)
 RT1(ref, str_reverse, ref)
 RT1(i64, str_ord, ref)
 RT1(ref, str_chr, i64)
+RT1(ref, sha256, ref)
 
 RT1(i64, list_len, ref)
 RT2(void, list_push_i64, ref, i64)
