@@ -53,6 +53,10 @@ PRIMS = {"int": INT, "float": FLOAT, "bool": BOOL, "string": STRING, "any": ANY,
          "void": VOID, "unit": VOID}
 
 
+# Types whose values a condition may test by their truthiness (cond).
+_TRUTHY = (OptionT, ListT, MapT, StructT, SumT, GroupT)
+
+
 @dataclass
 class FieldRef:
     """A bare field name inside a method: ``receiver.field``."""
@@ -677,7 +681,11 @@ class Checker:
     # ------------------------------------------------------------ expressions
 
     def cond(self, e: A.Expr, scope: _Scope) -> None:
-        self.expect_type(e, BOOL, scope, "condition")
+        """A condition is a bool, or a value the reference tests by its truthiness: a
+        dynamic value, an option, a container or a struct (none and empty are false)."""
+        t = self.expr(e, scope, BOOL)
+        if not (t in (BOOL, ANY, NONE) or isinstance(t, _TRUTHY)):
+            self.err(e.span, f"condition must be bool, not {t}")
 
     def expect_type(self, e: A.Expr, want: Type, scope: _Scope, what: str) -> None:
         t = self.expr(e, scope, want)
@@ -829,7 +837,7 @@ class Checker:
                 return t
             self.err(e.span, f"cannot negate a value of type {t}")
             return ANY
-        if t not in (BOOL, ANY):
+        if not (t in (BOOL, ANY, NONE) or isinstance(t, _TRUTHY)):
             self.err(e.span, f"'!' needs a bool, not {t}")
         return BOOL
 
@@ -1304,6 +1312,21 @@ class Checker:
         for b in (q.skip, q.take):
             if b is not None:
                 self.expect_type(b, INT, inner, "skip/take count")
+        sel = q.select
+        if q.group is None and isinstance(sel, A.Call) and isinstance(sel.func, A.Name) and \
+                sel.func.id in ("sum", "avg", "min", "max", "count") and len(sel.args) == 1 and \
+                not isinstance(sel.args[0], A.Query) and self.lookup(inner, sel.func.id) is None:
+            # `select sum(x)` without `group by` aggregates the selected values, as in
+            # the reference: the query is the sum of x over its rows
+            items = ListT(self.expr(sel.args[0], inner))
+            q.aggregate = (sel.func.id, items)  # type: ignore[attr-defined]
+            q.select = sel.args[0]
+            res = builtin_result(sel.func.id, [items])
+            if res is None:
+                self.err(sel.span, f"'{sel.func.id}' cannot be applied to ({items})",
+                         SIGNATURES.get(sel.func.id))
+                return ANY
+            return res
         return ListT(self.expr(q.select, inner))
 
 

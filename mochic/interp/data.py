@@ -180,10 +180,10 @@ def _field_msg(name: str | None, msg: str) -> str:
 
 def _convert(v: Any, t: Type, structs: dict[str, StructInfo], line: int,
              name: str | None) -> Any:
-    """A read value as a value of Mochi type ``t`` (the reference's conversions)."""
-    if isinstance(t, OptionT):
-        return None if v is None else _convert(v, t.inner, structs, line, name)
-    if t == ANY:
+    """A read value as a value of Mochi type ``t`` (the reference's conversions).  An
+    option type is `any` at run time (the C runtime's descriptor): it takes the value
+    as it is."""
+    if t == ANY or isinstance(t, OptionT):
         return _plain(v)
     if isinstance(t, StructT):
         if not isinstance(v, _Obj):
@@ -290,12 +290,10 @@ def _infer_cell(s: str) -> Any:
 
 
 def _cell(s: str, t: Type, line: int, name: str) -> Any:
-    """A CSV cell as a value of the field's type ``t``."""
-    if isinstance(t, OptionT):
-        return None if s == "" else _cell(s, t.inner, line, name)
+    """A CSV cell as a value of the field's type ``t`` (an option type as `any`)."""
     if t == STRING:
         return s
-    if t == ANY:
+    if t == ANY or isinstance(t, OptionT):
         return _infer_cell(s)
     if t == INT:
         n = go_atoi(s)

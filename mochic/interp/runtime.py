@@ -257,9 +257,18 @@ def any_neg(a: Any) -> Any:
 
 
 def truthy(v: Any) -> bool:
-    if type(v) is bool:
+    """The reference's truthiness: false for none, false, 0, 0.0, "", an empty list or
+    map (or group) and a function; true otherwise."""
+    t = type(v)
+    if t is bool:
         return v
-    raise MochiError(f"cannot cast {type_name(v)} to bool")
+    if t in (int, float, str, list, dict):
+        return bool(v)
+    if t is StructVal:
+        return True
+    if t is Group:
+        return bool(v.items)
+    return False
 
 
 # -------------------------------------------------------------- strings

@@ -253,6 +253,13 @@ class FunctionLowerer:
     def value_of(self, e: A.Expr, want: Type) -> Reg:
         return self.coerce(self.expr(e), e.ty, want)
 
+    def truth(self, e: A.Expr) -> Reg:
+        """A condition: a bool as it is, another value by the reference's truthiness
+        (none, 0, "" and empty containers are false)."""
+        if e.ty == BOOL:
+            return self.value_of(e, BOOL)
+        return self.b.value("any.truthy", [self.box(e)], BOOL)
+
     def box(self, e: A.Expr) -> Reg:
         return self.value_of(e, ANY)
 
@@ -393,7 +400,7 @@ class FunctionLowerer:
                 self.write_sym(s.sym, clo, declare=True)
         elif isinstance(s, A.Expect):
             in_test = any(fn is self.ctx for _, fn in self.L.c.tests)
-            b.emit("expect", [self.value_of(s.cond, BOOL)], (in_test,))
+            b.emit("expect", [self.truth(s.cond)], (in_test,))
         elif isinstance(s, A.Update):
             self.update(s)
 
@@ -414,7 +421,7 @@ class FunctionLowerer:
             skip = None
             if s.where is not None:
                 then, skip = b.new_block("then"), b.new_block("endif")
-                b.branch(self.value_of(s.where, BOOL), then, skip)
+                b.branch(self.truth(s.where), then, skip)
                 b.start(then)
             for name, e in s.fields:
                 ft = info.fields[name]
@@ -492,7 +499,7 @@ class FunctionLowerer:
         b = self.b
         then, after = b.new_block("then"), b.new_block("endif")
         other = b.new_block("else") if s.else_ is not None else after
-        b.branch(self.value_of(s.cond, BOOL), then, other)
+        b.branch(self.truth(s.cond), then, other)
         b.start(then)
         self.stmts(s.then)
         b.jump(after)
@@ -508,7 +515,7 @@ class FunctionLowerer:
         head, body, after = b.new_block("while"), b.new_block("do"), b.new_block("endwhile")
         b.jump(head)
         b.start(head)
-        b.branch(self.value_of(s.cond, BOOL), body, after)
+        b.branch(self.truth(s.cond), body, after)
         b.start(body)
         b.loops.append((head.label, after.label))
         self.stmts(s.body)
@@ -656,7 +663,7 @@ class FunctionLowerer:
                 # checker has seen every join.
                 r = self.coerce(r, ref.ty, e.ty)
             return r
-        if isinstance(ref, _Fixed):
+        if isinstance(ref, FixedReg):
             return ref.reg
         if isinstance(ref, FieldRef):
             ft = ref.struct.fields[ref.name]
@@ -690,7 +697,7 @@ class FunctionLowerer:
     def unary(self, e: A.Unary) -> Reg:
         b = self.b
         if e.op == "!":
-            return b.value("not.bool", [self.value_of(e.operand, BOOL)], BOOL)
+            return b.value("not.bool", [self.truth(e.operand)], BOOL)
         v = self.expr(e.operand)
         t = e.operand.ty
         if t == INT:
@@ -702,7 +709,7 @@ class FunctionLowerer:
     def logic(self, e: A.Binary) -> Reg:
         b = self.b
         res = b.reg(BOOL)
-        left = self.value_of(e.left, BOOL)
+        left = self.truth(e.left)
         b.emit("mov.bool", [left], dst=res)
         rhs, done = b.new_block("rhs"), b.new_block("endlogic")
         if e.op == "&&":
@@ -710,7 +717,7 @@ class FunctionLowerer:
         else:
             b.branch(left, done, rhs)
         b.start(rhs)
-        b.emit("mov.bool", [self.value_of(e.right, BOOL)], dst=res)
+        b.emit("mov.bool", [self.truth(e.right)], dst=res)
         b.jump(done)
         b.start(done)
         return res
@@ -860,7 +867,7 @@ class FunctionLowerer:
         b = self.b
         res = b.reg(e.ty)
         then, other, done = b.new_block("then"), b.new_block("else"), b.new_block("endif")
-        b.branch(self.value_of(e.cond, BOOL), then, other)
+        b.branch(self.truth(e.cond), then, other)
         for blk, x in ((then, e.then), (other, e.else_)):
             b.start(blk)
             b.emit(f"mov.{res.ty}", [self.value_of(x, e.ty)], dst=res)
@@ -908,7 +915,7 @@ class FunctionLowerer:
             return b.value("struct.is", [obj], BOOL, (info.name,))
         holder = A.Name(p.span, "$subject")
         holder.ty = st
-        holder.ref = _Fixed(subj)
+        holder.ref = FixedReg(subj)
         return self.compare("eq", holder, p)
 
     def bind_pattern(self, p: A.Expr, subj: Reg) -> None:
@@ -944,8 +951,8 @@ class FunctionLowerer:
             params = list(e.func.ty.params)
         given = [self.value_of(a, t) for a, t in zip(e.args, params, strict=False)]
         ret = ft.ret
-        name = {"fun": tgt[1].name, "method": tgt[1].name,
-                "self_method": tgt[2].name}.get(kind, "partial")
+        name = tgt[2].name if kind == "self_method" else \
+            tgt[1].name if kind in ("fun", "method") else "partial"
 
         def body(b: FunctionBuilder, regs: list[Reg]) -> Reg | None:
             mty = ret if ret != VOID else None
@@ -1050,7 +1057,7 @@ def _same_place(a: A.Expr, b: A.Expr) -> bool:
     return False
 
 
-class _Fixed:
+class FixedReg:
     """A Name.ref standing for an already computed register (a match subject)."""
 
     def __init__(self, reg: Reg) -> None:

@@ -133,7 +133,7 @@ _per_type("unbox.T", "ref", "T", "rt",
           "unbox an `any` to imm[0] (Mochi type); 'cannot cast X to Y' on mismatch", imm="type", effects="read fail")
 _op("any.binop", "ref ref", "ref", "rt", "dynamic arithmetic imm[0] in + - * / % on boxed values", imm="binop")
 _op("any.neg", "ref", "ref", "rt", "dynamic unary minus")
-_op("any.truthy", "ref", "bool", "rt", "a boxed bool as bool; 'cannot cast X to bool' otherwise", effects="read fail")
+_op("any.truthy", "ref", "bool", "rt", "a condition's boxed value by the reference's truthiness (none, 0, \"\" and empty containers are false)", effects="read")
 _op("is.none", "ref", "bool", "pure", "is the ref null (none)?")
 _op("conv", "ref", "ref", "rt", "convert a container from Mochi type imm[0] to imm[1]", imm="type type")
 _op("any.field", "ref", "ref", "rt", "field (or string map entry) imm[0] of a boxed value", imm="name")
