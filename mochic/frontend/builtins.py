@@ -135,7 +135,10 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
     if name in ("sqrt", "exp", "sin", "cos", "log"):
         return FLOAT if _num(a) else None
     if name == "pow":
-        return FLOAT if _num(a) and _num(args[1]) else None
+        # as the reference: an int for two ints, a float when either is a float
+        if not (_num(a) and _num(args[1])):
+            return None
+        return FLOAT if FLOAT in (a, args[1]) else INT if a == args[1] == INT else ANY
     if name in ("floor", "ceil", "round"):
         return FLOAT if _num(a) else None
     if name == "abs":

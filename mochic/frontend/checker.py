@@ -840,8 +840,10 @@ class Checker:
                 self.lookup(scope, e.obj.id) is None:
             if e.name in MATH_CONSTS:
                 return FLOAT
-            self.err(e.name_span or e.span, f"unknown math constant '{e.name}'",
-                     did_you_mean(e.name, MATH_CONSTS))
+            if e.name in MATH_FUNS:  # `let f = math.sqrt`: the function as a value
+                return FunT((FLOAT,) * MATH_FUNS[e.name], FLOAT)
+            self.err(e.name_span or e.span, f"unknown math constant or function '{e.name}'",
+                     did_you_mean(e.name, [*MATH_CONSTS, *MATH_FUNS]))
             return ANY
         return self.field_of(e, self.expr(e.obj, scope))
 

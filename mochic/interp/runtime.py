@@ -54,17 +54,28 @@ class MochiError(Exception):
 
 
 def wrap(x: int) -> int:
-    """Reduce to signed 64-bit two's complement."""
+    """Reduce to signed 64-bit two's complement (the bit operations)."""
     if MIN_I64 <= x <= MAX_I64:
         return x
     return ((x - MIN_I64) & 0xFFFFFFFFFFFFFFFF) + MIN_I64
+
+
+def overflow() -> None:
+    raise MochiError("integer overflow")
+
+
+def checked(x: int) -> int:
+    """An int result: 'integer overflow' when it does not fit in 64 bits."""
+    if MIN_I64 <= x <= MAX_I64:
+        return x
+    raise MochiError("integer overflow")
 
 
 def div_i64(a: int, b: int) -> int:
     if b == 0:
         raise MochiError("division by zero")
     q = abs(a) // abs(b)
-    return wrap(q if (a < 0) == (b < 0) else -q)
+    return checked(q if (a < 0) == (b < 0) else -q)
 
 
 def rem_i64(a: int, b: int) -> int:
@@ -92,8 +103,21 @@ def rem_f64(a: float, b: float) -> float:
 
 def f2i(f: float) -> int:
     if f != f or f in (math.inf, -math.inf) or not MIN_I64 <= f < 2.0 ** 63:
-        return MIN_I64  # what the hardware conversion gives: defined, never a crash
+        raise MochiError("integer overflow")  # no int holds it
     return int(f)
+
+
+def pow_i64(a: int, b: int) -> int:
+    """pow(int, int) as the reference's big.Int.Exp: 1 for a negative exponent."""
+    if b <= 0:
+        return 1
+    if a in (0, 1):
+        return a
+    if a == -1:
+        return 1 if b % 2 == 0 else -1
+    if b >= 64:
+        raise MochiError("integer overflow")  # |a| >= 2
+    return checked(a ** b)
 
 
 def type_name(v: Any) -> str:
@@ -222,14 +246,20 @@ def any_binop(op: str) -> Callable[[Any, Any], Any]:
         ta, tb = type(a), type(b)
         if op == "abs":
             if ta in (int, float):
-                return wrap(abs(a)) if ta is int else abs(a)
+                return checked(abs(a)) if ta is int else abs(a)
             raise MochiError(f"cannot take abs of {type_name(a)}")
+        if op == "pow":
+            if ta is int and tb is int:
+                return pow_i64(a, b)
+            if ta in (int, float) and tb in (int, float):
+                return MATH2["pow"](float(a), float(b))
+            raise MochiError(f"cannot apply 'pow' to {type_name(a)} and {type_name(b)}")
         if ta is int and tb is int:
             if op == "/":
                 return div_i64(a, b)
             if op == "%":
                 return rem_i64(a, b)
-            return wrap(a + b if op == "+" else a - b if op == "-" else a * b)
+            return checked(a + b if op == "+" else a - b if op == "-" else a * b)
         if ta in (int, float) and tb in (int, float):
             a, b = float(a), float(b)
             if op == "/":
@@ -249,7 +279,7 @@ def any_binop(op: str) -> Callable[[Any, Any], Any]:
 
 def any_neg(a: Any) -> Any:
     if type(a) is int:
-        return wrap(-a)
+        return checked(-a)
     if type(a) is float:
         return -a
     raise MochiError(f"cannot negate {type_name(a)}")
@@ -296,14 +326,15 @@ def to_int(s: str) -> int:
         v = int(text, 10)
     except ValueError:
         raise MochiError(f'cannot parse "{s}" as int') from None
-    return wrap(v)
+    return checked(v)
 
 
 def parse_int(s: str, base: int) -> int:
     try:
-        return wrap(int(s.strip(), base))
+        v = int(s.strip(), base)
     except ValueError:
         return 0
+    return checked(v)
 
 
 def to_float(s: str) -> float:

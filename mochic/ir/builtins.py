@@ -171,8 +171,13 @@ for _n in ("sqrt", "exp", "sin", "cos", "log", "floor", "ceil", "round"):
 
 @builtin("pow")
 def _pow(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
-    a, b = fl.value_of(args[0], FLOAT), fl.value_of(args[1], FLOAT)
-    return fl.b.value("math2.f64", [a, b], FLOAT, ("pow",))
+    if e.ty == INT:
+        a, b = fl.value_of(args[0], INT), fl.value_of(args[1], INT)
+        return fl.b.value("pow.i64", [a, b], INT)
+    if e.ty == FLOAT:
+        a, b = fl.value_of(args[0], FLOAT), fl.value_of(args[1], FLOAT)
+        return fl.b.value("math2.f64", [a, b], FLOAT, ("pow",))
+    return fl.b.value("any.binop", [fl.box(args[0]), fl.box(args[1])], ANY, ("pow",))
 
 
 @builtin("abs")

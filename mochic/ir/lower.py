@@ -74,6 +74,23 @@ class Lowerer:
         self.m.tests = [(name, fn.name) for name, fn in self.c.tests]
         return self.m
 
+    def math_wrapper(self, name: str) -> str:
+        """A closure-convention function computing math function ``name``, for using
+        it as a value (`let f = math.sqrt`)."""
+        from mochic.frontend.builtins import MATH_FUNS
+        wrapper = f"math${name}$value"
+        if wrapper in self.m.functions:
+            return wrapper
+        arity = MATH_FUNS[name]
+        irfn = ir.Function(wrapper, [], "f64", FLOAT, env=True, line=1)
+        b = FunctionBuilder(irfn)
+        irfn.params.append(b.reg(ANY, "env"))
+        args = [b.reg(FLOAT, f"x{i}") for i in range(arity)]
+        irfn.params.extend(args)
+        b.ret(b.value("math.f64" if arity == 1 else "math2.f64", args, FLOAT, (name,)))
+        self.m.functions[wrapper] = irfn
+        return wrapper
+
     def value_wrapper(self, fn: FunCtx) -> str:
         """A closure-convention wrapper of top-level function ``fn``, for using it
         as a value: ``wrapper(env, args...) = fn(args...)``."""
@@ -435,7 +452,7 @@ class FunctionLowerer:
         b.jump(step)
         b.start(step)
         b.line = line
-        b.emit("add.i64", [i, self.const(INT, 1)], dst=i)
+        b.emit("inc.i64", [i], dst=i)  # i < count <= INT64_MAX: no overflow check
         b.jump(head)
         b.start(after)
 
@@ -648,6 +665,9 @@ class FunctionLowerer:
             return b.value(f"{cmp}.bool", [self.expr(left), self.expr(right)], BOOL)
         if cmp in ("eq", "ne") and NONE in (lt, rt):
             other = right if lt == NONE else left
+            present = self.entry_present(other)
+            if present is not None:  # `m[k] == nil`: is k absent?
+                return present if cmp == "ne" else b.value("not.bool", [present], BOOL)
             if ir_type(other.ty) != "ref":
                 return self.const(BOOL, cmp == "ne")
             r = b.value("is.none", [self.expr(other)], BOOL)
@@ -656,6 +676,17 @@ class FunctionLowerer:
                 ir_type(lt) == ir_type(rt) == "ref":
             return b.value(f"{cmp}.ref", [self.expr(left), self.expr(right)], BOOL)
         return b.value(f"{cmp}.any", [self.box(left), self.box(right)], BOOL)
+
+    def entry_present(self, e: A.Expr) -> Reg | None:
+        """For `m[k]` of a map whose absent entries read as a zero value (int, float,
+        bool, string), a register telling whether k is present; None otherwise.  An
+        absent entry is nil, which the zero value it reads as cannot show."""
+        if not (isinstance(e, A.Index) and isinstance(e.obj.ty, MapT) and
+                zero_const(e.obj.ty.value) is not None):
+            return None
+        m = self.expr(e.obj)
+        k = self.value_of(e.index, e.obj.ty.key)
+        return self.b.value(f"map.has.{k.ty}", [m, k], BOOL)
 
     def contains(self, coll: A.Expr, item: A.Expr) -> Reg:
         """``item in coll`` (also the built-in `contains(coll, item)`)."""
@@ -709,6 +740,8 @@ class FunctionLowerer:
         b = self.b
         if isinstance(e.obj, A.Name) and e.obj.ref is None and e.obj.ty is None:
             from mochic.frontend.builtins import MATH_CONSTS
+            if isinstance(e.ty, FunT):
+                return b.value("closure.new", [], e.ty, (self.L.math_wrapper(e.name),))
             return self.const(FLOAT, MATH_CONSTS[e.name])
         t = e.obj.ty
         obj = self.expr(e.obj)

@@ -51,15 +51,21 @@ _op("const.str", "", "ref", "pure", "string constant imm[0] (interned, never fre
 _op("const.none", "", "ref", "pure", "the none value (a null ref)")
 _per_type("mov.T", "T", "T", "pure", "copy a register")
 
-# -- integer arithmetic: 64-bit two's complement, wrapping
-for _name, _doc in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b"),
-                    ("and", "bitwise and"), ("or", "bitwise or"), ("xor", "bitwise xor"),
-                    ("shl", "a << (b & 63)"), ("shr", "arithmetic a >> (b & 63)")]:
+# -- integer arithmetic: 64-bit two's complement; a result that does not fit is
+#    the runtime error 'integer overflow'
+for _name, _doc in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b")]:
+    _op(f"{_name}.i64", "i64 i64", "i64", "trap", f"{_doc}; 'integer overflow'")
+for _name, _doc in [("and", "bitwise and"), ("or", "bitwise or"), ("xor", "bitwise xor"),
+                    ("shl", "a << (b & 63), wrapping"), ("shr", "arithmetic a >> (b & 63)")]:
     _op(f"{_name}.i64", "i64 i64", "i64", "pure", _doc)
-_op("div.i64", "i64 i64", "i64", "trap", "a / b truncated toward zero; 'division by zero'")
+_op("inc.i64", "i64", "i64", "pure",
+    "a + 1 where the lowering knows it fits (a counted loop's index, below its bound)")
+_op("div.i64", "i64 i64", "i64", "trap",
+    "a / b truncated toward zero; 'division by zero', 'integer overflow' (INT64_MIN / -1)")
 _op("rem.i64", "i64 i64", "i64", "trap", "a % b with the sign of a; 'division by zero'")
-_op("neg.i64", "i64", "i64", "pure", "-a (wrapping)")
-_op("abs.i64", "i64", "i64", "pure", "|a| (wrapping)")
+_op("neg.i64", "i64", "i64", "trap", "-a; 'integer overflow'")
+_op("abs.i64", "i64", "i64", "trap", "|a|; 'integer overflow'")
+_op("pow.i64", "i64 i64", "i64", "rt", "a ** b (1 when b <= 0); 'integer overflow'")
 
 # -- float arithmetic: IEEE-754 double
 for _name in ("add", "sub", "mul", "div"):
@@ -81,7 +87,8 @@ _op("ne.ref", "ref ref", "bool", "rt", "structural inequality")
 
 # -- conversions
 _op("i2f", "i64", "f64", "pure", "int to float")
-_op("f2i", "f64", "i64", "pure", "float to int, truncating toward zero")
+_op("f2i", "f64", "i64", "trap",
+    "float to int, truncating toward zero; 'integer overflow' (NaN, infinite, out of range)")
 _per_type("box.T", "T", "ref", "rt", "box a value as `any`; imm = (Mochi type,)")
 _per_type("unbox.T", "ref", "T", "rt",
           "unbox an `any` to imm[0] (Mochi type); 'cannot cast X to Y' on mismatch")
@@ -111,8 +118,9 @@ _op("str.from.i64", "i64", "ref", "rt", "str(int)")
 _op("str.from.f64", "f64", "ref", "rt", "str(float), Go 'g' shortest")
 _op("str.from.bool", "bool", "ref", "rt", "str(bool)")
 _op("str.from.any", "ref", "ref", "rt", "str(v) of a boxed value")
-_op("str.to_int", "ref", "i64", "rt", "int(s); 'cannot parse \"s\" as int'")
-_op("str.parse_int", "ref i64", "i64", "rt", "parseIntStr(s, base); 0 when s is not a number")
+_op("str.to_int", "ref", "i64", "rt", "int(s); 'cannot parse \"s\" as int', 'integer overflow'")
+_op("str.parse_int", "ref i64", "i64", "rt",
+    "parseIntStr(s, base); 0 when s is not a number; 'integer overflow'")
 _op("str.to_float", "ref", "f64", "rt", "float(s); 'cannot parse \"s\" as float'")
 _op("str.substring", "ref i64 i64", "ref", "rt", "substring(s, a, b)")
 _op("str.lower", "ref", "ref", "rt", "lower(s)")

@@ -370,7 +370,8 @@ def _strings(e: Expected) -> None:
     e.p("chr", rt.str_chr(128512))
     e.p("toint", rt.to_int(" 42 "))
     e.p("toint_", rt.to_int("-1_000"))
-    e.p("toint-wrap", rt.to_int("18446744073709551617"))
+    e.p("toint-max", rt.to_int("9223372036854775807"))
+    e.p("toint-min", rt.to_int("-9223372036854775808"))
     e.p("hex", rt.parse_int("ff", 16))
     e.p("hex0x", rt.parse_int("0x1F", 16))
     e.p("base0", rt.parse_int("0b101", 0))
@@ -436,7 +437,8 @@ def _lists(e: Expected) -> None:
     e.p("min", rt.list_min_max(-1)([3, 1.5, 2]))
     e.p("max", rt.list_min_max(1)(["a", "c", "b"]))
     e.p("min-empty", rt.list_min_max(-1)([]))
-    e.p("sum", rt.wrap(sum([rt.MAX_I64, 1, 1])))
+    e.p("sum", rt.checked(sum([rt.MAX_I64, 1, -2])))  # in range once the -2 comes in
+    e.p("sum-min", rt.checked(sum([rt.MIN_I64, -1, 2])))
     e.p("sumf", float(sum([2.5])))
     e.p("sumany", rt.list_sum_any([1, 0.5, 2]))
     e.p("avg", rt.list_avg([1, 2, 4]))
@@ -499,7 +501,7 @@ def _dynamic(e: Expected) -> None:
     e.p("divf0", rt.any_binop("/")(-1.0, 0))
     e.p("strcat", add("a", 1.5))
     e.p("listcat", add([1], ["x"]))
-    e.p("abs", rt.any_binop("abs")(rt.MIN_I64, 0))
+    e.p("abs", rt.any_binop("abs")(rt.MIN_I64 + 1, 0))
     e.p("neg", rt.any_neg(0.0))
     e.p("eq-1-1.0", rt.equal(1, 1.0))
     e.p("eq-true-1", rt.equal(True, 1))
@@ -521,10 +523,14 @@ def _dynamic(e: Expected) -> None:
     e.p("truthy", rt.truthy(True))
     e.p("div", rt.div_i64(-7, 2))
     e.p("rem", rt.rem_i64(-7, 2))
-    e.p("div-min", rt.div_i64(rt.MIN_I64, -1))
+    e.p("div-min", rt.div_i64(rt.MIN_I64, 1))
     e.p("rem-min", rt.rem_i64(rt.MIN_I64, -1))
-    e.p("f2i-nan", rt.f2i(math.nan))
+    e.p("f2i-min", rt.f2i(-9223372036854775808.0))
     e.p("f2i", rt.f2i(-3.9))
+    e.p("pow", rt.pow_i64(-3, 39))
+    e.p("pow-neg", rt.pow_i64(7, -2))
+    e.p("add-edge", rt.checked(rt.MAX_I64 + rt.MIN_I64))
+    e.p("mul-edge", rt.checked(-4611686018427387904 * 2))
     e.p("unbox-none", rt.unbox(rt.INT)(None))
     e.p("unbox-int-as-float", rt.unbox(rt.FLOAT)(2))
     e.p("unbox-none-str", rt.unbox(rt.STRING)(None))
@@ -612,6 +618,8 @@ def test_a_musl_build_prints_the_same(driver: Path, tmp_path: Path) -> None:
     ("binop", 15, "cannot apply '+' to bool and int"),
     ("field", 16, "Pet has no field 'owner'"),
     ("ord", 17, "ord expects a one-character string, got 2 characters"),
+    *((name, 18, "integer overflow")
+      for name in ("add", "sub", "mul", "neg", "divmin", "f2i", "pow", "toint", "sum")),
 ])
 def test_runtime_errors(fast_driver: Path, name: str, line: int, message: str) -> None:
     res = run(fast_driver, "error", name)

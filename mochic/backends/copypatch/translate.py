@@ -414,13 +414,15 @@ class FunctionTranslator:
         if parts[1] == "i64" and len(ins.args) == 2 and ins.args[1].id in self.consts \
                 and parts[0] in _INT_BINOPS:
             name += "_k"
-        if ins.dst is None:
+        if ins.dst is None and OPS[ins.op].kind == "pure":
             return True
         vals = self._operands(name, ins)
         if name in ("div_i64_k", "rem_i64_k") and vals["KS"] >= 2:
             name = name[:3] + "_i64_magic"
             vals["K"], vals["N"] = magic(vals["KS"])
-        self.emit(name, D=ins.dst.id * SLOT, LINE=ins.line, **vals)
+        # a result nobody reads still traps on overflow: it goes to the scratch slot
+        self.emit(name, D=self.dest(ins.dst) if ins.dst is not None else self.fs,
+                  LINE=ins.line, **vals)
         return True
 
     op_add = op_sub = op_mul = op_div = op_rem = op_and = op_or = op_xor = _arith
@@ -441,8 +443,8 @@ class FunctionTranslator:
             self.emit("i2f", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
 
     def op_f_two_i(self, ins: ir.Instr) -> None:
-        if ins.dst is not None:
-            self.emit("f2i", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
+        d = self.dest(ins.dst) if ins.dst is not None else self.fs
+        self.emit("f2i", D=d, A=ins.args[0].id * SLOT, LINE=ins.line)
 
     def op_math(self, ins: ir.Instr) -> None:
         fam = "math" if ins.op == "math.f64" else "math2"

@@ -31,23 +31,27 @@ STENCIL(zero_slots)
     NEXT;
 }
 
-/* ---------------------------------------------------------------- int arithmetic (wrapping) */
+/* ---------------------------------------------------------------- int arithmetic
+ * + - * and negation set the CPU's overflow flag; a result that does not fit
+ * is the runtime error 'integer overflow' (mochi.h's checked inline forms). */
 
 #define INT_BINOP(name, expr_ab)                                       \
     STENCIL(name) { int64_t a = I64(A), b = I64(B); I64(D) = (expr_ab); NEXT; } \
     STENCIL(name##_k) { int64_t a = I64(A), b = KS; I64(D) = (expr_ab); NEXT; }
 
-INT_BINOP(add_i64, (int64_t)((uint64_t)a + (uint64_t)b))
-INT_BINOP(sub_i64, (int64_t)((uint64_t)a - (uint64_t)b))
-INT_BINOP(mul_i64, (int64_t)((uint64_t)a * (uint64_t)b))
+INT_BINOP(add_i64, mochi_add_i64(LINE, a, b))
+INT_BINOP(sub_i64, mochi_sub_i64(LINE, a, b))
+INT_BINOP(mul_i64, mochi_mul_i64(LINE, a, b))
 INT_BINOP(and_i64, a & b)
 INT_BINOP(or_i64, a | b)
 INT_BINOP(xor_i64, a ^ b)
 INT_BINOP(shl_i64, (int64_t)((uint64_t)a << (b & 63)))
 INT_BINOP(shr_i64, a >> (b & 63))
-/* b == 0 reports the error through the runtime; INT64_MIN / -1 wraps */
-INT_BINOP(div_i64, b == -1 ? (int64_t)(0 - (uint64_t)a) : b == 0 ? mochi_div_i64(LINE, a, b) : a / b)
+/* b == 0 and INT64_MIN / -1 report their errors through the runtime */
+INT_BINOP(div_i64, b == -1 ? mochi_neg_i64(LINE, a) : b == 0 ? mochi_div_i64(LINE, a, b) : a / b)
 INT_BINOP(rem_i64, b == -1 ? 0 : b == 0 ? mochi_rem_i64(LINE, a, b) : a % b)
+/* a counted loop's index, below its bound: cannot overflow */
+STENCIL(inc_i64) { I64(D) = I64(A) + 1; NEXT; }
 
 /* Division by a constant d >= 2 (KS) as a C compiler does it: multiply by
  * d's magic number (K), keep the high half, shift right by N, correct toward
@@ -68,8 +72,8 @@ STENCIL(rem_i64_magic)
     NEXT;
 }
 
-STENCIL(neg_i64) { I64(D) = (int64_t)(0 - (uint64_t)I64(A)); NEXT; }
-STENCIL(abs_i64) { int64_t a = I64(A); I64(D) = a < 0 ? (int64_t)(0 - (uint64_t)a) : a; NEXT; }
+STENCIL(neg_i64) { I64(D) = mochi_neg_i64(LINE, I64(A)); NEXT; }
+STENCIL(abs_i64) { I64(D) = mochi_abs_i64(LINE, I64(A)); NEXT; }
 
 /* ---------------------------------------------------------------- float arithmetic */
 
@@ -80,11 +84,12 @@ STENCIL(div_f64) { F64(D) = F64(A) / F64(B); NEXT; }
 STENCIL(rem_f64) { F64(D) = fmod(F64(A), F64(B)); NEXT; }
 STENCIL(neg_f64) { F64(D) = -F64(A); NEXT; }
 STENCIL(i2f) { F64(D) = (double)I64(A); NEXT; }
-/* in range: the machine conversion; NaN, infinities and overflow: the runtime's value */
+/* in range: the machine conversion; NaN, infinities and overflow: the runtime's error */
 STENCIL(f2i)
 {
     double a = F64(A);
-    I64(D) = a >= -9223372036854775808.0 && a < 9223372036854775808.0 ? (int64_t)a : mochi_f2i(a);
+    I64(D) = a >= -9223372036854775808.0 && a < 9223372036854775808.0 ? (int64_t)a
+                                                                       : mochi_f2i(LINE, a);
     NEXT;
 }
 

@@ -30,6 +30,8 @@ RT1(bool, any_truthy, ref)
 RT2(ref, any_index, ref, ref)
 RT3(void, any_set_index, ref, ref, ref)
 RT1(i64, any_len, ref)
+
+RT2(i64, pow_i64, i64, i64)
 RT2(bool, any_contains, ref, ref)
 RT1(ref, any_iter, ref)
 RT1(i64, any_to_int, ref)
