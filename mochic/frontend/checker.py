@@ -26,9 +26,12 @@ from mochic.frontend.builtins import (
     builtin_result,
     elem_type,
 )
+from mochic.frontend.numeric import WIDENS, arith_type, is_numeric
 from mochic.frontend.symbols import FunCtx, Symbol
 from mochic.frontend.types import (
     ANY,
+    BIGINT,
+    BIGRAT,
     BOOL,
     FLOAT,
     INT,
@@ -49,7 +52,7 @@ from mochic.frontend.types import (
 )
 
 PRIMS = {"int": INT, "float": FLOAT, "bool": BOOL, "string": STRING, "any": ANY,
-         "void": VOID}
+         "void": VOID, "bigint": BIGINT, "bigrat": BIGRAT}
 
 
 @dataclass
@@ -85,8 +88,8 @@ def join(a: Type, b: Type) -> Type:
     """The least type holding both ``a`` and ``b`` (``any`` when nothing closer fits)."""
     if a == b:
         return a
-    if {a, b} == {INT, FLOAT}:
-        return FLOAT
+    if is_numeric(a) and is_numeric(b):
+        return arith_type("+", a, b) or ANY
     if a == NONE:
         return b if ir_type(b) == "ref" else OptionT(b)
     if b == NONE:
@@ -116,7 +119,7 @@ def assignable(src: Type, dst: Type) -> bool:
     lowering's implicit conversions: int to float, boxing, checked unboxing)?"""
     if src == dst or dst == ANY or src == ANY:
         return True
-    if src == INT and dst == FLOAT:
+    if (src, dst) in WIDENS:
         return True
     if src == NONE:
         return dst != VOID
@@ -156,9 +159,11 @@ def _castable(src: Type, to: Type) -> bool:
     """Can `e as T` convert a ``src`` value to ``to`` (the lowering's conversions)?"""
     if assignable(src, to) or assignable(to, src):
         return True
-    if to == STRING and src in (INT, FLOAT, BOOL):
+    if to == STRING and (src == BOOL or is_numeric(src)):
         return True
-    if src == STRING and to in (INT, FLOAT):
+    if src == STRING and is_numeric(to):
+        return True
+    if is_numeric(src) and is_numeric(to):
         return True
     return (src, to) == (FLOAT, INT) or isinstance(src, MapT) and isinstance(to, StructT)
 
@@ -266,12 +271,8 @@ class Checker:
                 return self.aliases[t.name]
             if t.name in ("list", "map"):
                 return ListT(ANY) if t.name == "list" else MapT(ANY, ANY)
-            if t.name in ("bigint", "bigrat"):
-                self.err(t.span, f"not supported: {t.name}",
-                         "arbitrary-precision numbers are out of scope; use int or float")
-            else:
-                self.err(t.span, f"unknown type '{t.name}'",
-                         did_you_mean(t.name, self.type_names()))
+            self.err(t.span, f"unknown type '{t.name}'",
+                     did_you_mean(t.name, self.type_names()))
             return ANY
         if isinstance(t, A.TypeGeneric):
             args = [self.resolve(a) for a in t.args]
@@ -751,7 +752,7 @@ class Checker:
     def unary(self, e: A.Unary, scope: _Scope) -> Type:
         t = self.expr(e.operand, scope)
         if e.op == "-":
-            if t in (INT, FLOAT, ANY):
+            if is_numeric(t) or t == ANY:
                 return t
             self.err(e.span, f"cannot negate a value of type {t}")
             return ANY
@@ -787,11 +788,12 @@ class Checker:
             self.err(e.span, f"'{op.replace('_', ' ')}' needs two lists, not {lt} and {rt}")
             return ANY
         if op in ("==", "!="):
-            if not (assignable(lt, rt) or assignable(rt, lt)):
+            if not (assignable(lt, rt) or assignable(rt, lt) or
+                    is_numeric(lt) and is_numeric(rt)):
                 self.err(e.span, f"cannot compare {lt} with {rt}")
             return BOOL
         if op in ("<", "<=", ">", ">="):
-            ok = (lt in (INT, FLOAT, ANY) and rt in (INT, FLOAT, ANY)) or \
+            ok = ((is_numeric(lt) or lt == ANY) and (is_numeric(rt) or rt == ANY)) or \
                  (lt in (STRING, ANY) and rt in (STRING, ANY))
             if not ok:
                 self.err(e.span, f"cannot compare {lt} with {rt} using '{op}'")
@@ -799,9 +801,11 @@ class Checker:
         # arithmetic
         if ANY in (lt, rt) or isinstance(lt, OptionT) or isinstance(rt, OptionT):
             return ANY
-        if lt in (INT, FLOAT) and rt in (INT, FLOAT):
-            return INT if lt == rt == INT else FLOAT
-        if op == "+" and lt == rt == STRING:
+        if is_numeric(lt) and is_numeric(rt):
+            t = arith_type(op, lt, rt)
+            if t is not None:
+                return t
+        elif op == "+" and lt == rt == STRING:
             return STRING
         if op == "+" and isinstance(lt, ListT) and isinstance(rt, ListT):
             return ListT(join(lt.elem, rt.elem))

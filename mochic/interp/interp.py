@@ -484,6 +484,7 @@ _PURE_FUNCS: dict[str, Callable[..., Any]] = {
 }
 for _c in ("eq", "ne", "lt", "le", "gt", "ge"):
     _PURE_FUNCS[f"{_c}.any"] = rt.any_cmp(_c)
+_PURE_FUNCS.update(rt.BIG_OPS)
 
 Factory = Callable[[Interpreter, tuple], Callable[..., Any]]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from mochic.frontend import ast as A
 from mochic.frontend.checker import Checked, FieldRef
+from mochic.frontend.numeric import BIG, compare_type, is_numeric
 from mochic.frontend.symbols import FunCtx, Symbol
 from mochic.frontend.types import (
     ANY,
@@ -38,6 +39,7 @@ from mochic.frontend.types import (
 from mochic.ir import ir
 from mochic.ir.build import FunctionBuilder
 from mochic.ir.ir import Reg
+from mochic.ir.numeric import CONVERSIONS, PREFIX
 from mochic.ir.ops import OPS
 
 _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "rem"}
@@ -212,6 +214,8 @@ class FunctionLowerer:
     def zero(self, t: Type) -> Reg:
         if t in (INT, FLOAT, BOOL, STRING):
             return self.const(t, zero_const(t))
+        if t in BIG:
+            return self.coerce(self.const(INT, 0), INT, t)
         if isinstance(t, ListT):
             return self.b.value("list.new", [], t, (t.elem,))
         if isinstance(t, MapT):
@@ -225,6 +229,11 @@ class FunctionLowerer:
         b = self.b
         if src == INT and dst == FLOAT:
             return b.value("i2f", [r], FLOAT)
+        conv = CONVERSIONS.get((src, dst))
+        if conv is not None:
+            for op, t in conv:
+                r = b.value(op, [r], t)
+            return r
         if is_dynamic(dst):
             if is_dynamic(src) or src == NONE:
                 return r if r.ty == "ref" else b.value(f"box.{r.ty}", [r], dst, (src,))
@@ -608,6 +617,8 @@ class FunctionLowerer:
             return b.value("neg.i64", [v], INT)
         if t == FLOAT:
             return b.value("neg.f64", [v], FLOAT)
+        if t in BIG:
+            return b.value(f"{PREFIX[t]}.neg", [v], t)
         return b.value("any.neg", [self.coerce(v, t, ANY)], ANY)
 
     def logic(self, e: A.Binary) -> Reg:
@@ -644,6 +655,9 @@ class FunctionLowerer:
             suffix = "i64" if t == INT else "f64"
             return b.value(f"{_ARITH[op]}.{suffix}",
                            [self.value_of(e.left, t), self.value_of(e.right, t)], t)
+        if t in BIG and is_numeric(lt) and is_numeric(rt):
+            return b.value(f"{PREFIX[t]}.{_ARITH[op]}",
+                           [self.value_of(e.left, t), self.value_of(e.right, t)], t)
         if t == STRING and lt == rt == STRING:
             reuse = ("reuse",) if getattr(e, "reuse", False) else ()
             return b.value("str.concat", [self.expr(e.left), self.expr(e.right)], STRING, reuse)
@@ -655,9 +669,10 @@ class FunctionLowerer:
     def compare(self, cmp: str, left: A.Expr, right: A.Expr) -> Reg:
         b = self.b
         lt, rt = left.ty, right.ty
-        if lt in (INT, FLOAT) and rt in (INT, FLOAT):
-            t = INT if lt == rt == INT else FLOAT
-            return b.value(f"{cmp}.{ir_type(t)}",
+        if is_numeric(lt) and is_numeric(rt):
+            t = compare_type(lt, rt)
+            kind = PREFIX[t] if t in BIG else ir_type(t)
+            return b.value(f"{cmp}.{kind}",
                            [self.value_of(left, t), self.value_of(right, t)], BOOL)
         if lt == rt == STRING:
             return b.value(f"{cmp}.str", [self.expr(left), self.expr(right)], BOOL)
@@ -772,6 +787,8 @@ class FunctionLowerer:
             return b.value("str.to_float", [v], FLOAT)
         if dst == STRING and src in (INT, FLOAT, BOOL):
             return b.value(f"str.from.{ir_type(src)}", [v], STRING)
+        if dst == STRING and src in BIG:
+            return b.value("str.from.any", [self.coerce(v, src, ANY)], STRING)
         if isinstance(dst, StructT) and isinstance(src, MapT):
             return b.value("unbox.ref", [self.coerce(v, src, ANY)], dst, (dst,))
         return self.coerce(v, src, dst)

@@ -106,6 +106,34 @@ _op("any.iter", "ref", "ref", "rt", "what `for x in v` visits, as a list of boxe
 _op("any.to_int", "ref", "i64", "rt", "int(v) of a boxed value")
 _op("any.to_float", "ref", "f64", "rt", "float(v) of a boxed value")
 
+# -- bigint and bigrat (immutable heap numbers; a none operand reads as zero)
+for _name, _doc in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b"),
+                    ("div", "a / b; 'division by zero'")]:
+    _op(f"big.{_name}", "ref ref", "ref", "rt",
+        f"bigint {_doc}" + (", truncated toward zero" if _name == "div" else ""))
+    _op(f"rat.{_name}", "ref ref", "ref", "rt", f"bigrat {_doc}, in lowest terms")
+_op("big.rem", "ref ref", "ref", "rt", "bigint a % b with the sign of a; 'division by zero'")
+for _name, _doc in [("neg", "-a"), ("abs", "|a|")]:
+    _op(f"big.{_name}", "ref", "ref", "rt", f"bigint {_doc}")
+    _op(f"rat.{_name}", "ref", "ref", "rt", f"bigrat {_doc}")
+_op("big.pow", "ref i64", "ref", "rt", "bigint a ** b (1 when b <= 0)")
+for _cmp in ("eq", "ne", "lt", "le", "gt", "ge"):
+    _op(f"{_cmp}.big", "ref ref", "bool", "rt", f"bigint {_cmp}")
+    _op(f"{_cmp}.rat", "ref ref", "bool", "rt", f"bigrat {_cmp}")
+_op("big.from.i64", "i64", "ref", "rt", "int to bigint")
+_op("big.from.f64", "f64", "ref", "rt", "float to bigint, truncated; 'cannot cast NaN to bigint'")
+_op("big.from.str", "ref", "ref", "rt", "decimal string to bigint; 'cannot parse ...'")
+_op("big.to.i64", "ref", "i64", "rt", "bigint to int; 'integer overflow'")
+_op("big.to.f64", "ref", "f64", "rt", "bigint to the nearest float")
+_op("rat.from.i64", "i64", "ref", "rt", "int to bigrat")
+_op("rat.from.big", "ref", "ref", "rt", "bigint to bigrat")
+_op("rat.from.f64", "f64", "ref", "rt", "float to the bigrat of exactly its value")
+_op("rat.from.str", "ref", "ref", "rt", "\"a/b\", \"1.25\" or \"1e-3\" to bigrat")
+_op("rat.to.big", "ref", "ref", "rt", "bigrat to bigint, truncated toward zero")
+_op("rat.to.f64", "ref", "f64", "rt", "bigrat to the nearest float")
+_op("rat.num", "ref", "ref", "rt", "num(r): the numerator, a bigint")
+_op("rat.denom", "ref", "ref", "rt", "denom(r): the denominator, a positive bigint")
+
 # -- strings (UTF-8; indexes count code points; negative indexes count from the end)
 _op("str.concat", "ref ref", "ref", "rt",
     "a + b; with imm ('reuse',) a's old value dies here (`s = s + b`), so an unshared "

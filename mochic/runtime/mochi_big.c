@@ -522,34 +522,47 @@ static mref rat_normal(int32_t line, MBig *num, MBig *den)
 
 /* ------------------------------------------------------------------ conversion to float */
 
-/* the double nearest to (d[0..n) + sticky * epsilon) * 2^scale, ties to even: the top 64
- * bits with everything below folded into their lowest bit, rounded once by the
- * machine's conversion (exact when n <= 2 and nothing is sticky) */
+/* The double nearest to (d[0..n) + s) * 2^scale, ties to even, where s is a
+ * fraction in (0, 1) when sticky and 0 otherwise: the top 64 bits, with any bit
+ * below them folded into the lowest, rounded once to the 53 bits of a normal
+ * double or the fewer of a subnormal one. */
 static double to_double(const limb *d, int64_t n, bool sticky, int64_t scale)
 {
-    int64_t bits = bit_length(d, n), i, shift;
-    uint64_t m = 0;
+    int64_t bits = bit_length(d, n), i, shift, top, drop;
+    uint64_t m = 0, rest, half;
+    int p;
     if (n == 0)
         return 0.0;
-    if (bits <= 64) {
-        for (i = n - 1; i >= 0; i--)
-            m = (m << 32) | d[i];
-        return ldexp((double)(m | (sticky ? 1 : 0)), (int)(scale < -4000 ? -4000 : scale));
-    }
-    shift = bits - 64; /* m = the top 64 bits */
-    for (i = 0; i < 64; i++) {
-        int64_t bit = shift + i;
-        if ((d[bit / 32] >> (bit % 32)) & 1)
-            m |= (uint64_t)1 << i;
+    shift = bits - 64; /* m = the top 64 bits: value = m * 2^(scale + shift) */
+    for (i = n - 1; i >= 0; i--) {
+        int64_t lo = 32 * i - shift; /* where limb i's bit 0 lands in m */
+        if (lo >= 64 || lo <= -32)
+            continue;
+        m |= lo >= 0 ? (uint64_t)d[i] << lo : (uint64_t)d[i] >> -lo;
     }
     for (i = 0; i < shift / 32 && !sticky; i++)
         sticky = d[i] != 0;
-    if (shift % 32 && (d[shift / 32] & (((limb)1 << (shift % 32)) - 1)))
+    if (shift > 0 && shift % 32 && (d[shift / 32] & (((limb)1 << (shift % 32)) - 1)))
         sticky = true;
+    if (sticky)
+        m |= 1;
     scale += shift;
-    if (scale > 4000)
-        scale = 4000;
-    return ldexp((double)(m | (sticky ? 1 : 0)), (int)scale);
+    top = scale + 63; /* the value lies in [2^top, 2^(top+1)) */
+    if (top > 1100)
+        return HUGE_VAL;
+    p = top >= -1022 ? 53 : (int)(53 - (-1022 - top)); /* bits a double keeps */
+    if (p < 0)
+        return 0.0;
+    drop = 64 - p;
+    if (drop >= 64) { /* p == 0: below half the least subnormal, or above */
+        return m > (uint64_t)1 << 63 ? ldexp(1.0, (int)(scale + 64)) : 0.0;
+    }
+    rest = m & (((uint64_t)1 << drop) - 1);
+    half = (uint64_t)1 << (drop - 1);
+    m >>= drop;
+    if (rest > half || (rest == half && (m & 1)))
+        m++;
+    return ldexp((double)m, (int)(scale + drop));
 }
 
 /* |num| / den as the nearest double, ties to even */

@@ -10,6 +10,8 @@
  *   runtime_test checks      print "tag value" lines (see test_runtime.py)
  *   runtime_test text        read a count and that many lines; print each one's
  *                            upper, lower, trim and quoted forms, then its json
+ *   runtime_test bignums     read a count and that many cases of three lines (an
+ *                            operation, two operands); print each result
  *   runtime_test churn N     build and drop N lists, strings, maps, structs
  *   runtime_test error NAME  stop with a runtime error after printing a line
  */
@@ -161,6 +163,110 @@ static int exps(void)
         f = mochi_exp(f);
         memcpy(&bits, &f, sizeof bits);
         printf("%016" PRIx64 "\n", bits);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ bignums */
+
+static double bits_f64(const char *hex)
+{
+    uint64_t bits = strtoull(hex, NULL, 16);
+    double f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static void print_bits(double f)
+{
+    uint64_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    printf("%016" PRIx64 "\n", bits);
+}
+
+static void print_text(mref v)
+{
+    mref s = mochi_str_from_any(0, v);
+    printf("%s\n", ((MStr *)s)->data);
+    mochi_release(s);
+}
+
+/* one case: operation op on the texts a and b */
+static void bignum(const char *op, mref a, mref b)
+{
+    mref x = NULL, y = NULL, r = NULL;
+    if (op[0] == 'r' && strcmp(op, "rem") != 0) { /* bigrat operands */
+        x = mochi_rat_from_str(0, a);
+        if (strcmp(op, "rf64") == 0)
+            print_bits(mochi_rat_to_f64(0, x));
+        else if (strcmp(op, "rnum") == 0)
+            r = mochi_rat_num(0, x);
+        else if (strcmp(op, "rden") == 0)
+            r = mochi_rat_denom(0, x);
+        else if (strcmp(op, "rbig") == 0)
+            r = mochi_rat_to_big(0, x);
+        else if (strcmp(op, "rstr") == 0)
+            r = mochi_rat_neg(0, x);
+        else {
+            y = mochi_rat_from_str(0, b);
+            if (strcmp(op, "radd") == 0)
+                r = mochi_rat_add(0, x, y);
+            else if (strcmp(op, "rsub") == 0)
+                r = mochi_rat_sub(0, x, y);
+            else if (strcmp(op, "rmul") == 0)
+                r = mochi_rat_mul(0, x, y);
+            else if (strcmp(op, "rdiv") == 0)
+                r = mochi_rat_div(0, x, y);
+            else
+                printf("%d\n", mochi_lt_rat(0, x, y) ? -1 : mochi_eq_rat(0, x, y) ? 0 : 1);
+        }
+    } else if (strcmp(op, "fbig") == 0) {
+        r = mochi_big_from_f64(0, bits_f64(((MStr *)a)->data));
+    } else if (strcmp(op, "frat") == 0) {
+        r = mochi_rat_from_f64(0, bits_f64(((MStr *)a)->data));
+    } else {
+        x = mochi_big_from_str(0, a);
+        if (strcmp(op, "f64") == 0) {
+            print_bits(mochi_big_to_f64(0, x));
+        } else if (strcmp(op, "pow") == 0) {
+            r = mochi_big_pow(0, x, mochi_str_to_int(0, b));
+        } else if (strcmp(op, "neg") == 0) {
+            r = mochi_big_neg(0, x);
+        } else {
+            y = mochi_big_from_str(0, b);
+            if (strcmp(op, "add") == 0)
+                r = mochi_big_add(0, x, y);
+            else if (strcmp(op, "sub") == 0)
+                r = mochi_big_sub(0, x, y);
+            else if (strcmp(op, "mul") == 0)
+                r = mochi_big_mul(0, x, y);
+            else if (strcmp(op, "div") == 0)
+                r = mochi_big_div(0, x, y);
+            else if (strcmp(op, "rem") == 0)
+                r = mochi_big_rem(0, x, y);
+            else
+                printf("%d\n", mochi_lt_big(0, x, y) ? -1 : mochi_eq_big(0, x, y) ? 0 :
+                                mochi_gt_big(0, x, y) ? 1 : 9);
+        }
+    }
+    if (r != NULL)
+        print_text(r);
+    mochi_release(x);
+    mochi_release(y);
+    mochi_release(r);
+}
+
+static int bignums(void)
+{
+    mref count = mochi_input(0);
+    int64_t n = mochi_str_to_int(0, count), i;
+    mochi_release(count);
+    for (i = 0; i < n; i++) {
+        mref op = mochi_input(0), a = mochi_input(0), b = mochi_input(0);
+        bignum(((MStr *)op)->data, a, b);
+        mochi_release(op);
+        mochi_release(a);
+        mochi_release(b);
     }
     return 0;
 }
@@ -716,6 +822,8 @@ int main(int argc, char **argv)
         return checks();
     if (argc >= 2 && strcmp(argv[1], "text") == 0)
         return text();
+    if (argc >= 2 && strcmp(argv[1], "bignums") == 0)
+        return bignums();
     if (argc >= 3 && strcmp(argv[1], "churn") == 0)
         return churn(atol(argv[2]));
     if (argc >= 3 && strcmp(argv[1], "error") == 0)

@@ -30,7 +30,7 @@ from mochic.frontend.types import (
 # the runtime's own descriptors of the types every program has (mochi.h)
 PRIM_DESCRIPTORS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
           "string": "mochi_t_string", "none": "mochi_t_none", "void": "mochi_t_none",
-          "any": "mochi_t_any"}
+          "any": "mochi_t_any", "bigint": "mochi_t_bigint", "bigrat": "mochi_t_bigrat"}
 
 
 @dataclass(frozen=True)
