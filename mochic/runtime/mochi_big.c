@@ -306,14 +306,18 @@ static limb div_small(limb *q, const limb *a, int64_t n, limb d)
     return (limb)rem;
 }
 
-static int clz32(limb x)
+static int clz32(limb x) /* x != 0 */
 {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_clz(x);
+#else
     int n = 0;
     while (!(x & 0x80000000u)) {
         x <<= 1;
         n++;
     }
     return n;
+#endif
 }
 
 /* r[0..n] = a << s for 0 <= s < 32 (the limb shifted out goes to r[n]) */
@@ -331,24 +335,31 @@ static void shl_small(limb *r, const limb *a, int64_t n, int s)
 
 /* Knuth's algorithm D: q[0..na-nb+1) = a / b and r[0..nb) = a % b, for
  * na >= nb >= 1 and b[nb-1] != 0.  Either output may be NULL. */
+enum { SMALL = 64 }; /* limbs of the scratch that needs no allocation */
+
 static void mag_divmod(int32_t line, limb *q, limb *r, const limb *a, int64_t na,
                        const limb *b, int64_t nb)
 {
-    limb *un, *vn;
+    limb ubuf[SMALL + 1], vbuf[SMALL + 1], *un, *vn;
     int64_t i, j;
     int s;
     if (nb == 1) {
-        limb *t = q != NULL ? q : limbs(line, na);
-        limb rem = div_small(t, a, na, b[0]);
+        limb rem;
+        if (q != NULL) {
+            rem = div_small(q, a, na, b[0]);
+        } else { /* the remainder alone */
+            dlimb cur = 0;
+            for (i = na - 1; i >= 0; i--)
+                cur = ((cur << 32) | a[i]) % b[0];
+            rem = (limb)cur;
+        }
         if (r != NULL)
             r[0] = rem;
-        if (t != q)
-            free(t);
         return;
     }
     s = clz32(b[nb - 1]);
-    vn = limbs(line, nb + 1);
-    un = limbs(line, na + 1);
+    vn = nb <= SMALL ? vbuf : limbs(line, nb + 1);
+    un = na <= SMALL ? ubuf : limbs(line, na + 1);
     shl_small(vn, b, nb, s);
     shl_small(un, a, na, s);
     for (j = na - nb; j >= 0; j--) {
@@ -386,8 +397,10 @@ static void mag_divmod(int32_t line, limb *q, limb *r, const limb *a, int64_t na
     if (r != NULL)
         for (i = 0; i < nb; i++)
             r[i] = s ? (un[i] >> s) | (limb)((dlimb)un[i + 1] << (32 - s)) : un[i];
-    free(un);
-    free(vn);
+    if (un != ubuf)
+        free(un);
+    if (vn != vbuf)
+        free(vn);
 }
 
 static int64_t bit_length(const limb *d, int64_t n)
