@@ -94,6 +94,7 @@ class FunctionTranslator:
         self.pieces: list[Piece] = []
         self.blocks = {b.label: b for b in fn.blocks}
         self.into: dict[int, ir.Reg] = {}
+        self.traps: dict[str, int] = {}  # label of an overflow stub -> its line
         self.consts = self._small_constants()
         self.unfolded = self._unfolded_uses()
         self.borrowed = {r for r in self.facts.borrowed if self._raw_writes(r)}
@@ -177,7 +178,19 @@ class FunctionTranslator:
                         self.emit("release", A=rid * SLOT)
                 self.step(ins, ins.line)
             self.terminator(blk, nxt)
+        for label, line in self.traps.items():  # after every block: nothing falls in
+            labels[label] = len(self.steps)
+            self.emit("overflow", LINE=line)
+            self.step("integer overflow", line)
         return Translation(fn, self.steps, labels, self.fs, self.outgoing)
+
+    def _trap(self, piece: Piece, line: int) -> None:
+        """Send a checked operation's TARGET (taken when its result does not fit) to
+        the stub reporting 'integer overflow' at ``line``, one per line, after the
+        function's blocks."""
+        if any(h.value == "TARGET" for h in self.stencils[piece.stencil].holes):
+            piece.target = f"$overflow{line}"
+            self.traps[piece.target] = line
 
     # ------------------------------------------------------------ block layout
 
@@ -312,11 +325,11 @@ class FunctionTranslator:
                 self.emit(name, D=self.fs, **vals)
                 self.emit("release", A=self.fs)
             else:
-                self.emit(name, D=self.fs, **vals)
+                self._trap(self.emit(name, D=self.fs, **vals), ins.line)
             return
         if d.ty == "ref" and not self.owned(d) and name + "__raw" in self.stencils:
             name += "__raw"
-        self.emit(name, D=d.id * SLOT, **vals)
+        self._trap(self.emit(name, D=d.id * SLOT, **vals), ins.line)
 
     def instr(self, ins: ir.Instr) -> None:
         op = ins.op
@@ -421,8 +434,9 @@ class FunctionTranslator:
             name = name[:3] + "_i64_magic"
             vals["K"], vals["N"] = magic(vals["KS"])
         # a result nobody reads still traps on overflow: it goes to the scratch slot
-        self.emit(name, D=self.dest(ins.dst) if ins.dst is not None else self.fs,
-                  LINE=ins.line, **vals)
+        p = self.emit(name, D=self.dest(ins.dst) if ins.dst is not None else self.fs,
+                      LINE=ins.line, **vals)
+        self._trap(p, ins.line)
         return True
 
     op_add = op_sub = op_mul = op_div = op_rem = op_and = op_or = op_xor = _arith
@@ -437,14 +451,6 @@ class FunctionTranslator:
         return True
 
     op_eq = op_ne = op_lt = op_le = op_gt = op_ge = op_is = _compare
-
-    def op_i_two_f(self, ins: ir.Instr) -> None:
-        if ins.dst is not None:
-            self.emit("i2f", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
-
-    def op_f_two_i(self, ins: ir.Instr) -> None:
-        d = self.dest(ins.dst) if ins.dst is not None else self.fs
-        self.emit("f2i", D=d, A=ins.args[0].id * SLOT, LINE=ins.line)
 
     def op_math(self, ins: ir.Instr) -> None:
         fam = "math" if ins.op == "math.f64" else "math2"
