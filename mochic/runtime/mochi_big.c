@@ -757,14 +757,10 @@ mref mochi_big_from_str(int32_t line, mref s)
 
 int64_t mochi_big_to_i64(int32_t line, mref a)
 {
-    Num x = num_of(a);
-    uint64_t u;
-    if (x.n > 2)
+    int64_t v;
+    if (!mochi_big_fits_i64(a, &v))
         mochi_overflow(line);
-    u = x.n == 0 ? 0 : x.n == 1 ? x.d[0] : ((uint64_t)x.d[1] << 32) | x.d[0];
-    if (u > (x.neg ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1))
-        mochi_overflow(line);
-    return x.neg ? (int64_t)(0 - u) : (int64_t)u;
+    return v;
 }
 
 double mochi_big_to_f64(int32_t line, mref a)
