@@ -159,6 +159,9 @@ int64_t mochi_div_i64(int32_t line, int64_t a, int64_t b);  /* 'division by zero
 int64_t mochi_rem_i64(int32_t line, int64_t a, int64_t b);
 int64_t mochi_f2i(int32_t line, double f);  /* truncated; NaN, inf, out of range: overflow */
 int64_t mochi_pow_i64(int32_t line, int64_t a, int64_t b); /* b < 0 gives 1, as Go's big.Int.Exp */
+/* The checked product as a call, for code with no 64x64->128 multiply or
+ * overflow flag of its own (the Wasm encoder's slow path). */
+int64_t mochi_mul_i64_call(int32_t line, int64_t a, int64_t b);
 
 /* ------------------------------------------------------------------ bigint, bigrat
  * Immutable heap numbers of any size (mochi_big.c).  A none operand reads as

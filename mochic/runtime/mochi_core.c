@@ -180,6 +180,11 @@ _Noreturn void mochi_overflow(int32_t line)
     mochi_error(line, "integer overflow");
 }
 
+int64_t mochi_mul_i64_call(int32_t line, int64_t a, int64_t b)
+{
+    return mochi_mul_i64(line, a, b);
+}
+
 int64_t mochi_div_i64(int32_t line, int64_t a, int64_t b)
 {
     if (b == 0)

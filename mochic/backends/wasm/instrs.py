@@ -106,19 +106,20 @@ def _mov_ref(e: FunctionEncoder, ins: ir.Instr) -> None:
 
 # ---------------------------------------------------------------- arithmetic
 
-_INT = {"add": "i64.add", "sub": "i64.sub", "mul": "i64.mul", "and": "i64.and",
-        "or": "i64.or", "xor": "i64.xor", "shl": "i64.shl", "shr": "i64.shr_s"}
+_BITS = {"and": "i64.and", "or": "i64.or", "xor": "i64.xor", "shl": "i64.shl",
+         "shr": "i64.shr_s"}
 _CMP = ("eq", "ne", "lt", "le", "gt", "ge")
 # two-operand operations that are one Wasm instruction (shifts count modulo 64, as
-# the IR defines; ints wrap)
+# the IR defines); int + - * are checked below
 _BINARY = {
-    **{f"{n}.i64": op for n, op in _INT.items()},
+    **{f"{n}.i64": op for n, op in _BITS.items()},
     **{f"{n}.f64": f"f64.{n}" for n in ("add", "sub", "mul", "div")},
     **{f"{c}.i64": f"i64.{c}" + ("_s" if c not in ("eq", "ne") else "") for c in _CMP},
     **{f"{c}.f64": f"f64.{c}" for c in _CMP},
     "eq.bool": "i32.eq",
     "ne.bool": "i32.ne",
 }
+INT64_MIN = -(1 << 63)
 
 
 def _binary(e: FunctionEncoder, ins: ir.Instr) -> None:
@@ -133,6 +134,95 @@ for _op in _BINARY:
     LOWER[_op] = _binary
 
 
+def _overflow_if(e: FunctionEncoder, ins: ir.Instr, cond: Emit) -> None:
+    """Stop with 'integer overflow' at the op's line when ``cond`` leaves true."""
+    cond()
+    e.code.op("if", "")
+    e.code.op("i32.const", ins.line)
+    e.call_runtime("mochi_overflow", ("i32",), ())
+    e.code.op("unreachable")
+    e.code.op("end")
+
+
+def _is_min(e: FunctionEncoder, a: ir.Reg) -> Emit:
+    def cond() -> None:
+        e.get(a)
+        e.code.op("i64.const", INT64_MIN)
+        e.code.op("i64.eq")
+    return cond
+
+
+@lowers("add.i64", "sub.i64")
+def _add_sub(e: FunctionEncoder, ins: ir.Instr) -> None:
+    a, b = ins.args
+    c = e.code
+    r = e.temp("sum", "i64")
+    add = ins.op == "add.i64"
+
+    def sign_flip() -> None:
+        # two's complement overflows exactly when the result's sign differs from both
+        # addends' (a + b) or from a's while a and b differ in sign (a - b)
+        e.get(a)
+        c.op("local.get", r)
+        c.op("i64.xor")
+        e.get(b if add else a)
+        if add:
+            c.op("local.get", r)
+        else:
+            e.get(b)
+        c.op("i64.xor")
+        c.op("i64.and")
+        c.op("i64.const", 0)
+        c.op("i64.lt_s")
+
+    def value() -> None:
+        e.get(a)
+        e.get(b)
+        c.op("i64.add" if add else "i64.sub")
+        c.op("local.set", r)
+        _overflow_if(e, ins, sign_flip)
+        c.op("local.get", r)
+    e.set_scalar(ins.dst, value)
+
+
+@lowers("mul.i64")
+def _mul(e: FunctionEncoder, ins: ir.Instr) -> None:
+    a, b = ins.args
+    c = e.code
+
+    def value() -> None:
+        # both factors within 32 bits: the product fits; otherwise the runtime checks
+        e.get(a)
+        c.op("i64.const", 1 << 31)
+        c.op("i64.add")
+        e.get(b)
+        c.op("i64.const", 1 << 31)
+        c.op("i64.add")
+        c.op("i64.or")
+        c.op("i64.const", 1 << 32)
+        c.op("i64.lt_u")
+        c.op("if", "i64")
+        e.get(a)
+        e.get(b)
+        c.op("i64.mul")
+        c.op("else")
+        c.op("i32.const", ins.line)
+        e.get(a)
+        e.get(b)
+        e.call_runtime("mochi_mul_i64_call", ("i32", "i64", "i64"), ("i64",))
+        c.op("end")
+    e.set_scalar(ins.dst, value)
+
+
+@lowers("inc.i64")
+def _inc(e: FunctionEncoder, ins: ir.Instr) -> None:
+    def value() -> None:
+        e.get(ins.args[0])
+        e.code.op("i64.const", 1)
+        e.code.op("i64.add")
+    e.set_scalar(ins.dst, value)
+
+
 @lowers("div.i64", "rem.i64")
 def _div(e: FunctionEncoder, ins: ir.Instr) -> None:
     a, b = ins.args
@@ -140,15 +230,14 @@ def _div(e: FunctionEncoder, ins: ir.Instr) -> None:
     c = e.code
 
     def value() -> None:
-        # b == -1: INT64_MIN / -1 wraps (Wasm would trap); b == 0: the runtime reports it
+        # b == -1: -a, checked (Wasm would trap on INT64_MIN / -1); b == 0: the
+        # runtime reports it
         e.get(b)
         c.op("i64.const", -1)
         c.op("i64.eq")
         c.op("if", "i64")
         if name == "div":
-            c.op("i64.const", 0)
-            e.get(a)
-            c.op("i64.sub")
+            _negate(e, ins, a)
         else:
             c.op("i64.const", 0)
         c.op("else")
@@ -168,13 +257,17 @@ def _div(e: FunctionEncoder, ins: ir.Instr) -> None:
     e.set_scalar(ins.dst, value)
 
 
+def _negate(e: FunctionEncoder, ins: ir.Instr, a: ir.Reg) -> None:
+    """-a, leaving it; 'integer overflow' for INT64_MIN."""
+    _overflow_if(e, ins, _is_min(e, a))
+    e.code.op("i64.const", 0)
+    e.get(a)
+    e.code.op("i64.sub")
+
+
 @lowers("neg.i64")
 def _neg_i64(e: FunctionEncoder, ins: ir.Instr) -> None:
-    def value() -> None:
-        e.code.op("i64.const", 0)
-        e.get(ins.args[0])
-        e.code.op("i64.sub")
-    e.set_scalar(ins.dst, value)
+    e.set_scalar(ins.dst, lambda: _negate(e, ins, ins.args[0]))
 
 
 @lowers("inc.i64")
@@ -191,9 +284,7 @@ def _abs_i64(e: FunctionEncoder, ins: ir.Instr) -> None:
     a = ins.args[0]
 
     def value() -> None:
-        e.code.op("i64.const", 0)
-        e.get(a)
-        e.code.op("i64.sub")
+        _negate(e, ins, a)
         e.get(a)
         e.get(a)
         e.code.op("i64.const", 0)
@@ -224,7 +315,7 @@ def _f2i(e: FunctionEncoder, ins: ir.Instr) -> None:
     c = e.code
 
     def value() -> None:
-        # in range: the truncation; NaN, infinities and overflow: the runtime's value
+        # in range: the truncation; NaN, infinities and overflow: the runtime's error
         e.get(a)
         c.op("f64.const", -9223372036854775808.0)
         c.op("f64.ge")
@@ -236,8 +327,9 @@ def _f2i(e: FunctionEncoder, ins: ir.Instr) -> None:
         e.get(a)
         c.op("i64.trunc_f64_s")
         c.op("else")
+        c.op("i32.const", ins.line)
         e.get(a)
-        e.call_runtime("mochi_f2i", ("f64",), ("i64",))
+        e.call_runtime("mochi_f2i", ("i32", "f64"), ("i64",))
         c.op("end")
     e.set_scalar(ins.dst, value)
 
@@ -560,7 +652,7 @@ def _cstring(e: FunctionEncoder, text: str) -> tuple[str, Emit]:
     return "i32", lambda: e.code.address(e.mod.data_symbol(e.mod.statics.cstring(text).symbol))
 
 
-@lowers("list.new")
+@lowers("list.new", "load")
 def _list_new(e: FunctionEncoder, ins: ir.Instr) -> None:
     runtime_call(e, ins, extra=[_mtype(e, ins.imm[0])])
 
