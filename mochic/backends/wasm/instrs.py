@@ -551,8 +551,8 @@ def _cstring(e: FunctionEncoder, text: str) -> tuple[str, Emit]:
     return "i32", lambda: e.code.address(e.mod.data_symbol(e.mod.statics.cstring(text).symbol))
 
 
-@lowers("list.new")
-def _list_new(e: FunctionEncoder, ins: ir.Instr) -> None:
+@lowers("list.new", "load")
+def _one_type(e: FunctionEncoder, ins: ir.Instr) -> None:
     runtime_call(e, ins, extra=[_mtype(e, ins.imm[0])])
 
 
