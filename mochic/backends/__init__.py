@@ -90,6 +90,10 @@ BACKENDS: dict[str, Backend] = {b.name: b for b in (
             run="mochic.backends.copypatch.tier:run"),
     Backend("c", "C backend", "portable C, compiled by zig cc or --cc", ALL_TARGETS,
             emits={"exe": "", "c": ".c"}, build="mochic.backends.c.backend:build"),
+    Backend("native", "native backend",
+            "the JIT's stencils stitched ahead of time, linked by mochic into a static PIE",
+            ("x86_64-linux", "aarch64-linux", "riscv64-linux"),
+            emits={"exe": "", "obj": ".o"}, build="mochic.backends.native.backend:build"),
 )}
 
 RUN_ORDER = ("jit", "interp")  # what `mochic run` tries, in order, without --tier
