@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mochic.backends.copypatch.model import CODE, OPERANDS, Hole, Stencil
 from mochic.backends.copypatch.patch import RELOCATIONS
+from mochic.objfile.cfi import FRAMES, CfiError, Row, read_eh_frame
 from mochic.objfile.elf import SHF_ALLOC, SHN_UNDEF, ElfObject, Section, read_elf
 from mochic.toolchain.compilers import ToolchainError, compile_many, find_compiler, zig_version
 
@@ -47,7 +48,9 @@ COMMON = (
     "-std=gnu11",  # statement expressions in jit.h
     "-fno-pic", "-fno-pie",  # absolute holes: the JIT patches values, not GOT entries
     "-fomit-frame-pointer",  # no frame-pointer push/pop in every stencil
-    "-fno-asynchronous-unwind-tables", "-fno-unwind-tables",  # no .eh_frame to relocate
+    # unwind tables: each stencil's call frame information, which the native
+    # backend's debug frames are made of (the code is the same; the JIT copies none)
+    "-fasynchronous-unwind-tables",
     "-fno-stack-protector",  # no canary reads of a thread-local the JIT cannot patch
     "-ffunction-sections",  # one section per stencil: its relocations are its holes
     "-fno-strict-aliasing",  # frame slots and heap slots are read through several types
@@ -96,6 +99,7 @@ def compile_objects(isa: Isa, work: Path) -> list[ElfObject]:
 
 def stencils_of(obj: ElfObject, isa: Isa) -> list[Stencil]:
     kinds = RELOCATIONS[obj.machine]
+    frames = _frames(obj, isa)
     out = []
     for sym in obj.symbols:
         if sym.type != 2 or sym.section == SHN_UNDEF:  # STT_FUNC defined here
@@ -103,8 +107,32 @@ def stencils_of(obj: ElfObject, isa: Isa) -> list[Stencil]:
         sec = obj.sections[sym.section]
         if sym.value != 0 or sym.size != sec.size:
             raise StencilError(f"{sym.name}: not alone in its section {sec.name}")
-        out.append(_stencil(obj, sec, sym.name, kinds, isa))
+        st = _stencil(obj, sec, sym.name, kinds, isa)
+        if sec.name not in frames:
+            raise StencilError(f"stencil {st.name}: no call frame information")
+        rows = [r for r in frames[sec.name] if r.offset < len(st.code)]
+        if rows and rows[0].state() == FRAMES[isa.name].initial.state():
+            rows = rows[1:]
+        out.append(st._replace(cfi=tuple(rows)))
     return out
+
+
+def _frames(obj: ElfObject, isa: Isa) -> dict[str, list[Row]]:
+    """Each function section's call frame rows, from the object's `.eh_frame`."""
+    eh = obj.section(".eh_frame")
+    if eh is None:
+        return {}
+    targets = {r.offset: r.symbol.name for r in eh.relocations}
+    try:
+        frames = read_eh_frame(eh.data, targets)
+    except CfiError as e:
+        raise StencilError(f"{isa.name}: the stencils' unwind tables: {e}") from None
+    frame = FRAMES[isa.name]
+    for name, (cie, _) in frames.items():
+        if (cie.initial.state(), cie.ra) != (frame.initial.state(), frame.ra):
+            raise StencilError(f"{name}: its call frames start from {cie.initial}, not "
+                               f"from the {isa.name} convention {frame.initial}")
+    return {name: rows for name, (_, rows) in frames.items()}
 
 
 def _stencil(obj: ElfObject, sec: Section, name: str,
@@ -193,6 +221,7 @@ def render(isa: Isa, stencils: dict[str, Stencil]) -> str:
            "# ruff: noqa: E501",
            "from mochic.backends.copypatch.model import Hole as H",
            "from mochic.backends.copypatch.model import Stencil as S",
+           "from mochic.objfile.cfi import Row as R",
            "",
            f'DIGEST = "{digest(isa)}"',
            f'MACHINE = "{isa.name}"',
@@ -201,6 +230,8 @@ def render(isa: Isa, stencils: dict[str, Stencil]) -> str:
         st = stencils[name]
         holes = ", ".join(f'H({h.offset}, "{h.kind}", "{h.value}", {h.addend})' for h in st.holes)
         extra = f', bytes.fromhex("{st.data.hex()}"), {st.data_align}' if st.data else ""
+        if st.cfi:
+            extra += ", cfi=(" + "".join(f"R{tuple(r)!r}, " for r in st.cfi) + ")"
         out.append(f'    "{name}": S("{name}", bytes.fromhex("{st.code.hex()}"), '
                    f"({holes}{',' if len(st.holes) == 1 else ''}){extra}),")
     out.append("}")
