@@ -49,6 +49,16 @@ def stitch(module: Module, machine: str, debug: bool) -> Stitched:
 
 
 def build(module: Module, request: BuildRequest) -> Artifact:
+    try:
+        return _build(module, request)
+    except (BuildError, KeyboardInterrupt):
+        raise
+    except Exception as e:  # a compiler bug must not surface as a traceback
+        raise BuildError(f"internal compiler error in the native backend: "
+                         f"{type(e).__name__}: {e}") from None
+
+
+def _build(module: Module, request: BuildRequest) -> Artifact:
     start = time.perf_counter()
     machine = request.target.arch
     if machine not in REWRITES:

@@ -204,6 +204,7 @@ class Linker:
         self.got: dict[GotKey, int] = {}
         self.nrebases = 0
         self.outputs: dict[str, OutputSection] = {}
+        self.debug: dict[str, OutputSection] = {}
         self.linker_symbols: dict[str, int] = {}
 
     # ------------------------------------------------------------ 1. load
@@ -362,7 +363,7 @@ class Linker:
                     ".bss": SectionKind.BSS, ".tbss": SectionKind.BSS}.get(name,
                                                                        SectionKind.DATA)
             self.outputs[name] = OutputSection(name, kind, seg, tls=name in (".tdata", ".tbss"))
-        debug: dict[str, OutputSection] = {}
+        debug = self.debug
         for inp in self.inputs:
             for sec in inp.obj.sections.values():
                 if sec.kind.loaded and sec.name in inp.live:
@@ -460,7 +461,7 @@ class Linker:
         """Fill every output section's bytes and apply every relocation; the words the
         loader must rebase."""
         rebases: list[tuple[int, int]] = []
-        for out in [*self.outputs.values()]:
+        for out in [*self.outputs.values(), *self.debug.values()]:
             if not out.nobits:
                 out.data = bytearray(out.size)
                 for _, sec, at in out.pieces:
