@@ -19,6 +19,7 @@ JIT, `jit.py`) or linked into an executable (the native backend) alike.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -26,7 +27,13 @@ from types import ModuleType
 from mochic import stack
 from mochic.backends.copypatch.model import Stencil
 from mochic.backends.copypatch.patch import PC_RELATIVE, SECTION_RELATIVE, patch
-from mochic.backends.copypatch.translate import Piece, Translation, function_symbol, translate
+from mochic.backends.copypatch.translate import (
+    NoStencil,
+    Piece,
+    Translation,
+    function_symbol,
+    translate,
+)
 from mochic.ir import ir
 from mochic.ir.inline import inline_calls
 from mochic.objfile.model import Binding, LineRow, ObjectFile, SectionKind, SymbolKind
@@ -42,12 +49,13 @@ LIMITS_SIZE = 16
 AddressRewrite = Callable[[ObjectFile, bytearray, int, str, str, int], None]
 
 
+STENCIL_SETS = ("x86_64", "aarch64", "riscv64")  # generated/<name>.py
+
+
 def stencil_module(machine: str) -> ModuleType:
-    if machine == "x86_64":
-        from mochic.backends.copypatch.generated import x86_64 as mod
-    else:
-        from mochic.backends.copypatch.generated import aarch64 as mod
-    return mod
+    if machine not in STENCIL_SETS:
+        raise NoStencil(f"no stencils for {machine}")
+    return importlib.import_module(f"mochic.backends.copypatch.generated.{machine}")
 
 
 @dataclass

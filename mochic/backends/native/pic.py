@@ -13,6 +13,9 @@ pc-relative form, which reaches anything in the executable:
   and a 3-byte `nop`, with an `R_X86_64_PC32`.
 - aarch64: the `movz`/`movk` sequence of the large code model becomes
   `adrp Xd, S` + `add Xd, Xd, :lo12:S` + two `nop`s.
+- riscv64: of the two `lui`+`addiw` halves of a 64-bit constant
+  (stencils/jit.h), the low one becomes `auipc` + `addi` (`%pcrel_hi` and
+  `%pcrel_lo` of a label at the `auipc`) and the high one stays 0.
 
 Other holes (numbers, and branches, already relative) are left alone, so a
 stencil runs as fast as in the JIT.  A hole of any other shape stops the
@@ -73,4 +76,27 @@ def _aarch64(obj: ObjectFile, text: bytearray, at: int, kind: str, symbol: str,
         raise PicError(f"{kind} at .text+{at:#x} is not part of a movz/movk address")
 
 
-REWRITES: dict[str, Rewrite] = {"x86_64": _x86_64, "aarch64": _aarch64}
+RV_OPCODE = 0x7F
+RV_LUI, RV_AUIPC, RV_ADDI, RV_ADDIW = 0x37, 0x17, 0x13, 0x1B
+
+
+def _riscv64(obj: ObjectFile, text: bytearray, at: int, kind: str, symbol: str,
+             addend: int) -> None:
+    w = _word(text, at)
+    rd, rs1 = (w >> 7) & 31, (w >> 15) & 31
+    if kind == "MOCHI_RISCV_LO32_HI20" and w & RV_OPCODE == RV_LUI:
+        struct.pack_into("<I", text, at, (w & ~RV_OPCODE) | RV_AUIPC)
+        label = f"mochi.pcrel.{at}"
+        obj.define(label, ".text", at)
+        obj.relocate(".text", at, "R_RISCV_PCREL_HI20", symbol, addend)
+    elif kind == "MOCHI_RISCV_LO32_LO12_I" and w & RV_OPCODE == RV_ADDIW and at >= 4 \
+            and _word(text, at - 4) & RV_OPCODE == RV_AUIPC \
+            and (_word(text, at - 4) >> 7) & 31 == rs1 == rd:
+        struct.pack_into("<I", text, at, (w & ~RV_OPCODE) | RV_ADDI)
+        obj.relocate(".text", at, "R_RISCV_PCREL_LO12_I", f"mochi.pcrel.{at - 4}")
+    elif kind not in ("MOCHI_RISCV_HI32_HI20", "MOCHI_RISCV_HI32_LO12_I"):
+        raise PicError(f"{kind} at .text+{at:#x} is not part of a lui/addiw address")
+    # the high half of an address in the image is 0: its lui/addiw keep their zero
+
+
+REWRITES: dict[str, Rewrite] = {"x86_64": _x86_64, "aarch64": _aarch64, "riscv64": _riscv64}
