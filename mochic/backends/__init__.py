@@ -86,7 +86,7 @@ BACKENDS: dict[str, Backend] = {b.name: b for b in (
     Backend("interp", "interpreter", "the reference interpreter", ALL_TARGETS,
             run="mochic.interp.tier:run"),
     Backend("jit", "JIT", "copy-and-patch machine code in memory",
-            ("x86_64-linux", "aarch64-linux"),
+            ("x86_64-linux", "aarch64-linux", "riscv64-linux"),
             run="mochic.backends.copypatch.tier:run"),
     Backend("c", "C backend", "portable C, compiled by zig cc or --cc", ALL_TARGETS,
             emits={"exe": "", "c": ".c"}, build="mochic.backends.c.backend:build"),

@@ -15,6 +15,7 @@ No compiler or linker runs once the runtime objects are cached.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -65,7 +66,6 @@ def _build(module: Module, request: BuildRequest) -> Artifact:
         raise BuildError(f"the native backend has no stencils for {machine}")
     stitched = stitch(module, machine, request.mode == "dev")
     out = request.output
-    assert out is not None
     try:
         if request.emit == "obj":
             data = write_object(stitched.obj)
@@ -76,7 +76,11 @@ def _build(module: Module, request: BuildRequest) -> Artifact:
             what = "linked by mochic"
     except (LinkError, ObjectError, ToolchainError) as e:
         raise BuildError(str(e)) from None
-    _write(out, data, executable=request.emit == "exe")
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        _write(out, data, executable=request.emit == "exe")
     return Artifact(out, f"({what}, {len(data):,} bytes) in "
                          f"{time.perf_counter() - start:.3f} s")
 
