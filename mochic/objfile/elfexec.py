@@ -7,7 +7,7 @@ it finds through `_DYNAMIC`, the `.dynamic` table.  Otherwise it is an
 `ET_EXEC` at the address it was linked at.
 
     ELF header, program headers          (in the read-only segment)
-    .rodata .rela.dyn .dynamic            R
+    .rodata .rela.dyn .dynstr .dynamic    R
     .text                                 R+X
     .tdata .init_array .fini_array
     .data.rel.ro .got .data (.bss)        R+W
@@ -55,14 +55,14 @@ PT_GNU_STACK = 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 SHT_RELA, SHT_DYNAMIC = 4, 6
 SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_PREINIT_ARRAY = 14, 15, 16
-DT_NULL, DT_RELA, DT_RELASZ, DT_RELAENT = 0, 7, 8, 9
+DT_NULL, DT_STRTAB, DT_RELA, DT_RELASZ, DT_RELAENT, DT_STRSZ = 0, 5, 7, 8, 9, 10
 DT_FLAGS_1, DT_RELACOUNT = 0x6FFFFFFB, 0x6FFFFFF9
 DF_1_PIE = 0x08000000
 FLAGS = {"r": PF_R, "rx": PF_R | PF_X, "rw": PF_R | PF_W}
 SECTION_TYPES = {".init_array": SHT_INIT_ARRAY, ".fini_array": SHT_FINI_ARRAY,
                  ".preinit_array": SHT_PREINIT_ARRAY, ".rela.dyn": SHT_RELA,
-                 ".dynamic": SHT_DYNAMIC}
-DYNAMIC_ENTRIES = 6
+                 ".dynamic": SHT_DYNAMIC, ".dynstr": SHT_STRTAB}
+DYNAMIC_ENTRIES = 8
 
 
 def _phdrs(pie: bool, tls: bool) -> int:
@@ -75,6 +75,7 @@ def elf_format(pie: bool) -> Format:
         if not pie:
             return []
         return [Table(".rela.dyn", "r", _RELA.size * rebases, 8),
+                Table(".dynstr", "r", 1, 1),  # names nothing: the table .dynamic links to
                 Table(".dynamic", "r", _DYN.size * DYNAMIC_ENTRIES, 8)]
     return Format(lambda tls: _EHDR.size + _PHDR.size * _phdrs(pie, tls), tables)
 
@@ -88,6 +89,7 @@ def write_executable(image: Image, strip: bool) -> bytes:
         _fill_dynamic(image, machine)
     loaded = [o for seg in image.segments for o in seg.sections]
     debug = [] if strip else image.debug
+    links = {".dynamic": 1 + [o.name for o in loaded].index(".dynstr")} if image.pie else {}
 
     # ---- section headers, reserved in file order
     shstr = StringTable()
@@ -97,8 +99,8 @@ def write_executable(image: Image, strip: bool) -> bytes:
             (SHF_WRITE if o.segment == "rw" else 0) | (SHF_TLS if o.tls else 0)
         typ = SHT_NOBITS if o.nobits else SECTION_TYPES.get(o.name, SHT_PROGBITS)
         entsize = {".rela.dyn": _RELA.size, ".dynamic": _DYN.size}.get(o.name, 0)
-        headers.append((shstr.add(o.name), typ, flags, o.addr, o.offset, o.size, 0, 0,
-                        o.align, entsize))
+        headers.append((shstr.add(o.name), typ, flags, o.addr, o.offset, o.size,
+                        links.get(o.name, 0), 0, o.align, entsize))
     end = max((o.offset + (0 if o.nobits else o.size) for o in loaded), default=0)
     bodies: list[tuple[int, bytes]] = []
     offset = end
@@ -179,10 +181,12 @@ def _fill_dynamic(image: Image, machine: int) -> None:
     """`.rela.dyn`: one R_*_RELATIVE per rebased word; `.dynamic`: where it is."""
     relative = KIND_NUMBERS[machine][RELATIVE[image.machine]]
     rela, dyn = image.sections[".rela.dyn"], image.sections[".dynamic"]
+    strings = image.sections[".dynstr"]
     rela.data = bytearray(b"".join(_RELA.pack(addr, relative, value)
                                    for addr, value in image.rebases))
     entries = [(DT_RELA, rela.addr), (DT_RELASZ, rela.size), (DT_RELAENT, _RELA.size),
-               (DT_RELACOUNT, len(image.rebases)), (DT_FLAGS_1, DF_1_PIE), (DT_NULL, 0)]
+               (DT_RELACOUNT, len(image.rebases)), (DT_STRTAB, strings.addr),
+               (DT_STRSZ, strings.size), (DT_FLAGS_1, DF_1_PIE), (DT_NULL, 0)]
     assert len(entries) == DYNAMIC_ENTRIES
     dyn.data = bytearray(b"".join(_DYN.pack(tag, value) for tag, value in entries))
 

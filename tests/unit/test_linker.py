@@ -11,6 +11,7 @@ the relocation kind.
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
@@ -20,6 +21,7 @@ from mochic.objfile.elfexec import elf_format, write_executable
 from mochic.objfile.elfread import read_object
 from mochic.objfile.elfwrite import write_object
 from mochic.objfile.link import ISAS
+from mochic.objfile.link.library import Library
 from mochic.objfile.link.linker import Image, LinkError, link
 from mochic.objfile.model import Binding, ObjectFile, SectionKind, SymbolKind
 
@@ -61,9 +63,13 @@ def _ar(members: dict[str, bytes]) -> bytes:
 
 
 def _link(objects: list[ObjectFile], members: dict[str, bytes] | None = None,
-          machine: str = "x86_64") -> Image:
-    archives = [read_archive(_ar(members), "lib.a")] if members else []
-    return link(ISAS[machine], objects, archives, read_object, elf_format(pie=True))
+          machine: str = "x86_64", where: Path | None = None) -> Image:
+    libraries = []
+    if members:
+        assert where is not None
+        (where / "lib.a").write_bytes(_ar(members))
+        libraries.append(Library(where / "lib.a", read_object))
+    return link(ISAS[machine], objects, libraries, elf_format(pie=True))
 
 
 def _bytes(image: Image, addr: int, n: int) -> bytes:
@@ -94,7 +100,7 @@ def _start(extra: list[tuple[str, str]] = ()) -> ObjectFile:
     return start
 
 
-def test_archive_members_are_pulled_on_demand_and_dead_code_dropped() -> None:
+def test_archive_members_are_pulled_on_demand_and_dead_code_dropped(tmp_path: Path) -> None:
     lib_f = _obj("f.o")
     _func(lib_f, "f", b"\xe8\0\0\0\0" + RET)  # f calls g
     lib_f.relocate(".text.f", 1, "R_X86_64_PLT32", "g", -4)
@@ -103,8 +109,12 @@ def test_archive_members_are_pulled_on_demand_and_dead_code_dropped() -> None:
     _func(lib_g, "g", RET)
     lib_h = _obj("h.o")
     _func(lib_h, "h", RET)  # nothing needs h.o
-    image = _link([_start()], {"f.o": write_object(lib_f), "g.o": write_object(lib_g),
-                               "h.o": write_object(lib_h)})
+    members = {"f.o": write_object(lib_f), "g.o": write_object(lib_g),
+               "h.o": write_object(lib_h)}
+    ar = read_archive(_ar(members), "lib.a")
+    assert {n: ar.member(o)[0] for n, o in ar.index.items()} == \
+        {"f": "f.o", "unused": "f.o", "g": "g.o", "h": "h.o"}
+    image = _link([_start()], members, where=tmp_path)
     names = {n for n, *_ in image.symbols}
     assert {"_start", "f", "g"} <= names and not {"unused", "h"} & names
     start, f, g = (_symbol(image, n) for n in ("_start", "f", "g"))

@@ -57,6 +57,7 @@ RELOCATIONS: dict[int, dict[int, tuple[str, Writer]]] = {
         299: "R_AARCH64_LDST128_ABS_LO12_NC",
     }),
     EM_RISCV: _kinds({
+        2: "R_RISCV_64",
         16: "R_RISCV_BRANCH",
         17: "R_RISCV_JAL",
         19: "R_RISCV_CALL_PLT",

@@ -2,9 +2,10 @@
 
 The steps, in order (`link` runs them):
 
-1. **Load.** The objects given are linked whole; archives are searched for
-   what is still undefined, and a member is read only when it defines such
-   a symbol (as ELF linkers do, whatever the order of the archives).  A
+1. **Load.** The objects given are linked whole; libraries (archives,
+   `library.py`) are searched for what is still undefined, and a member is
+   read only when it defines such a symbol (as ELF linkers do, whatever the
+   order of the archives).  A
    symbol defined twice (neither definition weak) is an error naming both
    objects; a symbol that stays undefined is an error naming the object and
    the section that use it; undefined weak symbols are 0.
@@ -40,8 +41,8 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mochic.objfile.archive import Archive
 from mochic.objfile.fields import WRITERS, FieldError
+from mochic.objfile.link.library import Library
 from mochic.objfile.link.rules import How, Isa, Rule
 from mochic.objfile.model import (
     ABSOLUTE,
@@ -235,8 +236,8 @@ class Linker:
         self.defs[s.name] = Defined(inp, s)
         self.undefined.pop(s.name, None)
 
-    def pull(self, archives: list[Archive], read: Callable[[bytes, str], ObjectFile]) -> None:
-        """Add the archive members that define what is undefined, until nothing more is;
+    def pull(self, libraries: list[Library]) -> None:
+        """Add the library members that define what is undefined, until nothing more is;
         then every symbol left undefined (but the linker's own) is an error."""
         progress = True
         while progress:
@@ -244,13 +245,12 @@ class Linker:
             for name in list(self.undefined):
                 if name not in self.undefined:
                     continue
-                for k, ar in enumerate(archives):
-                    at = ar.index.get(name)
+                for k, lib in enumerate(libraries):
+                    at = lib.index.get(name)
                     if at is None or (k, at) in self.pulled:
                         continue
                     self.pulled.add((k, at))
-                    member, data = ar.member(at)
-                    self.add(read(data, f"{ar.name}({member})"))
+                    self.add(lib.load(at))
                     progress = True
                     break
         missing = [n for n in self.undefined if n not in LINKER_SYMBOLS]
@@ -608,15 +608,14 @@ def _user(inp: Input, name: str) -> str:
     return "its symbol table"
 
 
-def link(isa: Isa, objects: list[ObjectFile], archives: list[Archive],
-         read: Callable[[bytes, str], ObjectFile], fmt: Format, pie: bool = True,
-         entry: str = "_start") -> Image:
-    """Link ``objects`` (whole) with what they need from ``archives`` (members read
-    by ``read``) into an image laid out for ``fmt``; raise LinkError."""
+def link(isa: Isa, objects: list[ObjectFile], libraries: list[Library], fmt: Format,
+         pie: bool = True, entry: str = "_start") -> Image:
+    """Link ``objects`` (whole) with what they need from ``libraries`` into an image
+    laid out for ``fmt``; raise LinkError."""
     lk = Linker(isa, pie, entry)
     for obj in objects:
         lk.add(obj)
-    lk.pull(archives, read)
+    lk.pull(libraries)
     lk.collect()
     lk.scan()
     segments, debug = lk.layout(fmt)

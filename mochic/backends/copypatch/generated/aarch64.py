@@ -6,7 +6,7 @@ from mochic.backends.copypatch.model import Hole as H
 from mochic.backends.copypatch.model import Stencil as S
 from mochic.objfile.cfi import Row as R
 
-DIGEST = "4a33834d89f3d0a3c7e44fe566a8ca3c1b7354a65d9710486c02b425a20cd6f4"
+DIGEST = "a325d0ec77cbb4394ce02b6cb2cf63c18809af210136aec168a4f9f105a91ccc"
 MACHINE = "aarch64"
 STENCILS = {
     "abs_i64": S("abs_i64", bytes.fromhex("080080d2090080d20800a0f20900a0f20800c0f20900c0f20800e0f20900e0f2886a68f81f0100f1085588da886a29f8"), (H(0, "R_AARCH64_MOVW_UABS_G0_NC", "A", 0), H(4, "R_AARCH64_MOVW_UABS_G0_NC", "D", 0), H(8, "R_AARCH64_MOVW_UABS_G1_NC", "A", 0), H(12, "R_AARCH64_MOVW_UABS_G1_NC", "D", 0), H(16, "R_AARCH64_MOVW_UABS_G2_NC", "A", 0), H(20, "R_AARCH64_MOVW_UABS_G2_NC", "D", 0), H(24, "R_AARCH64_MOVW_UABS_G3", "A", 0), H(28, "R_AARCH64_MOVW_UABS_G3", "D", 0))),

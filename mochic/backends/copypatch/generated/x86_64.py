@@ -6,7 +6,7 @@ from mochic.backends.copypatch.model import Hole as H
 from mochic.backends.copypatch.model import Stencil as S
 from mochic.objfile.cfi import Row as R
 
-DIGEST = "4093a1dc1c82dd15cfe3047be26ea70cd98ea094e374ef6009a1cd63fa9873b6"
+DIGEST = "e174c7e7b4f1d0ce1bd1ea17076465721937a99128266416bc0c522bff79b843"
 MACHINE = "x86_64"
 STENCILS = {
     "abs_i64": S("abs_i64", bytes.fromhex("498b8424000000004889c148f7d9480f48c849898c2400000000"), (H(4, "R_X86_64_32S", "A", 0), H(22, "R_X86_64_32S", "D", 0))),
