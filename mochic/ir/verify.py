@@ -6,14 +6,17 @@
 - every block ends in exactly one terminator, whose targets exist and whose
   branch condition is a bool;
 - returns match the function's result type;
+- every instruction's immediates are what the table says (a known struct,
+  function, global, field, a type ...);
 - every register used belongs to the function, and every instruction has a
   source line.
 """
 
 from __future__ import annotations
 
+from mochic.frontend.types import Type
 from mochic.ir import ir
-from mochic.ir.ops import OPS
+from mochic.ir.ops import OPS, OpSpec
 
 
 class VerifyError(Exception):
@@ -38,6 +41,41 @@ def _check_args(spec_args: tuple[str, ...], args: list[ir.Reg]) -> str | None:
     return None
 
 
+def _imm_error(m: ir.Module, kind: str, value: object, prev: object) -> str | None:
+    """What is wrong with an immediate of ``kind`` (ops.IMM_KINDS), if anything;
+    ``prev`` is the immediate before it (a field's struct)."""
+    named = {"struct": m.structs, "function": m.functions, "global": m.globals}
+    if kind in named:
+        return None if value in named[kind] else f"unknown {kind} {value!r}"
+    if kind == "field":
+        info = m.structs.get(prev)  # type: ignore[call-overload]
+        ok = isinstance(value, int) and info is not None and 0 <= value < len(info.fields)
+        return None if ok else f"no field {value!r} in {prev!r}"
+    if kind == "type":
+        return None if isinstance(value, Type) else f"{value!r} is not a type"
+    if kind == "reuse":
+        return None if value == "reuse" else f"{value!r} is not 'reuse'"
+    if kind in ("math", "binop", "name"):
+        return None if isinstance(value, str) else f"{value!r} is not a name"
+    if kind == "capture":
+        return None if isinstance(value, int) and value >= 0 else f"bad capture {value!r}"
+    return None  # value, zero, in_test: any constant
+
+
+def _check_imm(m: ir.Module, spec: OpSpec, ins: ir.Instr) -> str | None:
+    kinds = spec.imm
+    required = sum(1 for k in kinds if not k.endswith("?"))
+    if not required <= len(ins.imm) <= len(kinds):
+        return f"expected {len(kinds)} immediate(s) ({' '.join(kinds)}), got {len(ins.imm)}"
+    prev = None
+    for kind, value in zip(kinds, ins.imm, strict=False):
+        msg = _imm_error(m, kind.rstrip("?"), value, prev)
+        if msg:
+            return msg
+        prev = value
+    return None
+
+
 def verify_function(m: ir.Module, fn: ir.Function) -> list[str]:
     errors: list[str] = []
     labels = {b.label for b in fn.blocks}
@@ -59,6 +97,9 @@ def verify_function(m: ir.Module, fn: ir.Function) -> list[str]:
                 continue
             if ins.line <= 0:
                 bad(where, "no source line")
+            msg = _check_imm(m, spec, ins)
+            if msg:
+                bad(where, msg)
             for r in [*ins.args, *([ins.dst] if ins.dst else [])]:
                 if id(r) not in owned:
                     bad(where, f"register {r} is not of this function")

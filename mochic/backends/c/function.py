@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mochic.backends.c.names import C_TYPES, PEEK, RELEASE, RETAIN, ZERO, Namer, c_type
+from mochic.backends.c.names import C_TYPES, RELEASE, RETAIN, ZERO, Namer, c_type
 from mochic.ir import ir
 from mochic.ir.ops import OPS
 from mochic.ir.refcount import Facts, analyse
@@ -214,19 +214,8 @@ class FunctionEmitter:
     # ------------------------------------------------------------ instructions
 
     def instr(self, ins: ir.Instr) -> str:
-        op = ins.op
-        from mochic.backends.c.instrs import HANDLERS, family
-        handler = HANDLERS.get(op) or HANDLERS.get(family(op))
-        if handler is not None:
-            return handler(self, ins)
-        name = op.replace(".", "_")
-        if op == "list.get.ref" and ins.dst is not None and ins.dst.id in self.facts.borrowed:
-            self.mod.need_peek = True  # a borrowed element: no count change at all
-            return f"r{ins.dst.id} = {PEEK}({ins.line}, {self.r(ins.args[0])}, " \
-                   f"{self.r(ins.args[1])});"
-        if op.startswith(("list.get.", "list.set.")):
-            name += "_inline"  # mochi.h's inline fast path, same effect
-        return self.runtime_call(ins, name)
+        from mochic.backends.c.instrs import HANDLERS
+        return HANDLERS[ins.op](self, ins)
 
     def runtime_call(self, ins: ir.Instr, name: str, *extra: str) -> str:
         """A runtime function of the operands; its ref result is a new reference."""

@@ -1,12 +1,13 @@
-"""The C of each IR instruction, one handler per opcode or opcode family.
+"""The C of each IR instruction: `HANDLERS`, one handler per opcode.
 
 A handler returns one line of C for an instruction, using the register and
 reference-counting helpers of ``function.FunctionEmitter`` (`set_new` for a
 new reference, `set_borrowed` for a read that must be retained, `store` for a
 write into the heap that keeps a reference).  Int and float arithmetic,
-comparisons, globals, struct fields, cells and captures are inline C; an
-opcode without a handler here is a runtime call named after it
-(`FunctionEmitter.runtime_call`).
+comparisons, globals, struct fields, cells and captures are inline C; the
+other opcodes call the runtime function named after them (`runtime`).
+Handlers are written per opcode or per family (`list.get` for every element
+type); the table at the end gives each opcode of `ops.OPS` its own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from mochic.backends.c.names import (
     C_TYPES,
+    PEEK,
     RELEASE,
     RETAIN,
     SLOT,
@@ -27,6 +29,7 @@ from mochic.backends.c.names import (
     c_type,
 )
 from mochic.ir import ir
+from mochic.ir.ops import OPS
 
 if TYPE_CHECKING:
     from mochic.backends.c.function import FunctionEmitter
@@ -461,3 +464,22 @@ def _print(e: FunctionEmitter, ins: ir.Instr) -> str:
 def _expect(e: FunctionEmitter, ins: ir.Instr) -> str:
     in_test = bool(ins.imm and ins.imm[0])
     return f"mochi_expect({ins.line}, {e.r(ins.args[0])}, {c_bool(in_test)});"
+
+
+# ---------------------------------------------------------------- runtime calls
+
+def _list_access(e: FunctionEmitter, ins: ir.Instr) -> str:
+    if ins.op == "list.get.ref" and ins.dst is not None and ins.dst.id in e.facts.borrowed:
+        e.mod.need_peek = True  # a borrowed element: no count change at all
+        return f"r{ins.dst.id} = {PEEK}({ins.line}, {e.r(ins.args[0])}, {e.r(ins.args[1])});"
+    return e.runtime_call(ins, ins.op.replace(".", "_") + "_inline")  # mochi.h's fast path
+
+
+def runtime(e: FunctionEmitter, ins: ir.Instr) -> str:
+    """The runtime function named after the opcode (`a.b.T` is `mochi_a_b_T`)."""
+    return e.runtime_call(ins, ins.op.replace(".", "_"))
+
+
+HANDLERS.update({f"list.{what}.{t}": _list_access for what in ("get", "set") for t in ir.IR_TYPES})
+# Every opcode's handler: its own, its family's, or the runtime call named after it.
+HANDLERS = {op: HANDLERS.get(op) or HANDLERS.get(family(op)) or runtime for op in OPS}

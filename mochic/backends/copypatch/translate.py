@@ -325,30 +325,32 @@ class FunctionTranslator:
         self.emit(name, D=d.id * SLOT, **vals)
 
     def instr(self, ins: ir.Instr) -> None:
-        op = ins.op
-        head = op.split(".")[0]
-        handler = getattr(self, "op_" + head.replace("2", "_two"), None)
-        if handler is not None and handler(ins) is not False:
+        handler = HANDLERS[ins.op]
+        if handler is not None and getattr(self, handler)(ins) is not False:
             return
         name = self._name(ins)
-        extra = {}
-        if op.startswith("list.append."):
-            extra["N"] = 1 if ins.imm and ins.imm[0] == "reuse" else 0
-        elif op == "str.concat" and ins.imm and ins.imm[0] == "reuse":
+        if ins.op == "str.concat" and ins.imm and ins.imm[0] == "reuse":
             name = "str_append"
-        elif op.startswith("map.get."):
-            extra["K"] = self._zero(ins)
-        elif op in ("list.new", "box.i64", "box.f64", "box.bool", "box.ref", "unbox.i64",
-                    "unbox.f64", "unbox.bool", "unbox.ref"):
-            extra["K"] = self.data.mtype(ins.imm[0])
-        elif op in ("map.new", "conv", "group.by"):
-            extra["K"] = self.data.mtype(ins.imm[0])
-            extra["K2"] = self.data.mtype(ins.imm[1])
-        elif op in ("any.binop", "any.field"):
-            extra["K"] = self.data.cstring(str(ins.imm[0]))
-        elif op == "expect":
-            extra["N"] = 1 if ins.imm and ins.imm[0] else 0
-        self.value_op(name, ins, **extra)
+        self.value_op(name, ins, **self._immediates(ins))
+
+    def _immediates(self, ins: ir.Instr) -> dict[str, int | Ref]:
+        """The holes a runtime-call stencil takes for the instruction's immediates, by
+        their kind in the opcode table: types and names as addresses in K then K2,
+        flags as N (0 when left out)."""
+        out: dict[str, int | Ref] = {}
+        wide = iter(("K", "K2"))
+        for i, kind in enumerate(OPS[ins.op].imm):
+            v = ins.imm[i] if i < len(ins.imm) else None
+            kind = kind.rstrip("?")
+            if kind == "type":
+                out[next(wide)] = self.data.mtype(v)
+            elif kind in ("binop", "name"):
+                out[next(wide)] = self.data.cstring(str(v))
+            elif kind == "zero":
+                out[next(wide)] = self._zero(ins)
+            elif kind in ("reuse", "in_test"):
+                out["N"] = 1 if v else 0
+        return out
 
     def _zero(self, ins: ir.Instr) -> int | Ref:
         d = ins.dst
@@ -429,8 +431,6 @@ class FunctionTranslator:
         self.emit(name, D=ins.dst.id * SLOT, LINE=ins.line, **vals)
         return True
 
-    op_add = op_sub = op_mul = op_div = op_rem = op_and = op_or = op_xor = _arith
-    op_shl = op_shr = op_neg = op_abs = op_not = _arith
 
     def _compare(self, ins: ir.Instr) -> bool:
         name = self._compare_name(ins)
@@ -440,13 +440,12 @@ class FunctionTranslator:
             self.emit(name, D=ins.dst.id * SLOT, **self._operands(name, ins))
         return True
 
-    op_eq = op_ne = op_lt = op_le = op_gt = op_ge = op_is = _compare
 
-    def op_i_two_f(self, ins: ir.Instr) -> None:
+    def op_i2f(self, ins: ir.Instr) -> None:
         if ins.dst is not None:
             self.emit("i2f", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
 
-    def op_f_two_i(self, ins: ir.Instr) -> None:
+    def op_f2i(self, ins: ir.Instr) -> None:
         if ins.dst is not None:
             self.emit("f2i", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
 
@@ -458,7 +457,6 @@ class FunctionTranslator:
         else:
             self.value_op(f"{fam}_f64", ins, K=self.data.cstring(str(ins.imm[0])))
 
-    op_math_two = op_math
 
     # globals, structs, cells, closures
 
@@ -645,6 +643,19 @@ class FunctionTranslator:
         else:
             self.emit(yes, **vals).target = then
             self.emit("jump").target = else_
+
+
+# The method that translates each opcode, by family (the name's first part); None:
+# a runtime call through the stencil named after the opcode (`value_op`).  A method
+# returning False leaves the instruction to that default (a comparison of strings).
+_FAMILY_HANDLERS = {
+    "const": "op_const", "mov": "op_mov", "i2f": "op_i2f", "f2i": "op_f2i",
+    **{f: "_arith" for f in (*_INT_BINOPS, "neg", "abs", "not")},
+    **{f: "_compare" for f in (*_COMPARES, "is")},
+    "math": "op_math", "math2": "op_math", "global": "op_global", "struct": "op_struct",
+    "cell": "op_cell", "closure": "op_closure", "call": "op_call", "print": "op_print",
+}
+HANDLERS: dict[str, str | None] = {op: _FAMILY_HANDLERS.get(op.split(".")[0]) for op in OPS}
 
 
 def translate(fn: ir.Function, module: ir.Module, data: StaticData,
