@@ -102,9 +102,19 @@ def build_tier(name: str, args: Sequence[str], unavailable: Callable[[], str | N
                        check, prepare, mochic_version, builds=True)
 
 
+def _backends(help_text: str | None) -> list[str]:
+    """The backends ``mochic build --help`` lists: as choices (``{c,native}``), or as
+    ``how to build it: c (...); native (...)``."""
+    listed = _choices(help_text, "--backend")
+    m = re.search(r"--backend \w+\s+how to build it:(.*?)\(default", help_text or "", re.S)
+    if m:
+        listed += re.findall(r"(?:^|;)\s*([\w-]+) \(", " ".join(m.group(1).split()))
+    return listed
+
+
 def _backend_option(name: str) -> Callable[[], str | None]:
     def unavailable() -> str | None:
-        if name in _choices(_help("build"), "--backend"):
+        if name in _backends(_help("build")):
             return None
         return f"`mochic build` has no --backend {name} yet"
     return unavailable
