@@ -180,6 +180,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         output = None
     else:
         output = Path(args.output or stem + suffix)
+        if output.exists() and os.path.samefile(output, args.file):
+            return _error(f"the output {output} is the program itself; choose another -o")
     request = backends.BuildRequest(target, mode, args.portable, args.cc, emit, output, _log)
     try:
         artifact = driver.build(module, backend.name, request)

@@ -158,13 +158,16 @@ def test_release_hello_world_is_small(tmp_path: Path) -> None:
     assert exe.stat().st_size < 74_000  # the C backend's static PIE (docs/BACKENDS.md)
 
 
-def test_unsupported_target_and_emit(prog: Path) -> None:
+def test_what_it_refuses(prog: Path) -> None:
     res = build(prog, prog.with_name("p.exe"), "--target", "x86_64-windows")
     assert res.status == 1 and "the native backend does not build for x86_64-windows" in \
         res.stderr and "riscv64-linux" in res.stderr
     res = build(prog, prog.with_name("p.c"), "--emit", "c")
     assert res.status == 1 and "cannot emit 'c'; it emits: exe, obj" in res.stderr
     assert "Traceback" not in res.stderr
+    res = build(prog, prog)  # never over the program
+    assert res.status == 1 and "is the program itself" in res.stderr
+    assert prog.read_text() == PROGRAM
 
 
 # ---------------------------------------------------------------- no process at link time
