@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shlex
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +119,9 @@ def _build(opts: Options, flags: list[str], key: str, final: Path, log: Log) -> 
 
 def _libc_files(opts: Options, work: Path) -> dict[str, Path]:
     """The files zig links a static PIE with for ``opts``' triple, by name."""
+    import shlex
+    import subprocess
+
     probe = work / f"{PROBE}.c"
     probe.write_text("int main(void) { return 0; }\n")
     cmd = [*opts.compiler.cc, "-target", opts.triple, "-static", "-pie",

@@ -20,7 +20,7 @@ from mochic.objfile.archive import read_archive
 from mochic.objfile.elfexec import elf_format, write_executable
 from mochic.objfile.elfread import read_object
 from mochic.objfile.elfwrite import write_object
-from mochic.objfile.link import ISAS
+from mochic.objfile.link import isa
 from mochic.objfile.link.library import Library
 from mochic.objfile.link.linker import Image, LinkError, link
 from mochic.objfile.model import Binding, ObjectFile, SectionKind, SymbolKind
@@ -69,7 +69,7 @@ def _link(objects: list[ObjectFile], members: dict[str, bytes] | None = None,
         assert where is not None
         (where / "lib.a").write_bytes(_ar(members))
         libraries.append(Library(where / "lib.a", read_object))
-    return link(ISAS[machine], objects, libraries, elf_format(pie=True))
+    return link(isa(machine), objects, libraries, elf_format(pie=True))
 
 
 def _bytes(image: Image, addr: int, n: int) -> bytes:

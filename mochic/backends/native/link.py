@@ -10,7 +10,7 @@ from mochic.objfile.archive import ArchiveError
 from mochic.objfile.elf import ElfError
 from mochic.objfile.elfexec import elf_format, write_executable
 from mochic.objfile.elfread import read_object
-from mochic.objfile.link import ISAS
+from mochic.objfile.link import isa
 from mochic.objfile.link.library import Library
 from mochic.objfile.link.linker import LinkError, link
 from mochic.objfile.model import ObjectFile
@@ -32,7 +32,7 @@ def link_program(program: ObjectFile, target: Target, strip: bool, log: Log) -> 
     try:
         objects = [program] + [_read(p.read_bytes(), p.name) for p in runtime.objects]
         libraries = [Library(p, _read) for p in runtime.archives]
-        image = link(ISAS[target.arch], objects, libraries, elf_format(pie=True))
+        image = link(isa(target.arch), objects, libraries, elf_format(pie=True))
     except (OSError, ArchiveError) as e:
         raise LinkError(f"cannot read the native runtime: {e}") from None
     for lib in libraries:
