@@ -14,6 +14,7 @@ runtime objects are cached, and deep recursion on every target.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -269,3 +270,42 @@ def test_gdb_breaks_at_a_mochi_line_and_names_mochi_functions(prog: Path) -> Non
     assert frames[0].startswith("#0  fib () at prog.mochi:3"), out
     assert any(" fib () at prog.mochi:5" in f for f in frames[1:]), out
     assert any(" main () at prog.mochi:13" in f for f in frames), out
+
+
+def _dwarfdump(exe: Path, what: str) -> str:
+    return subprocess.run(["llvm-dwarfdump", what, str(exe)], capture_output=True,
+                          text=True, check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("llvm-dwarfdump") is None, reason="llvm-dwarfdump is not "
+                    "installed (apt-get install llvm)")
+def test_debug_frames_describe_every_function(prog: Path) -> None:
+    """llvm-dwarfdump reads an FDE for each Mochi function covering its code; every
+    line row (an IR instruction's first stencil) has the entry frame, CFA = rsp + 8;
+    inside calls the frame is deeper (a stencil's push before it calls)."""
+    exe = prog.with_name("prog")
+    assert build(prog, exe).status == 0
+    rows: dict[int, int] = {}  # address -> CFA offset from rsp
+    ranges = []
+    for line in _dwarfdump(exe, "--debug-frame").splitlines():
+        m = re.match(r"\S+ \S+ \S+ FDE cie=\S+ pc=([0-9a-f]+)\.\.\.([0-9a-f]+)", line)
+        if m:
+            ranges.append((int(m[1], 16), int(m[2], 16)))
+        m = re.match(r"\s+0x([0-9a-f]+): CFA=RSP\+(\d+):", line)
+        if m:
+            rows[int(m[1], 16)] = int(m[2])
+    with exe.open("rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        functions = {s.name: (s["st_value"], s["st_value"] + s["st_size"])
+                     for s in symtab.iter_symbols() if s.name.startswith("mochi.fn.")}
+    assert {"mochi.fn.main", "mochi.fn.fib"} <= set(functions)
+    assert set(functions.values()) <= set(ranges)
+
+    def cfa(addr: int) -> int:
+        return rows[max(a for a in rows if a <= addr)]
+
+    lines = [int(m[1], 16) for m in re.finditer(r"^0x([0-9a-f]{16})\s+\d+",
+                                               _dwarfdump(exe, "--debug-line"), re.M)]
+    assert lines and all(cfa(a) == 8 for a in lines)
+    lo, hi = functions["mochi.fn.fib"]
+    assert any(cfa(a) == 16 for a in rows if lo <= a < hi)
