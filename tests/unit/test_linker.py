@@ -255,3 +255,37 @@ def test_objects_written_and_read_back_link_the_same() -> None:
     b = _link([read_object(write_object(_start()), "start.o"),
                read_object(write_object(_with_f()), "f.o")])
     assert write_executable(a, strip=False) == write_executable(b, strip=False)
+
+
+def test_aarch64_got_load_and_tls_descriptor_relaxed() -> None:
+    """`adrp x0, :got:v; ldr x0, [x0, :got_lo12:v]` reads v's GOT entry, which holds
+    v's address (rebased); a TLS descriptor call becomes `movz`/`movk` of the offset."""
+    start = _obj("start.o", "aarch64")
+    words = (0x90000000, 0xF9400000,  # adrp x0; ldr x0, [x0]
+             0x90000000, 0xF9400001, 0x91000000, 0xD63F0020,  # adrp; ldr x1; add; blr x1
+             0xD65F03C0)  # ret
+    _func(start, "_start", struct.pack(f"<{len(words)}I", *words))
+    data = start.section(".data.v", SectionKind.DATA, 8)
+    start.define("v", data.name, data.append(bytes(8)), 8)
+    tls = start.section(".tbss.t", SectionKind.BSS, 8)
+    tls.tls = True
+    start.define("t", tls.name, tls.reserve(24) + 16, 8)
+    for off, kind, sym in ((0, "R_AARCH64_ADR_GOT_PAGE", "v"), (4, "R_AARCH64_LD64_GOT_LO12_NC", "v"),
+                           (8, "R_AARCH64_TLSDESC_ADR_PAGE21", "t"),
+                           (12, "R_AARCH64_TLSDESC_LD64_LO12", "t"),
+                           (16, "R_AARCH64_TLSDESC_ADD_LO12", "t"),
+                           (20, "R_AARCH64_TLSDESC_CALL", "t")):
+        start.relocate(".text._start", off, kind, sym)
+    image = _link([start], machine="aarch64")
+    at, v = _symbol(image, "_start"), _symbol(image, "v")
+    got = image.sections[".got"]
+    assert (got.addr, v) in image.rebases  # the entry holds v's address
+    code = _bytes(image, at, 28)
+    adrp, ldr = struct.unpack_from("<II", code)
+    page = ((((adrp >> 5) & 0x7FFFF) << 2) | ((adrp >> 29) & 3)) << 12
+    assert (at & ~0xFFF) + page + ((ldr >> 10) & 0xFFF) * 8 == got.addr
+    movz, movk, nop1, nop2 = struct.unpack_from("<IIII", code, 8)
+    # variant I: 16 bytes of thread control block, then the block: t is 16 bytes in
+    assert (movz & 0xFFE0001F, movk & 0xFFE0001F) == (0xD2A00000, 0xF2800000)
+    assert (((movz >> 5) & 0xFFFF) << 16 | (movk >> 5) & 0xFFFF) == 16 + 16
+    assert nop1 == nop2 == 0xD503201F
