@@ -32,7 +32,8 @@ def link_program(program: ObjectFile, target: Target, strip: bool, log: Log) -> 
     try:
         objects = [program] + [_read(p.read_bytes(), p.name) for p in runtime.objects]
         libraries = [Library(p, _read) for p in runtime.archives]
-        image = link(isa(target.arch), objects, libraries, elf_format(pie=True))
+        image = link(isa(target.arch), objects, libraries, elf_format(pie=True),
+                     symbols=not strip)
     except (OSError, ArchiveError) as e:
         raise LinkError(f"cannot read the native runtime: {e}") from None
     for lib in libraries:

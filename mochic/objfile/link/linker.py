@@ -609,9 +609,10 @@ def _user(inp: Input, name: str) -> str:
 
 
 def link(isa: Isa, objects: list[ObjectFile], libraries: list[Library], fmt: Format,
-         pie: bool = True, entry: str = "_start") -> Image:
+         pie: bool = True, entry: str = "_start", symbols: bool = True) -> Image:
     """Link ``objects`` (whole) with what they need from ``libraries`` into an image
-    laid out for ``fmt``; raise LinkError."""
+    laid out for ``fmt`` (with its symbol table, unless ``symbols`` is false); raise
+    LinkError."""
     lk = Linker(isa, pie, entry)
     for obj in objects:
         lk.add(obj)
@@ -626,4 +627,4 @@ def link(isa: Isa, objects: list[ObjectFile], libraries: list[Library], fmt: For
         tls = (start, lk.outputs[".tdata"].size, size, align)
     entry_def = lk.defs[entry]
     return Image(isa.name, pie, isa.page, lk.address(entry_def, entry), segments, lk.outputs,
-                 debug, rebases, tls, lk.symbols())
+                 debug, rebases, tls, lk.symbols() if symbols else [])
