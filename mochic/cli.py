@@ -22,8 +22,9 @@ commands:
   check  type-check a program and report every error, without running it
   ir     print the typed IR a program lowers to
   test   run the program's `test` blocks and report each expectation
-  build  compile a program to an executable (the C backend; --backend native: the
-         JIT's stencils linked by mochic itself; --backend chooses)
+  build  compile a program to an executable (the C backend; --backend chooses: c,
+         native for the JIT's stencils linked by mochic itself, or wasm for a
+         WebAssembly module of mochic's own encoder and linker)
   disasm show the machine code the JIT makes for each IR instruction
   doctor report which compilers and test runners are installed
 """
@@ -39,9 +40,10 @@ def _parser() -> argparse.ArgumentParser:
                          description="Run a Mochi program. Its `test` blocks are skipped.")
     run.add_argument("file", help="the .mochi program")
     run.add_argument("--tier", choices=backends.names("run"),
-                     help="how to execute it: jit (machine code, x86_64, aarch64 and riscv64 Linux) or "
-                          "interp (the reference interpreter); default: jit where available, "
-                          "falling back to interp")
+                     help="how to execute it: jit (machine code, x86_64, aarch64 and riscv64 Linux), "
+                          "interp (the reference interpreter) or wasm (mochic's WebAssembly, "
+                          "compiled and run by the wasmtime package); default: jit where "
+                          "available, falling back to interp")
     run.add_argument("--verbose", action="store_true",
                      help="say which tier runs the program and what the JIT did")
     chk = sub.add_parser("check", help="type-check a program",
@@ -79,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     bld.add_argument("--emit", metavar="WHAT",
                      help="what to write: exe (the executable, the default) or what the "
                           "backend also makes (c: the C source; native: obj, the ELF "
-                          "relocatable object)")
+                          "relocatable object); the wasm backend writes wasm (the module, "
+                          "the default) or cwasm (precompiled by wasmtime)")
     bld.add_argument("--verbose", action="store_true", help="say what the build does")
     dis = sub.add_parser("disasm", help="show the JIT's machine code per IR instruction",
                          description="Compile a program with the JIT and print, for each IR "
@@ -160,7 +163,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from mochic import driver, targets
     try:
         backend = backends.get(args.backend, "build")
-        target = targets.get(args.target)
+        # a backend that builds for one target only builds for it by default
+        default = backend.targets[0] if len(backend.targets) == 1 else None
+        target = targets.get(args.target or default)
         mode = targets.check_mode(args.mode)
     except (backends.BackendError, targets.TargetError) as e:
         return _error(str(e))
@@ -176,7 +181,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     stem = os.path.splitext(os.path.basename(args.file))[0]
     suffix = backend.emits[emit] or target.suffix
-    if args.output == "-" and emit != "exe":
+    if args.output == "-" and emit not in ("exe", "cwasm"):
         output = None
     else:
         output = Path(args.output or stem + suffix)

@@ -94,6 +94,10 @@ BACKENDS: dict[str, Backend] = {b.name: b for b in (
             "the JIT's stencils stitched ahead of time, linked by mochic into a static PIE",
             ("x86_64-linux", "aarch64-linux", "riscv64-linux"),
             emits={"exe": "", "obj": ".o"}, build="mochic.backends.native.backend:build"),
+    Backend("wasm", "Wasm backend",
+            "WebAssembly encoded and linked by mochic, run or precompiled by wasmtime",
+            ("wasm32-wasi",), emits={"wasm": ".wasm", "cwasm": ".cwasm"},
+            run="mochic.backends.wasm.tier:run", build="mochic.backends.wasm.backend:build"),
 )}
 
 RUN_ORDER = ("jit", "interp")  # what `mochic run` tries, in order, without --tier

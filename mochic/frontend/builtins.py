@@ -34,7 +34,14 @@ ARITY: dict[str, tuple[int, int]] = {
     "avg": (1, 1), "padStart": (3, 3), "print": (0, 999), "panic": (1, 1),
     "starts_with": (2, 2), "ends_with": (2, 2), "ord": (1, 1), "chr": (1, 1),
     "last": (1, 1), "distinct": (1, 1), "slice": (3, 3), "parseIntStr": (1, 2),
-    "get": (2, 3),
+    "get": (2, 3), "error": (1, 1), "string": (1, 1), "sha256": (1, 1),
+}
+
+# Functions of `import go "strings"`, Go's names for built-ins: name -> built-in.
+GO_STRINGS: dict[str, str] = {
+    "ToUpper": "upper", "ToLower": "lower", "TrimSpace": "trim", "Contains": "contains",
+    "HasPrefix": "starts_with", "HasSuffix": "ends_with", "Split": "split", "Join": "join",
+    "Repeat": "repeat", "Index": "indexOf",
 }
 
 # Functions of `import python "math"`: name -> arity.  Each takes and gives floats.
@@ -101,6 +108,7 @@ SIGNATURES: dict[str, str] = {
     "ord": "ord(ch: string)",
     "range": "range(end: int), range(start: int, end: int[, step: int])",
     "slice": "slice(xs: list or string, start: int, end: int)",
+    "sha256": "sha256(data: string or list<int>) -> list<int>, the 32 bytes of the digest",
     "parseIntStr": "parseIntStr(s: string[, base: int])",
 }
 
@@ -115,8 +123,11 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         if isinstance(a, ListT):
             return a
         return ListT(ANY) if a == ANY else None
-    if name == "str":
+    if name in ("str", "string"):
         return STRING
+    if name == "sha256":
+        ok = isinstance(a, ListT) and a.elem in (INT, ANY) or a in (STRING, ANY)
+        return ListT(INT) if ok else None
     if name in ("substring", "substr"):
         return STRING if _str(a) and _int(args[1]) and _int(args[2]) else None
     if name == "slice":
@@ -199,7 +210,7 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         return a if isinstance(a, ListT) else None
     if name == "padStart":
         return STRING if _str(a) and _int(args[1]) and _str(args[2]) else None
-    if name in ("print", "panic"):
+    if name in ("print", "panic", "error"):
         return VOID
     if name in ("starts_with", "ends_with"):
         return BOOL if _str(a) and _str(args[1]) else None

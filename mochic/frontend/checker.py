@@ -20,6 +20,7 @@ from mochic.diagnostics import Diagnostics
 from mochic.frontend import ast as A
 from mochic.frontend.builtins import (
     ARITY,
+    GO_STRINGS,
     MATH_CONSTS,
     MATH_FUNS,
     SIGNATURES,
@@ -49,7 +50,11 @@ from mochic.frontend.types import (
 )
 
 PRIMS = {"int": INT, "float": FLOAT, "bool": BOOL, "string": STRING, "any": ANY,
-         "void": VOID}
+         "void": VOID, "unit": VOID}
+
+
+# Types whose values a condition may test by their truthiness (cond).
+_TRUTHY = (OptionT, ListT, MapT, StructT, SumT, GroupT)
 
 
 @dataclass
@@ -191,6 +196,7 @@ class Checker:
         self.tests: list[tuple[str, FunCtx]] = []
         self.globals: list[Symbol] = []
         self.math_alias: set[str] = set()
+        self.go_strings: set[str] = set()  # aliases of `import go "strings"`
         self.main = FunCtx("main", [], VOID, node=program)
         self.functions.append(self.main)
         self.top = _Scope(None, self.main)
@@ -500,6 +506,57 @@ class Checker:
             self.extern_fun(s)
         elif isinstance(s, A.ExternLet):
             self.extern_let(s, scope)
+        elif isinstance(s, A.Update):
+            self.update(s, scope)
+
+    def update(self, s: A.Update, scope: _Scope) -> None:
+        """`update xs set {f: e} where c`: e and c see the fields of each struct of
+        xs by bare name, as its values before the update."""
+        t = self.expr(s.target, scope)
+        inner = _Scope(scope, scope.fn, scope.loop)
+        info = t.elem.info if isinstance(t, ListT) and isinstance(t.elem, StructT) else None
+        if info is None:
+            self.err(s.target.span, f"update needs a list of structs, not {t}")
+        else:
+            s.field_syms = [self.new_var(inner, name, ft, False, s.span)  # type: ignore[attr-defined]
+                            for name, ft in info.fields.items()]
+        if s.where is not None:
+            self.cond(s.where, inner)
+        for (name, v), span in zip(s.fields, s.field_spans, strict=True):
+            ft = info.fields.get(name) if info is not None else ANY
+            if ft is None:
+                self.err(span, f"type {t.elem} has no field '{name}'",  # type: ignore[union-attr]
+                         did_you_mean(name, info.fields))  # type: ignore[union-attr]
+                ft = ANY
+            vt = self.expr(v, inner, ft)
+            if not assignable(vt, ft):
+                self.err(v.span, f"field '{name}' must be {ft}, not {vt}")
+
+    def data_options(self, e: A.Expr | None, scope: _Scope) -> None:
+        """The `with { format: "csv", header: true, delimiter: ";" }` of load and save."""
+        if e is not None:
+            t = self.expr(e, scope, MapT(STRING, ANY))
+            if not (isinstance(t, MapT) or t == ANY):
+                self.err(e.span, f"the options of load and save are a map, not {t}",
+                         'write `with { format: "json" }`')
+
+    def load(self, e: A.Load, scope: _Scope) -> Type:
+        t = self.resolve(e.type)
+        ok = isinstance(t, StructT) and t.info.parent is None or t == ANY or \
+            isinstance(t, MapT) and t.key in (STRING, ANY)
+        if not ok:
+            self.err(e.type.span, f"cannot load rows of type {t}",
+                     "rows are structs (`load \"people.csv\" as Person`) or maps")
+        self.data_options(e.opts, scope)
+        return ListT(t)
+
+    def save(self, e: A.Save, scope: _Scope) -> Type:
+        t = self.expr(e.src, scope)
+        et = elem_type(t) if isinstance(t, ListT | GroupT) else ANY if t == ANY else None
+        if not (isinstance(et, StructT | MapT) or et == ANY):
+            self.err(e.src.span, f"save needs a list of structs or maps, not {t}")
+        self.data_options(e.opts, scope)
+        return VOID
 
     def var_decl(self, s: A.VarDecl, scope: _Scope) -> None:
         declared = self.resolve(s.type) if s.type is not None else None
@@ -600,9 +657,12 @@ class Checker:
         if s.lang == "python" and s.path == "math":
             self.math_alias.add(s.alias or "math")
             return
+        if s.lang == "go" and s.path == "strings":
+            self.go_strings.add(s.alias or "strings")
+            return
         what = f'import {s.lang + " " if s.lang else ""}"{s.path}"'
         self.err(s.span, f"not supported: {what}",
-                 'only `import python "math" as math` is supported')
+                 'only `import python "math"` and `import go "strings"` are supported')
         # Declare the module's name so that its uses do not add "undefined name" errors.
         self.new_var(scope, s.alias or s.path.rsplit("/", 1)[-1], ANY, False, s.span)
 
@@ -621,7 +681,11 @@ class Checker:
     # ------------------------------------------------------------ expressions
 
     def cond(self, e: A.Expr, scope: _Scope) -> None:
-        self.expect_type(e, BOOL, scope, "condition")
+        """A condition is a bool, or a value the reference tests by its truthiness: a
+        dynamic value, an option, a container or a struct (none and empty are false)."""
+        t = self.expr(e, scope, BOOL)
+        if not (t in (BOOL, ANY, NONE) or isinstance(t, _TRUTHY)):
+            self.err(e.span, f"condition must be bool, not {t}")
 
     def expect_type(self, e: A.Expr, want: Type, scope: _Scope, what: str) -> None:
         t = self.expr(e, scope, want)
@@ -688,6 +752,10 @@ class Checker:
             return self.match(e, scope, expected)
         if isinstance(e, A.Query):
             return self.query(e, scope)
+        if isinstance(e, A.Load):
+            return self.load(e, scope)
+        if isinstance(e, A.Save):
+            return self.save(e, scope)
         self.err(e.span, "unsupported expression")
         return ANY
 
@@ -737,6 +805,20 @@ class Checker:
         return [*PRIMS, "list", "map", *self.sums, *self.aliases,
                 *(n for n, info in self.structs.items() if info.parent is None)]
 
+    def _method_ref(self, scope: _Scope, name: str) -> tuple[Symbol, FunCtx] | None:
+        """The receiver and the method ``name`` of the type whose method encloses
+        ``scope``, if it has one."""
+        fn: FunCtx | None = scope.fn
+        while fn is not None:
+            if fn.struct is not None and fn.receiver is not None:
+                m = fn.struct.methods.get(name)
+                if m is None:
+                    return None
+                self._note_capture(scope.fn, fn.receiver)
+                return fn.receiver, m  # type: ignore[return-value]
+            fn = fn.parent
+        return None
+
     def _field_ref(self, scope: _Scope, name: str) -> FieldRef | None:
         fn: FunCtx | None = scope.fn
         while fn is not None:
@@ -755,7 +837,7 @@ class Checker:
                 return t
             self.err(e.span, f"cannot negate a value of type {t}")
             return ANY
-        if t not in (BOOL, ANY):
+        if not (t in (BOOL, ANY, NONE) or isinstance(t, _TRUTHY)):
             self.err(e.span, f"'!' needs a bool, not {t}")
         return BOOL
 
@@ -987,18 +1069,33 @@ class Checker:
                 info = self.structs.get(f.id)
                 if info is not None:
                     return self.construct(e, info, scope)
+                method = self._method_ref(scope, f.id)
+                if method is not None:
+                    # another method of the receiver's type, called by bare name
+                    e.target = ("self_method", *method)
+                    return self.args(e, self.fun_type(method[1]), scope)
                 if f.id in ARITY:
                     return self.builtin(e, f.id, e.args, scope, expected)
         if isinstance(f, A.Field):
             if isinstance(f.obj, A.Name) and f.obj.id in self.math_alias and \
                     self.lookup(scope, f.obj.id) is None:
                 return self.math_call(e, f.name, scope)
+            if isinstance(f.obj, A.Name) and f.obj.id in self.go_strings and \
+                    self.lookup(scope, f.obj.id) is None:
+                name = GO_STRINGS.get(f.name)
+                if name is None:
+                    self.err(f.name_span or f.span, f"not supported: strings.{f.name}",
+                             "the strings functions available are "
+                             + ", ".join(sorted(GO_STRINGS)))
+                    for a in e.args:
+                        self.expr(a, scope)
+                    return ANY
+                return self.builtin(e, name, e.args, scope, expected)
             ot = self.expr(f.obj, scope)
             if isinstance(ot, StructT) and f.name in ot.info.methods:
                 m: FunCtx = ot.info.methods[f.name]  # type: ignore[assignment]
                 e.target = ("method", m)
-                self.args(e, self.fun_type(m), scope)
-                return m.ret
+                return self.args(e, self.fun_type(m), scope)
             if isinstance(ot, StructT | MapT | GroupT) and not self._is_method_builtin(ot, f.name):
                 pass  # a field holding a function: an ordinary closure call below
             elif f.name in METHOD_BUILTINS or ot == ANY:
@@ -1013,8 +1110,7 @@ class Checker:
             e.target = ("closure",)
             if isinstance(f, A.Name) and isinstance(f.ref, Symbol) and f.ref.kind == "fun":
                 e.target = ("fun", f.ref.fun)
-            self.args(e, ft, scope)
-            return ft.ret
+            return self.args(e, ft, scope)
         if ft == ANY:
             e.target = ("closure",)
             for a in e.args:
@@ -1029,8 +1125,12 @@ class Checker:
     def _is_method_builtin(t: Type, name: str) -> bool:
         return isinstance(t, MapT) and name in ("keys", "values", "contains", "len", "get")
 
-    def args(self, e: A.Call, ft: FunT, scope: _Scope) -> None:
-        if len(e.args) != len(ft.params):
+    def args(self, e: A.Call, ft: FunT, scope: _Scope) -> Type:
+        """Check a call's arguments against ``ft``; the call's type.  Fewer arguments
+        than parameters is partial application: a function of the rest."""
+        if len(e.args) < len(ft.params):
+            e.partial = len(e.args)  # type: ignore[attr-defined]
+        elif len(e.args) > len(ft.params):
             f = e.func
             who = f"'{f.id}'" if isinstance(f, A.Name) else \
                 f"'{f.name}'" if isinstance(f, A.Field) else "the function"
@@ -1041,6 +1141,9 @@ class Checker:
             t = self.expr(a, scope, want)
             if want is not None and not assignable(t, want):
                 self.err(a.span, f"argument {i + 1} must be {want}, not {t}")
+        if len(e.args) < len(ft.params):
+            return FunT(ft.params[len(e.args):], ft.ret)
+        return ft.ret
 
     def construct(self, e: A.Call, info: StructInfo, scope: _Scope) -> Type:
         """`Node(l, v, r)`: a variant (or struct) built from positional fields."""
@@ -1209,6 +1312,21 @@ class Checker:
         for b in (q.skip, q.take):
             if b is not None:
                 self.expect_type(b, INT, inner, "skip/take count")
+        sel = q.select
+        if q.group is None and isinstance(sel, A.Call) and isinstance(sel.func, A.Name) and \
+                sel.func.id in ("sum", "avg", "min", "max", "count") and len(sel.args) == 1 and \
+                not isinstance(sel.args[0], A.Query) and self.lookup(inner, sel.func.id) is None:
+            # `select sum(x)` without `group by` aggregates the selected values, as in
+            # the reference: the query is the sum of x over its rows
+            items = ListT(self.expr(sel.args[0], inner))
+            q.aggregate = (sel.func.id, items)  # type: ignore[attr-defined]
+            q.select = sel.args[0]
+            res = builtin_result(sel.func.id, [items])
+            if res is None:
+                self.err(sel.span, f"'{sel.func.id}' cannot be applied to ({items})",
+                         SIGNATURES.get(sel.func.id))
+                return ANY
+            return res
         return ListT(self.expr(q.select, inner))
 
 

@@ -10,6 +10,7 @@ raised as ``MochiError``; the interpreter adds the source line.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import os
 import sys
@@ -256,9 +257,18 @@ def any_neg(a: Any) -> Any:
 
 
 def truthy(v: Any) -> bool:
-    if type(v) is bool:
+    """The reference's truthiness: false for none, false, 0, 0.0, "", an empty list or
+    map (or group) and a function; true otherwise."""
+    t = type(v)
+    if t is bool:
         return v
-    raise MochiError(f"cannot cast {type_name(v)} to bool")
+    if t in (int, float, str, list, dict):
+        return bool(v)
+    if t is StructVal:
+        return True
+    if t is Group:
+        return bool(v.items)
+    return False
 
 
 # -------------------------------------------------------------- strings
@@ -324,6 +334,23 @@ def any_to_int(v: Any) -> int:
     if t is str:
         return to_int(v)
     raise MochiError(f"cannot cast {type_name(v)} to int")
+
+
+def sha256(data: Any) -> list[int]:
+    """The SHA-256 digest of a string's UTF-8 or of a list of ints taken as bytes."""
+    if type(data) is str:
+        raw = data.encode("utf-8", "surrogatepass")
+    elif type(data) is list:
+        out = bytearray()
+        for x in data:
+            if type(x) not in (int, bool, float):
+                raise MochiError("sha256 needs a string or a list of ints, not a list holding "
+                                 + type_name(x))
+            out.append((f2i(x) if type(x) is float else int(x)) & 0xFF)
+        raw = bytes(out)
+    else:
+        raise MochiError(f"sha256 needs a string or a list of ints, not {type_name(data)}")
+    return list(hashlib.sha256(raw).digest())
 
 
 def any_to_float(v: Any) -> float:

@@ -69,7 +69,7 @@ def _json(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     return fl.result(None)
 
 
-@builtin("panic")
+@builtin("panic", "error")
 def _panic(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     fl.b.emit("panic", [_str(fl, e, args)])  # the message of any value, as str() writes it
     return fl.result(None)
@@ -100,15 +100,25 @@ def _exists(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
 
 @builtin("append", "push")
 def _append(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    et = e.ty.elem if isinstance(e.ty, ListT) else ANY
+    if getattr(e, "reuse", False) and args[0].ty == e.ty:
+        # `xs = append(xs, v)`: xs's home lets go of the list just before the append
+        lst, drop_home = fl.load_home(args[0])
+        v = fl.value_of(args[1], et)
+        drop_home()
+        return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty, ("reuse",))
     lst, lt = _as_list(fl, args[0])
     lst = fl.coerce(lst, lt, e.ty) if e.ty != lt else lst
-    et = e.ty.elem if isinstance(e.ty, ListT) else ANY
     v = fl.value_of(args[1], et)
-    reuse = ("reuse",) if getattr(e, "reuse", False) else ()
-    return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty, reuse)
+    return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty)
 
 
-@builtin("str")
+@builtin("sha256")
+def _sha256(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    return fl.b.value("sha256", [fl.box(args[0])], ListT(INT))
+
+
+@builtin("str", "string")
 def _str(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     t = args[0].ty
     r = fl.expr(args[0])

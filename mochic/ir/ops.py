@@ -133,7 +133,7 @@ _per_type("unbox.T", "ref", "T", "rt",
           "unbox an `any` to imm[0] (Mochi type); 'cannot cast X to Y' on mismatch", imm="type", effects="read fail")
 _op("any.binop", "ref ref", "ref", "rt", "dynamic arithmetic imm[0] in + - * / % on boxed values", imm="binop")
 _op("any.neg", "ref", "ref", "rt", "dynamic unary minus")
-_op("any.truthy", "ref", "bool", "rt", "a boxed bool as bool; 'cannot cast X to bool' otherwise", effects="read fail")
+_op("any.truthy", "ref", "bool", "rt", "a condition's boxed value by the reference's truthiness (none, 0, \"\" and empty containers are false)", effects="read")
 _op("is.none", "ref", "bool", "pure", "is the ref null (none)?")
 _op("conv", "ref", "ref", "rt", "convert a container from Mochi type imm[0] to imm[1]", imm="type type")
 _op("any.field", "ref", "ref", "rt", "field (or string map entry) imm[0] of a boxed value", imm="name")
@@ -173,6 +173,8 @@ _op("str.starts_with", "ref ref", "bool", "rt", "s starts with t", effects="read
 _op("str.ends_with", "ref ref", "bool", "rt", "s ends with t", effects="read")
 _op("str.reverse", "ref", "ref", "rt", "reverse(s) by code points")
 _op("str.ord", "ref", "i64", "rt", "code point of a one-character string")
+_op("sha256", "ref", "ref", "rt",
+    "the SHA-256 digest of a boxed string (its UTF-8) or list of ints (bytes) as list<int>")
 _op("str.chr", "i64", "ref", "rt", "one-character string of a code point")
 
 # -- lists: imm = (element Mochi type,) where a list is created
@@ -256,6 +258,12 @@ _op("print", "*ref", None, "rt", "print boxed values separated by spaces, then a
 _op("json", "ref", None, "rt", "print a boxed value as indented JSON", effects="io read fail alloc")
 _op("input", "", "ref", "rt", "read a line from stdin, without its newline", effects="io alloc fail")
 _op("now", "", "i64", "rt", "nanoseconds, or the next MOCHI_NOW_SEED value", effects="io")
+_op("load", "ref ref", "ref", "rt",
+    "the rows of data file (path, boxed options map or none) as a list of imm[0]", imm="type",
+    effects="io read fail alloc")
+_op("save", "ref ref ref", None, "rt",
+    "write rows (a boxed list of structs or maps) to path with the boxed options",
+    effects="io read fail alloc")
 _op("panic", "ref", None, "rt", "stop with runtime error imm-less message operand", effects="fail")
 _op("expect", "bool", None, "rt", "stop with 'expect failed' when false", imm="in_test?", effects="fail io")
 

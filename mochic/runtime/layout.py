@@ -75,7 +75,15 @@ STRUCTS: dict[str, tuple[tuple[str, str], ...]] = {
              ("nbytes", "int64"), ("ncp", "int64")),
     "MStruct": (("h.rc", "int32"), ("h.kind", "uint16"), ("h.flags", "uint16"),
                 ("desc", "ptr")),
+    # read and written inline by the Wasm encoder
+    "MList": (("h.rc", "int32"), ("h.kind", "uint16"), ("h.flags", "uint16"),
+              ("elem", "ptr"), ("len", "int64"), ("cap", "int64"), ("items", "ptr")),
+    "MClosure": (("h.rc", "int32"), ("h.kind", "uint16"), ("h.flags", "uint16"),
+                 ("fn", "ptr"), ("ncaps", "int32"), ("cap_types", "ptr")),
+    "MCell": (("h.rc", "int32"), ("h.kind", "uint16"), ("h.flags", "uint16"),
+              ("t", "ptr"), ("v", "int64")),
 }
+SLOT_SIZE = 8  # an MSlot (int64, double, bool or mref), 8-byte aligned
 _FORMATS = {"int32": "<i", "uint16": "<H", "int64": "<q"}
 
 
@@ -118,6 +126,11 @@ class Layout:
 
     def offset(self, name: str, member: str) -> int:
         return next(off for m, _, off in self.members(name) if m == member)
+
+    def slots(self, name: str) -> int:
+        """The offset of the trailing array of MSlots (`MStruct.f`, `MClosure.caps`)."""
+        size = self.size(name)
+        return size + -size % SLOT_SIZE
 
     def pack(self, name: str, /, **values: Value) -> tuple[bytes, list[tuple[int, Ref]]]:
         """The bytes of a ``name`` with the given members (missing ones zero), and the

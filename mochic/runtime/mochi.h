@@ -229,6 +229,8 @@ bool mochi_str_ends_with(int32_t line, mref s, mref p);
 mref mochi_str_reverse(int32_t line, mref s);
 int64_t mochi_str_ord(int32_t line, mref s);
 mref mochi_str_chr(int32_t line, int64_t cp);
+/* sha256(data): a boxed string (its UTF-8) or list of ints (bytes) -> list<int> */
+mref mochi_sha256(int32_t line, mref data);
 
 /* ------------------------------------------------------------------ lists */
 
@@ -330,6 +332,15 @@ double mochi_math_f64(const char *name, double x);    /* by name, for the JIT */
 double mochi_math2_f64(const char *name, double x, double y);
 double mochi_round(double x);                         /* half away from zero */
 double mochi_exp(double x);  /* correctly rounded, the same on every target */
+
+/* ------------------------------------------------------------------ datasets
+ * `load "path" as T with opts`: the rows of a CSV, JSON, JSON lines or YAML
+ * file ("-": standard input) as a list of `row`; `save rows to "path" with
+ * opts` ("-": standard output).  opts: a boxed map<string, any>, or none;
+ * rows: a boxed list of structs or maps.  Bad input is a runtime error
+ * naming the file, its line and the field. */
+mref mochi_load(int32_t line, mref path, mref opts, const MType *row);
+void mochi_save(int32_t line, mref rows, mref path, mref opts);
 
 /* ------------------------------------------------------------------ I/O */
 

@@ -389,12 +389,23 @@ mref mochi_any_neg(int32_t line, mref a)
     mochi_error(line, "cannot negate %s", mochi_val_type_name(x));
 }
 
+/* the reference's truthiness: false for none, false, 0, 0.0, "", an empty list,
+ * map or group and a function */
 bool mochi_any_truthy(int32_t line, mref a)
 {
     MVal x = mochi_val_ref(a);
-    if (x.k != V_BOOL)
-        mochi_error(line, "cannot cast %s to bool", mochi_val_type_name(x));
-    return x.v.b;
+    (void)line;
+    switch (x.k) {
+    case V_BOOL: return x.v.b;
+    case V_INT: return x.v.i != 0;
+    case V_FLOAT: return x.v.f != 0.0;
+    case V_STR: return ((MStr *)x.v.r)->nbytes > 0;
+    case V_LIST: return ((MList *)x.v.r)->len > 0;
+    case V_MAP: return ((MMap *)x.v.r)->len > 0;
+    case V_STRUCT: return true;
+    case V_GROUP: return ((MGroup *)x.v.r)->items->len > 0;
+    default: return false;
+    }
 }
 
 int64_t mochi_any_to_int(int32_t line, mref a)

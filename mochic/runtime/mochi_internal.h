@@ -198,6 +198,8 @@ void mochi_fmt_str(MBuf *b, MVal v);       /* str(v): Go's fmt.Sprint */
 void mochi_fmt_print(MBuf *b, MVal v);     /* one top-level print argument */
 void mochi_fmt_key(MBuf *b, MVal v);       /* a map key's string form */
 bool mochi_fmt_json(MBuf *b, MVal v);      /* false: Go's encoder would fail */
+bool mochi_fmt_json_compact(MBuf *b, MVal v); /* json.Marshal's form, no white space */
+void mochi_fmt_float_plain(MBuf *b, double f); /* strconv.FormatFloat(f, 'f', -1, 64) */
 
 /* ------------------------------------------------------------------ Unicode tables */
 
@@ -208,6 +210,8 @@ typedef struct MUniSpecial {
 
 bool mochi_uni_printable(uint32_t cp);
 bool mochi_uni_space(uint32_t cp);
+bool mochi_uni_letter(uint32_t cp); /* str.isalpha() */
+bool mochi_uni_digit(uint32_t cp);  /* str.isdecimal() */
 /* the simple case mapping of cp; *several is set when the mapping is
  * several code points (then use that UTF-8 string instead) */
 uint32_t mochi_uni_case(uint32_t cp, bool upper, const char **several);

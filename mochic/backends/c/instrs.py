@@ -378,9 +378,9 @@ def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
 
 # ---------------------------------------------------------------- runtime calls with immediates
 
-@handles("list.new")
-def _list_new(e: FunctionEmitter, ins: ir.Instr) -> str:
-    return e.runtime_call(ins, "list_new", e.mtype(ins.imm[0]))
+@handles("list.new", "load")
+def _typed(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.runtime_call(ins, ins.op.replace(".", "_"), e.mtype(ins.imm[0]))
 
 
 @handles("map.new")
@@ -439,11 +439,9 @@ def _str_concat(e: FunctionEmitter, ins: ir.Instr) -> str:
 def _reusing(e: FunctionEmitter, ins: ir.Instr, call: str) -> str:
     """A runtime call that may extend its first operand in place and return it: the
     operand's old value dies here, so its reference is dropped once the runtime is
-    done (a borrowed one, loaded from its home just before, has none)."""
+    done."""
     a = ins.args[0]
-    if a.id in e.facts.borrowed:
-        drop = ""
-    elif e.facts.owned(a):
+    if e.facts.owned(a):
         drop = f" {RELEASE}({e.r(a)}); {e.r(a)} = NULL;"
         e.moved.add(a.id)
     else:

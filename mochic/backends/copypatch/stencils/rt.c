@@ -61,6 +61,7 @@ RT2(bool, str_ends_with, ref, ref)
 RT1(ref, str_reverse, ref)
 RT1(i64, str_ord, ref)
 RT1(ref, str_chr, i64)
+RT1(ref, sha256, ref)
 
 RT1(i64, list_len, ref)
 RT2(void, list_push_i64, ref, i64)
@@ -131,6 +132,8 @@ RT0(i64, now)
 
 RT1(void, panic, ref)
 
+RT3(void, save, ref, ref, ref)
+
 /* ---------------------------------------------------------------- with immediates */
 
 static inline double jit_bits_f64(uint64_t bits)
@@ -141,6 +144,7 @@ static inline double jit_bits_f64(uint64_t bits)
 
 #define MT(k) ((const MType *)(k))
 DEF_ref(list_new, mochi_list_new(LINE, MT(K)))
+DEF_ref(load, mochi_load(LINE, REF(A), REF(B), MT(K)))
 DEF_ref(map_new, mochi_map_new(LINE, MT(K), MT(K2)))
 DEF_ref(box_i64, mochi_box_i64(LINE, I64(A), MT(K)))
 DEF_ref(box_f64, mochi_box_f64(LINE, F64(A), MT(K)))
