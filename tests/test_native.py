@@ -49,6 +49,8 @@ fun report(label: string, x: int) {
 report("fib", fib(12))
 """
 OUTPUT = "fib 144 2.5\n"
+# CI installs it (.ci/run); test_dwarf_verifies says so where it is missing
+DWARFDUMP = shutil.which("llvm-dwarfdump")
 DEEP = """\
 fun depth(n: int): int {
   if n == 0 { return 0 }
@@ -63,8 +65,15 @@ print(f(0))
 
 
 def build(src: Path, out: Path, *flags: str, env: dict | None = None) -> Result:
-    return mochic(["build", "--backend", "native", src.name, "-o", str(out), *flags],
-                  src.parent, env=env, timeout=BUILD_TIMEOUT)
+    """`mochic build --backend native`; every dev build it makes (executable or
+    object) must also pass `llvm-dwarfdump --verify`."""
+    res = mochic(["build", "--backend", "native", src.name, "-o", str(out), *flags],
+                 src.parent, env=env, timeout=BUILD_TIMEOUT)
+    if res.status == 0 and "release" not in flags and DWARFDUMP is not None:
+        verify = subprocess.run([DWARFDUMP, "--verify", str(out)], capture_output=True,
+                                text=True)
+        assert verify.returncode == 0 and "No errors." in verify.stdout, verify.stdout
+    return res
 
 
 def run(exe: Path, target: str = "x86_64-linux") -> Result:
