@@ -213,7 +213,7 @@ let inf = 1.0 / 0.0
 print(floor(-0.0), ceil(-0.5), floor(-inf), sqrt(-1.0), log(0.0), log(-1.0), exp(1.0))
 print(math.log2(0.0), math.log10(-1.0), math.trunc(-0.3), math.sinh(-1000.0))
 print(math.cosh(1000.0), pow(0.0, -1.0), pow(-8.0, 1.0 / 3.0), round(-2.5), abs(-0.0))
-print(int(1e300), int(-1.0 / 0.0), 7 % -3, -7 / 2, -9223372036854775807 - 1)
+print(int(9.2e18), int(-9.2e18), 7 % -3, -7 / 2, -9223372036854775807 - 1)
 """
 
 

@@ -27,9 +27,12 @@ from mochic.frontend.builtins import (
     builtin_result,
     elem_type,
 )
+from mochic.frontend.numeric import WIDENS, arith_type, is_numeric
 from mochic.frontend.symbols import FunCtx, Symbol
 from mochic.frontend.types import (
     ANY,
+    BIGINT,
+    BIGRAT,
     BOOL,
     FLOAT,
     INT,
@@ -50,7 +53,8 @@ from mochic.frontend.types import (
 )
 
 PRIMS = {"int": INT, "float": FLOAT, "bool": BOOL, "string": STRING, "any": ANY,
-         "void": VOID, "unit": VOID}
+         "void": VOID, "unit": VOID,
+         "bigint": BIGINT, "bigrat": BIGRAT}
 
 
 # Types whose values a condition may test by their truthiness (cond).
@@ -90,8 +94,8 @@ def join(a: Type, b: Type) -> Type:
     """The least type holding both ``a`` and ``b`` (``any`` when nothing closer fits)."""
     if a == b:
         return a
-    if {a, b} == {INT, FLOAT}:
-        return FLOAT
+    if is_numeric(a) and is_numeric(b):
+        return arith_type("+", a, b) or ANY
     if a == NONE:
         return b if ir_type(b) == "ref" else OptionT(b)
     if b == NONE:
@@ -121,7 +125,7 @@ def assignable(src: Type, dst: Type) -> bool:
     lowering's implicit conversions: int to float, boxing, checked unboxing)?"""
     if src == dst or dst == ANY or src == ANY:
         return True
-    if src == INT and dst == FLOAT:
+    if (src, dst) in WIDENS:
         return True
     if src == NONE:
         return dst != VOID
@@ -161,9 +165,11 @@ def _castable(src: Type, to: Type) -> bool:
     """Can `e as T` convert a ``src`` value to ``to`` (the lowering's conversions)?"""
     if assignable(src, to) or assignable(to, src):
         return True
-    if to == STRING and src in (INT, FLOAT, BOOL):
+    if to == STRING and (src == BOOL or is_numeric(src)):
         return True
-    if src == STRING and to in (INT, FLOAT):
+    if src == STRING and is_numeric(to):
+        return True
+    if is_numeric(src) and is_numeric(to):
         return True
     return (src, to) == (FLOAT, INT) or isinstance(src, MapT) and isinstance(to, StructT)
 
@@ -272,12 +278,8 @@ class Checker:
                 return self.aliases[t.name]
             if t.name in ("list", "map"):
                 return ListT(ANY) if t.name == "list" else MapT(ANY, ANY)
-            if t.name in ("bigint", "bigrat"):
-                self.err(t.span, f"not supported: {t.name}",
-                         "arbitrary-precision numbers are out of scope; use int or float")
-            else:
-                self.err(t.span, f"unknown type '{t.name}'",
-                         did_you_mean(t.name, self.type_names()))
+            self.err(t.span, f"unknown type '{t.name}'",
+                     did_you_mean(t.name, self.type_names()))
             return ANY
         if isinstance(t, A.TypeGeneric):
             args = [self.resolve(a) for a in t.args]
@@ -833,7 +835,7 @@ class Checker:
     def unary(self, e: A.Unary, scope: _Scope) -> Type:
         t = self.expr(e.operand, scope)
         if e.op == "-":
-            if t in (INT, FLOAT, ANY):
+            if is_numeric(t) or t == ANY:
                 return t
             self.err(e.span, f"cannot negate a value of type {t}")
             return ANY
@@ -869,11 +871,12 @@ class Checker:
             self.err(e.span, f"'{op.replace('_', ' ')}' needs two lists, not {lt} and {rt}")
             return ANY
         if op in ("==", "!="):
-            if not (assignable(lt, rt) or assignable(rt, lt)):
+            if not (assignable(lt, rt) or assignable(rt, lt) or
+                    is_numeric(lt) and is_numeric(rt)):
                 self.err(e.span, f"cannot compare {lt} with {rt}")
             return BOOL
         if op in ("<", "<=", ">", ">="):
-            ok = (lt in (INT, FLOAT, ANY) and rt in (INT, FLOAT, ANY)) or \
+            ok = ((is_numeric(lt) or lt == ANY) and (is_numeric(rt) or rt == ANY)) or \
                  (lt in (STRING, ANY) and rt in (STRING, ANY))
             if not ok:
                 self.err(e.span, f"cannot compare {lt} with {rt} using '{op}'")
@@ -881,9 +884,11 @@ class Checker:
         # arithmetic
         if ANY in (lt, rt) or isinstance(lt, OptionT) or isinstance(rt, OptionT):
             return ANY
-        if lt in (INT, FLOAT) and rt in (INT, FLOAT):
-            return INT if lt == rt == INT else FLOAT
-        if op == "+" and lt == rt == STRING:
+        if is_numeric(lt) and is_numeric(rt):
+            t = arith_type(op, lt, rt)
+            if t is not None:
+                return t
+        elif op == "+" and lt == rt == STRING:
             return STRING
         if op == "+" and isinstance(lt, ListT) and isinstance(rt, ListT):
             return ListT(join(lt.elem, rt.elem))
@@ -922,8 +927,10 @@ class Checker:
                 self.lookup(scope, e.obj.id) is None:
             if e.name in MATH_CONSTS:
                 return FLOAT
-            self.err(e.name_span or e.span, f"unknown math constant '{e.name}'",
-                     did_you_mean(e.name, MATH_CONSTS))
+            if e.name in MATH_FUNS:  # `let f = math.sqrt`: the function as a value
+                return FunT((FLOAT,) * MATH_FUNS[e.name], FLOAT)
+            self.err(e.name_span or e.span, f"unknown math constant or function '{e.name}'",
+                     did_you_mean(e.name, [*MATH_CONSTS, *MATH_FUNS]))
             return ANY
         return self.field_of(e, self.expr(e.obj, scope))
 

@@ -87,7 +87,7 @@ EXPR_START = frozenset(
     "ident int float string true false none null ( [ { - ! fun if match".split()
 )
 
-LITERAL_WORDS = frozenset(("true", "false", "none", "null"))
+LITERAL_WORDS = frozenset(("true", "false", "none", "null", "nil"))
 
 # Unsupported statements: the word, when followed on the same line by a name
 # or a string, introduces a construct that is reported and skipped.
@@ -969,7 +969,7 @@ class Parser:
         return self.parse_expr()
 
     def parse_primary(self) -> ast.Expr:
-        """primary = INT | FLOAT | STRING | "true" | "false" | "none" | "null"
+        """primary = INT | FLOAT | STRING | "true" | "false" | "none" | "null" | "nil"
         | IDENT | struct_lit | query | "(" expr ")" | list_lit | map_lit
         | lambda | if_expr | match_expr"""
         t = self.tok
@@ -989,7 +989,7 @@ class Parser:
         if k in ("true", "false"):
             self.advance()
             return ast.BoolLit(t.span, k == "true")
-        if k in ("none", "null"):
+        if k in ("none", "null", "nil"):
             self.advance()
             return ast.NoneLit(t.span)
         if k == "ident":
@@ -1340,7 +1340,7 @@ class Parser:
             self.advance()
             distinct = False
             if self.at_word("distinct") and self.peek().kind in (
-                "ident", "int", "float", "string", "{", "true", "false", "none", "null", "fun", "if", "match"
+                "ident", "int", "float", "string", "{", "true", "false", "none", "null", "nil", "fun", "if", "match"
             ):
                 self.advance()
                 distinct = True

@@ -279,10 +279,11 @@ def _const(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
     return f"{d} = {lit if lit is not None else t.I.constant(v)}"
 
 
-def _wrapped(expr: str) -> Inline:
+def _checked(expr: str) -> Inline:
+    """An int result that does not fit in 64 bits is the error 'integer overflow'."""
     def inline(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
         e = expr.format(*a)
-        return f"{d} = {e}\nif {d} > {MAX_I64} or {d} < {MIN_I64}: {d} = _wrap({d})"
+        return f"{d} = {e}\nif {d} > {MAX_I64} or {d} < {MIN_I64}: _overflow()"
     return inline
 
 
@@ -397,8 +398,9 @@ _INLINE: dict[str, Inline] = {
     "const.i64": _const, "const.f64": _const, "const.bool": _const, "const.str": _const,
     "const.none": _const,
     "mov": _expr("{0}"),
-    "add.i64": _wrapped("{0} + {1}"), "sub.i64": _wrapped("{0} - {1}"),
-    "mul.i64": _wrapped("{0} * {1}"), "neg.i64": _wrapped("-{0}"),
+    "add.i64": _checked("{0} + {1}"), "sub.i64": _checked("{0} - {1}"),
+    "mul.i64": _checked("{0} * {1}"), "neg.i64": _checked("-{0}"),
+    "abs.i64": _checked("abs({0})"), "inc.i64": _expr("{0} + 1"),
     "div.i64": _expr("_div_i64({0}, {1})"), "rem.i64": _expr("_rem_i64({0}, {1})"),
     "add.f64": _expr("{0} + {1}"), "sub.f64": _expr("{0} - {1}"),
     "mul.f64": _expr("{0} * {1}"), "div.f64": _expr("_div_f64({0}, {1})"),
@@ -432,10 +434,10 @@ def _not_callable(v: Any) -> None:
 
 
 _BASE_NAMESPACE: dict[str, Any] = {
-    "_wrap": wrap, "_div_i64": rt.div_i64, "_rem_i64": rt.rem_i64, "_div_f64": rt.div_f64,
+    "_overflow": rt.overflow, "_div_i64": rt.div_i64, "_rem_i64": rt.rem_i64, "_div_f64": rt.div_f64,
     "_index_error": rt.index_error, "_MochiError": MochiError, "_Closure": Closure,
     "_StructVal": StructVal, "_not_callable": _not_callable, "_grow": _grow, "_NAN": math.nan,
-    "_INF": math.inf, "__builtins__": {"len": len, "float": float, "type": type,
+    "_INF": math.inf, "__builtins__": {"len": len, "float": float, "type": type, "abs": abs,
                                        "bool": bool, "IndexError": IndexError},
 }
 
@@ -447,7 +449,7 @@ _PURE_FUNCS: dict[str, Callable[..., Any]] = {
     "and.i64": lambda a, b: a & b, "or.i64": lambda a, b: a | b,
     "xor.i64": lambda a, b: a ^ b,
     "shl.i64": lambda a, b: wrap(a << (b & 63)), "shr.i64": lambda a, b: a >> (b & 63),
-    "abs.i64": lambda a: wrap(abs(a)), "rem.f64": rt.rem_f64, "f2i": rt.f2i,
+    "rem.f64": rt.rem_f64, "f2i": rt.f2i, "pow.i64": rt.pow_i64,
     "eq.ref": rt.equal, "ne.ref": lambda a, b: not rt.equal(a, b),
     "any.neg": rt.any_neg, "any.truthy": rt.truthy,
     "any.index": rt.any_index, "any.set_index": rt.any_set_index, "any.len": rt.any_len,
@@ -459,7 +461,7 @@ _PURE_FUNCS: dict[str, Callable[..., Any]] = {
     "list.except": lambda a, b: rt.distinct([x for x in a if not rt.contains(b, x)]),
     "list.intersect": lambda a, b: rt.distinct([x for x in a if rt.contains(b, x)]),
     "list.distinct": rt.distinct, "list.sort": rt.sort_by_keys,
-    "list.sum.i64": lambda xs: wrap(sum(xs)), "list.sum.f64": lambda xs: float(sum(xs)),
+    "list.sum.i64": lambda xs: rt.checked(sum(xs)), "list.sum.f64": lambda xs: float(sum(xs)),
     "list.sum.any": rt.list_sum_any, "list.avg": rt.list_avg,
     "list.min": rt.list_min_max(-1), "list.max": rt.list_min_max(1),
     "list.range": rt.list_range,
@@ -468,6 +470,7 @@ _PURE_FUNCS: dict[str, Callable[..., Any]] = {
 }
 for _c in ("eq", "ne", "lt", "le", "gt", "ge"):
     _PURE_FUNCS[f"{_c}.any"] = rt.any_cmp(_c)
+_PURE_FUNCS.update(rt.BIG_OPS)
 
 Factory = Callable[[Interpreter, tuple], Callable[..., Any]]
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from mochic.frontend import ast as A
 from mochic.frontend.checker import Checked, FieldRef
+from mochic.frontend.numeric import BIG, compare_type, is_numeric
 from mochic.frontend.symbols import FunCtx, Symbol
 from mochic.frontend.types import (
     ANY,
@@ -40,6 +41,7 @@ from mochic.frontend.types import (
 from mochic.ir import ir
 from mochic.ir.builder import FunctionBuilder
 from mochic.ir.ir import Reg
+from mochic.ir.numeric import CONVERSIONS, PREFIX
 from mochic.ir.ops import OPS
 
 _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "rem"}
@@ -96,6 +98,23 @@ class Lowerer:
         b.ret(body(b, got + args))
         self.m.functions[name] = irfn
         return name
+
+    def math_wrapper(self, name: str) -> str:
+        """A closure-convention function computing math function ``name``, for using
+        it as a value (`let f = math.sqrt`)."""
+        from mochic.frontend.builtins import MATH_FUNS
+        wrapper = f"math${name}$value"
+        if wrapper in self.m.functions:
+            return wrapper
+        arity = MATH_FUNS[name]
+        irfn = ir.Function(wrapper, [], "f64", FLOAT, env=True, line=1)
+        b = FunctionBuilder(irfn)
+        irfn.params.append(b.reg(ANY, "env"))
+        args = [b.reg(FLOAT, f"x{i}") for i in range(arity)]
+        irfn.params.extend(args)
+        b.ret(b.value("math.f64" if arity == 1 else "math2.f64", args, FLOAT, (name,)))
+        self.m.functions[wrapper] = irfn
+        return wrapper
 
     def value_wrapper(self, fn: FunCtx) -> str:
         """A closure-convention wrapper of top-level function ``fn``, for using it
@@ -218,6 +237,8 @@ class FunctionLowerer:
     def zero(self, t: Type) -> Reg:
         if t in (INT, FLOAT, BOOL, STRING):
             return self.const(t, zero_const(t))
+        if t in BIG:
+            return self.coerce(self.const(INT, 0), INT, t)
         if isinstance(t, ListT):
             return self.b.value("list.new", [], t, (t.elem,))
         if isinstance(t, MapT):
@@ -231,6 +252,11 @@ class FunctionLowerer:
         b = self.b
         if src == INT and dst == FLOAT:
             return b.value("i2f", [r], FLOAT)
+        conv = CONVERSIONS.get((src, dst))
+        if conv is not None:
+            for op, t in conv:
+                r = b.value(op, [r], t)
+            return r
         if is_dynamic(dst):
             if is_dynamic(src) or src == NONE:
                 return r if r.ty == "ref" else b.value(f"box.{r.ty}", [r], dst, (src,))
@@ -540,7 +566,7 @@ class FunctionLowerer:
         b.jump(step)
         b.start(step)
         b.line = line
-        b.emit("add.i64", [i, self.const(INT, 1)], dst=i)
+        b.emit("inc.i64", [i], dst=i)  # i < count <= INT64_MAX: no overflow check
         b.jump(head)
         b.start(after)
 
@@ -704,6 +730,8 @@ class FunctionLowerer:
             return b.value("neg.i64", [v], INT)
         if t == FLOAT:
             return b.value("neg.f64", [v], FLOAT)
+        if t in BIG:
+            return b.value(f"{PREFIX[t]}.neg", [v], t)
         return b.value("any.neg", [self.coerce(v, t, ANY)], ANY)
 
     def logic(self, e: A.Binary) -> Reg:
@@ -740,6 +768,9 @@ class FunctionLowerer:
             suffix = "i64" if t == INT else "f64"
             return b.value(f"{_ARITH[op]}.{suffix}",
                            [self.value_of(e.left, t), self.value_of(e.right, t)], t)
+        if t in BIG and is_numeric(lt) and is_numeric(rt):
+            return b.value(f"{PREFIX[t]}.{_ARITH[op]}",
+                           [self.value_of(e.left, t), self.value_of(e.right, t)], t)
         if t == STRING and lt == rt == STRING:
             if not getattr(e, "reuse", False):
                 return b.value("str.concat", [self.expr(e.left), self.expr(e.right)], STRING)
@@ -758,9 +789,10 @@ class FunctionLowerer:
     def compare(self, cmp: str, left: A.Expr, right: A.Expr) -> Reg:
         b = self.b
         lt, rt = left.ty, right.ty
-        if lt in (INT, FLOAT) and rt in (INT, FLOAT):
-            t = INT if lt == rt == INT else FLOAT
-            return b.value(f"{cmp}.{ir_type(t)}",
+        if is_numeric(lt) and is_numeric(rt):
+            t = compare_type(lt, rt)
+            kind = PREFIX[t] if t in BIG else ir_type(t)
+            return b.value(f"{cmp}.{kind}",
                            [self.value_of(left, t), self.value_of(right, t)], BOOL)
         if lt == rt == STRING:
             return b.value(f"{cmp}.str", [self.expr(left), self.expr(right)], BOOL)
@@ -768,6 +800,9 @@ class FunctionLowerer:
             return b.value(f"{cmp}.bool", [self.expr(left), self.expr(right)], BOOL)
         if cmp in ("eq", "ne") and NONE in (lt, rt):
             other = right if lt == NONE else left
+            present = self.entry_present(other)
+            if present is not None:  # `m[k] == nil`: is k absent?
+                return present if cmp == "ne" else b.value("not.bool", [present], BOOL)
             if ir_type(other.ty) != "ref":
                 return self.const(BOOL, cmp == "ne")
             r = b.value("is.none", [self.expr(other)], BOOL)
@@ -776,6 +811,17 @@ class FunctionLowerer:
                 ir_type(lt) == ir_type(rt) == "ref":
             return b.value(f"{cmp}.ref", [self.expr(left), self.expr(right)], BOOL)
         return b.value(f"{cmp}.any", [self.box(left), self.box(right)], BOOL)
+
+    def entry_present(self, e: A.Expr) -> Reg | None:
+        """For `m[k]` of a map whose absent entries read as a zero value (int, float,
+        bool, string), a register telling whether k is present; None otherwise.  An
+        absent entry is nil, which the zero value it reads as cannot show."""
+        if not (isinstance(e, A.Index) and isinstance(e.obj.ty, MapT) and
+                zero_const(e.obj.ty.value) is not None):
+            return None
+        m = self.expr(e.obj)
+        k = self.value_of(e.index, e.obj.ty.key)
+        return self.b.value(f"map.has.{k.ty}", [m, k], BOOL)
 
     def contains(self, coll: A.Expr, item: A.Expr) -> Reg:
         """``item in coll`` (also the built-in `contains(coll, item)`)."""
@@ -829,6 +875,8 @@ class FunctionLowerer:
         b = self.b
         if isinstance(e.obj, A.Name) and e.obj.ref is None and e.obj.ty is None:
             from mochic.frontend.builtins import MATH_CONSTS
+            if isinstance(e.ty, FunT):
+                return b.value("closure.new", [], e.ty, (self.L.math_wrapper(e.name),))
             return self.const(FLOAT, MATH_CONSTS[e.name])
         t = e.obj.ty
         obj = self.expr(e.obj)
@@ -859,6 +907,8 @@ class FunctionLowerer:
             return b.value("str.to_float", [v], FLOAT)
         if dst == STRING and src in (INT, FLOAT, BOOL):
             return b.value(f"str.from.{ir_type(src)}", [v], STRING)
+        if dst == STRING and src in BIG:
+            return b.value("str.from.any", [self.coerce(v, src, ANY)], STRING)
         if isinstance(dst, StructT) and isinstance(src, MapT):
             return b.value("unbox.ref", [self.coerce(v, src, ANY)], dst, (dst,))
         return self.coerce(v, src, dst)

@@ -410,6 +410,8 @@ void mochi_fmt_str(MBuf *b, MVal v)
     case V_FLOAT: put_float(b, v.v.f, STYLE_STR); return;
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return;
     case V_STR: put_str(b, (MStr *)v.v.r); return;
+    case V_BIGINT: mochi_big_format(b, v.v.r); return;
+    case V_BIGRAT: mochi_rat_format(b, v.v.r); return;
     case V_LIST: case V_MAP: case V_STRUCT: case V_GROUP: break;
     default: mochi_buf_puts(b, "<fun>"); return;
     }
@@ -480,6 +482,8 @@ static void container_style(MBuf *b, MVal v)
     case V_FLOAT: put_float(b, v.v.f, STYLE_CONTAINER); return;
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return;
     case V_STR: go_quote(b, ((MStr *)v.v.r)->data, ((MStr *)v.v.r)->nbytes); return;
+    case V_BIGINT: mochi_big_format(b, v.v.r); return;
+    case V_BIGRAT: mochi_rat_format(b, v.v.r); return;
     case V_LIST: case V_MAP: case V_STRUCT: case V_GROUP: break;
     default: mochi_buf_puts(b, "nil"); return; /* the reference VM writes functions so */
     }
@@ -658,6 +662,12 @@ static bool json_value(MBuf *b, MVal v, int depth, bool pretty)
     case V_FLOAT: return put_float(b, v.v.f, STYLE_JSON);
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return true;
     case V_STR: json_quote(b, ((MStr *)v.v.r)->data, ((MStr *)v.v.r)->nbytes); return true;
+    case V_BIGINT: mochi_big_format(b, v.v.r); return true; /* a JSON number, as Go's */
+    case V_BIGRAT: /* Go's encoder writes a *big.Rat as its text */
+        mochi_buf_putc(b, '"');
+        mochi_rat_format(b, v.v.r);
+        mochi_buf_putc(b, '"');
+        return true;
     case V_LIST: case V_MAP: case V_STRUCT: case V_GROUP: break;
     default: return false; /* functions */
     }
