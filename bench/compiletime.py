@@ -160,29 +160,39 @@ def build_targets() -> list[str]:
     return [t.strip() for t in m.group(1).replace("\n", " ").split(",")] if m else []
 
 
+NATIVE_TARGETS = ("x86_64-linux", "aarch64-linux", "riscv64-linux")
+
+
 def target_sizes(programs: list[tuple[str, Path]], targets: list[str] | None, folder: Path,
-                 env: dict[str, str], log: Callable[[str], None]) -> list[dict]:
+                 env: dict[str, str], log: Callable[[str], None],
+                 native: bool = False) -> list[dict]:
     """Binary size of each program built by ``mochic build --mode release`` for each
-    target (None: only for this machine), or why the build failed."""
+    target (None: only for this machine), or why the build failed; with ``native``,
+    also by the native backend for the Linux targets it builds."""
+    builds: list[tuple[str | None, str, list[str]]] = [
+        (t, t or "this machine", []) for t in targets or [None]]
+    if native:
+        builds += [(t, f"{t or 'this machine'} (native)", ["--backend", "native"])
+                   for t in targets or [None] if t is None or t in NATIVE_TARGETS]
     rows = []
-    for target in targets or [None]:
-        row: dict = {"target": target or "this machine", "programs": {}}
+    for target, label, flags in builds:
+        row: dict = {"target": label, "programs": {}}
         for name, file in programs:
-            out = folder / (target or "host") / file.stem
+            out = folder / label.replace(" ", "_") / file.stem
             out.parent.mkdir(parents=True, exist_ok=True)
-            argv = [sys.executable, "-m", "mochic", "build", "--mode", "release",
+            argv = [sys.executable, "-m", "mochic", "build", "--mode", "release", *flags,
                     *(["--target", target] if target else []), "-o", str(out), str(file)]
             start = time.perf_counter()
             p = subprocess.run(argv, cwd=out.parent, env=env, capture_output=True, text=True)
             took = time.perf_counter() - start
             if p.returncode == 0:
                 row["programs"][name] = {"binary_bytes": out.stat().st_size}
-                log(f"  {row['target']:16} {name:28} {out.stat().st_size:>9} bytes "
+                log(f"  {row['target']:24} {name:28} {out.stat().st_size:>9} bytes "
                     f"({took:.1f} s)")
             else:
                 error = (p.stderr.strip().splitlines() or ["failed"])[-1]
                 row["programs"][name] = {"error": error}
-                log(f"  {row['target']:16} {name:28} failed: {error}")
+                log(f"  {row['target']:24} {name:28} failed: {error}")
         rows.append(row)
     return rows
 

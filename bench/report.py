@@ -333,7 +333,8 @@ def body(results: dict) -> str:
             "## Binary size per target",
             "",
             "`mochic build --mode release` (stripped) for each target, by the C backend "
-            "and zig cc.",
+            "and zig cc, and, in the rows marked (native), by the native backend and "
+            "mochic's own linker.",
             "",
             targets_table(results),
             "",

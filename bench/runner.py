@@ -308,7 +308,8 @@ def run(kernels: list[Kernel], participants: list[Participant], skipped: list[di
         if targets is None or targets:
             log("binary sizes per target")
             results["targets"] = compiletime.target_sizes(
-                programs, targets, work / "targets", env, log)
+                programs, targets, work / "targets", env, log,
+                native=any(t.key == "mochic-native" for t in builders))
     results["machine"]["load_average_at_end"] = machine.load_average()
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     return results

@@ -22,8 +22,9 @@ commands:
   check  type-check a program and report every error, without running it
   ir     print the typed IR a program lowers to
   test   run the program's `test` blocks and report each expectation
-  build  compile a program to an executable (the C backend; --backend chooses:
-         c, or wasm for a WebAssembly module of mochic's own encoder and linker)
+  build  compile a program to an executable (the C backend; --backend chooses: c,
+         native for the JIT's stencils linked by mochic itself, or wasm for a
+         WebAssembly module of mochic's own encoder and linker)
   disasm show the machine code the JIT makes for each IR instruction
   doctor report which compilers and test runners are installed
 """
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
                          description="Run a Mochi program. Its `test` blocks are skipped.")
     run.add_argument("file", help="the .mochi program")
     run.add_argument("--tier", choices=backends.names("run"),
-                     help="how to execute it: jit (machine code, x86_64 and aarch64 Linux), "
+                     help="how to execute it: jit (machine code, x86_64, aarch64 and riscv64 Linux), "
                           "interp (the reference interpreter) or wasm (mochic's WebAssembly, "
                           "compiled and run by the wasmtime package); default: jit where "
                           "available, falling back to interp")
@@ -70,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     bld.add_argument("--target", metavar="TARGET",
                      help="what to build for (default: this machine): " + ", ".join(TARGETS))
     bld.add_argument("--mode", default="dev", metavar="MODE",
-                     help="dev (debug info, -O0, the default) or release (-O2, stripped)")
+                     help="dev (debug info, the default; the C backend at -O0) or release "
+                          "(stripped; the C backend at -O2)")
     bld.add_argument("--portable", action="store_true",
                      help="Linux: link musl statically instead of glibc dynamically")
     bld.add_argument("--cc", default="zig", metavar="CC",
@@ -78,8 +80,9 @@ def _parser() -> argparse.ArgumentParser:
                           " (default: zig, from the ziglang package)")
     bld.add_argument("--emit", metavar="WHAT",
                      help="what to write: exe (the executable, the default) or what the "
-                          "backend also makes (c: the C source); the wasm backend writes "
-                          "wasm (the module, the default) or cwasm (precompiled by wasmtime)")
+                          "backend also makes (c: the C source; native: obj, the ELF "
+                          "relocatable object); the wasm backend writes wasm (the module, "
+                          "the default) or cwasm (precompiled by wasmtime)")
     bld.add_argument("--verbose", action="store_true", help="say what the build does")
     dis = sub.add_parser("disasm", help="show the JIT's machine code per IR instruction",
                          description="Compile a program with the JIT and print, for each IR "
@@ -182,6 +185,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         output = None
     else:
         output = Path(args.output or stem + suffix)
+        if output.exists() and os.path.samefile(output, args.file):
+            return _error(f"the output {output} is the program itself; choose another -o")
     request = backends.BuildRequest(target, mode, args.portable, args.cc, emit, output, _log)
     try:
         artifact = driver.build(module, backend.name, request)

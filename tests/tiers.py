@@ -63,7 +63,7 @@ atexit.register(shutil.rmtree, _C_BUILDS, True)
 def build(program: Path, target: str, *flags: str) -> Path | Result:
     """`mochic build --mode release` for ``target``: the executable, or the failed build."""
     name = f"{program.parent.name}__{program.stem}{targets.get(target).suffix}"
-    exe = _C_BUILDS / target / name
+    exe = _C_BUILDS / target / "_".join(f.strip("-") for f in flags) / name
     built = mochic(["build", program.name, "--target", target, "--mode", "release", *flags,
                     "-o", str(exe)], program.parent, timeout=BUILD_TIMEOUT)
     if built.status != 0:
@@ -74,6 +74,19 @@ def build(program: Path, target: str, *flags: str) -> Path | Result:
 def run_c(program: Path, stdin: str) -> Result:
     """`mochic build --mode release` (the C backend, optimised) and run the executable."""
     exe = build(program, targets.host().name)
+    if isinstance(exe, Result):
+        return exe
+    p = subprocess.run([str(exe)], cwd=program.parent, input=stdin.encode(), capture_output=True,
+                       timeout=TIMEOUT)
+    return Result(runners.decode(p.stdout), runners.decode(p.stderr), p.returncode)
+
+
+NATIVE = ("--backend", "native")
+
+
+def run_native(program: Path, stdin: str) -> Result:
+    """`mochic build --backend native --mode release`: the stencils linked by mochic."""
+    exe = build(program, targets.host().name, *NATIVE)
     if isinstance(exe, Result):
         return exe
     p = subprocess.run([str(exe)], cwd=program.parent, input=stdin.encode(), capture_output=True,
@@ -111,13 +124,14 @@ TIERS: dict[str, Callable[[Path, str], Result]] = {
     "interp": run_interp,
     "jit": run_jit,
     "c": run_c,
+    "native": run_native,
     "wasm": run_wasm,
     "cwasm": run_cwasm,
 }
 
 
 def _target_tier(target: str, runner: runners.Runner, *flags: str) -> Callable[[Path, str], Result]:
-    """The C backend building for another target, its executable run by ``runner``."""
+    """A backend building for another target, its executable run by ``runner``."""
     def run(program: Path, stdin: str) -> Result:
         why = runners.missing(target)
         if why is not None:
@@ -141,6 +155,12 @@ RUN_HERE: dict[str, tuple[runners.Runner, tuple[str, ...]]] = {
 TARGET_TIERS: dict[str, Callable[[Path, str], Result]] = {
     target: _target_tier(target, runner, *flags) for target, (runner, flags) in RUN_HERE.items()
 }
+# the native backend on the other Linux ISAs, under qemu-user (its executables are
+# static: they need no foreign C library)
+TARGET_TIERS.update({
+    f"{target}-native": _target_tier(target, RUN_HERE[target][0], *NATIVE)
+    for target in ("aarch64-linux", "riscv64-linux")
+})
 
 
 def read_exact(path: Path) -> str:

@@ -12,10 +12,12 @@ relocation numbers.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 EM_X86_64 = 62
 EM_AARCH64 = 183
+EM_RISCV = 243
 
 SHT_SYMTAB = 2
 SHT_STRTAB = 3
@@ -75,6 +77,7 @@ class Relocation:
     type: int  # the machine's relocation number (R_X86_64_*, R_AARCH64_*)
     symbol: Symbol
     addend: int
+    symbol_index: int = 0  # the symbol's index in the symbol table
 
 
 @dataclass
@@ -103,8 +106,9 @@ def _cstr(table: bytes, offset: int) -> str:
     return table[offset:end].decode("utf-8", "replace")
 
 
-def read_elf(data: bytes) -> ElfObject:
-    """Parse a relocatable ELF64 little-endian object."""
+def read_elf(data: bytes, relocated: Callable[[Section], bool] | None = None) -> ElfObject:
+    """Parse a relocatable ELF64 little-endian object; with ``relocated``, read the
+    relocations only of the sections it accepts (a linker skips debug information's)."""
     if len(data) < _EHDR.size or data[:4] != b"\x7fELF":
         raise ElfError("not an ELF file")
     ident = data[:16]
@@ -146,6 +150,8 @@ def read_elf(data: bytes) -> ElfObject:
             raise ElfError(f"section {s.name}: SHT_REL relocations are not supported")
         if s.type == SHT_RELA:
             target = sections[_linked(s, h[7], len(sections))]
+            if relocated is not None and not relocated(target):
+                continue
             _whole_entries(s, _RELA)
             for k in range(0, len(s.data), _RELA.size):
                 offset, info, addend = _RELA.unpack_from(s.data, k)
@@ -153,7 +159,7 @@ def read_elf(data: bytes) -> ElfObject:
                 if sym >= len(symbols):
                     raise ElfError(f"section {s.name}: relocation names symbol {sym}")
                 target.relocations.append(Relocation(offset, info & 0xFFFFFFFF,
-                                                     symbols[sym], addend))
+                                                     symbols[sym], addend, sym))
     return ElfObject(machine, sections, symbols)
 
 

@@ -76,6 +76,9 @@ class Section:
     align: int = 1
     data: bytearray = field(default_factory=bytearray)
     bss_size: int = 0  # the size of a BSS section, which has no bytes
+    tls: bool = False  # thread-local: the template (DATA) or size (BSS) of each thread's copy
+    strings: bool = False  # NUL-terminated strings a linker may merge (.debug_str)
+    retain: bool = False  # kept by a linker even when nothing refers to it (.init_array)
 
     @property
     def size(self) -> int:
@@ -108,9 +111,12 @@ class Section:
         return offset
 
 
+ABSOLUTE = "*ABS*"  # the section of a symbol that is a number, not a place
+
+
 class Symbol(NamedTuple):
     name: str
-    section: str | None  # None: undefined here
+    section: str | None  # None: undefined here; ABSOLUTE: offset is its value
     offset: int = 0
     size: int = 0
     binding: Binding = Binding.GLOBAL
@@ -141,6 +147,7 @@ class LineRow(NamedTuple):
 class ObjectFile:
     machine: str  # x86_64, aarch64, riscv64
     source: str = ""  # the Mochi file the code comes from, for debug information
+    name: str = ""  # where it was read from, for messages: libc.a(printf.o)
     sections: dict[str, Section] = field(default_factory=dict)
     symbols: dict[str, Symbol] = field(default_factory=dict)
     relocations: list[Relocation] = field(default_factory=list)
@@ -189,5 +196,7 @@ class ObjectFile:
                 raise ObjectError(f"relocation {r.kind} against {r.symbol} at "
                                   f"{r.section}+{r.offset:#x} lies outside its section")
         for s in self.symbols.values():
+            if s.section == ABSOLUTE:
+                continue
             if s.defined and not 0 <= s.offset <= self.sections[s.section].size:  # type: ignore[index]
                 raise ObjectError(f"symbol {s.name} lies outside {s.section}")

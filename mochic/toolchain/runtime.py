@@ -81,7 +81,7 @@ def _library_files(d: Path) -> list[Path]:
 def _shared_library_plan() -> tuple[Path, list[str], Options]:
     host = host_name()
     if host is None or TARGETS[host].os != "linux":
-        raise ToolchainError("the JIT runs on x86_64 or aarch64 Linux only")
+        raise ToolchainError("the JIT runs on x86_64, aarch64 or riscv64 Linux only")
     opts = Options(TARGETS[host], "release", False, find_compiler("zig"))
     flags = [*compile_flags(opts), "-fPIC", "-shared"]
     key = cache.key(flags, opts.compiler.identity, runtime_hash())

@@ -41,7 +41,7 @@ SYM_SIZE, ST_SHNDX = 24, 6  # an Elf64_Sym and its st_shndx
 
 # pyelftools names the values it knows; the reader keeps numbers
 SH_TYPES = {**enums.ENUM_SH_TYPE_BASE, **enums.ENUM_SH_TYPE_AMD64,
-            **enums.ENUM_SH_TYPE_AARCH64}
+            **enums.ENUM_SH_TYPE_AARCH64, **enums.ENUM_SH_TYPE_RISCV}
 
 
 def _num(value: int | str, names: dict[str, int]) -> int:
@@ -71,7 +71,8 @@ def test_header(objects: dict[str, bytes]) -> None:
     for data in objects.values():
         ours, ref = _both(data)
         assert ref["e_type"] == "ET_REL"
-        assert ours.machine == {"EM_X86_64": 62, "EM_AARCH64": 183}[ref["e_machine"]]
+        assert ours.machine == {"EM_X86_64": 62, "EM_AARCH64": 183,
+                                "EM_RISCV": 243}[ref["e_machine"]]
 
 
 def test_sections(objects: dict[str, bytes]) -> None:

@@ -159,7 +159,7 @@ def test_every_op_has_a_c_lowering(module: ir.Module, tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr[-3000:]
 
 
-@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64", "riscv64"])
 def test_every_op_has_a_stencil(module: ir.Module, machine: str) -> None:
     assert set(translate.HANDLERS) == set(OPS)
     obj = stitch_program(module, machine).obj  # NoStencil names what is missing

@@ -22,16 +22,17 @@ import capstone
 import pytest
 
 from mochic.backends.copypatch import generate, patch
-from mochic.backends.copypatch.generated import aarch64, x86_64
+from mochic.backends.copypatch.generated import aarch64, riscv64, x86_64
 from mochic.backends.copypatch.model import CODE, OPERANDS, Stencil
 from mochic.objfile.elf import ElfObject
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES: dict[str, ModuleType] = {"x86_64": x86_64, "aarch64": aarch64}
+MODULES: dict[str, ModuleType] = {"x86_64": x86_64, "aarch64": aarch64, "riscv64": riscv64}
 ISAS = {isa.name: isa for isa in generate.ISAS}
-# the width of a hole's field in bytes: the 64-bit absolute kinds, else 4
-# (rel32, disp32, imm32 and every aarch64 instruction)
-WIDE = {"R_X86_64_64", "R_AARCH64_ABS64"}
+# the width of a hole's field in bytes: the 64-bit absolute kinds and RISC-V's
+# auipc+jalr pairs, else 4 (rel32, disp32, imm32, every aarch64 instruction and
+# every other RISC-V one)
+WIDE = {"R_X86_64_64", "R_AARCH64_ABS64", "R_RISCV_CALL_PLT"}
 
 
 def test_generated_modules_are_current() -> None:
@@ -41,10 +42,10 @@ def test_generated_modules_are_current() -> None:
     assert p.returncode == 0, p.stderr
 
 
-def test_both_isas_have_the_same_stencils() -> None:
+def test_every_isa_has_the_same_stencils() -> None:
     # the translator picks stencils by name without knowing the ISA, so a
-    # program that translates on one translates on the other
-    assert x86_64.STENCILS.keys() == aarch64.STENCILS.keys()
+    # program that translates on one translates on the others
+    assert x86_64.STENCILS.keys() == aarch64.STENCILS.keys() == riscv64.STENCILS.keys()
     assert "enter" in x86_64.STENCILS
 
 
@@ -53,6 +54,8 @@ def test_holes_are_well_formed(machine: str) -> None:
     mod = MODULES[machine]
     assert mod.MACHINE == machine
     kinds = {name for name, _ in patch.RELOCATIONS[generate.MACHINES[machine]].values()}
+    if machine == "riscv64":
+        kinds |= set(patch.WIDE_KINDS.values())
     for name, st in mod.STENCILS.items():
         assert st.name == name
         end = 0
@@ -64,6 +67,8 @@ def test_holes_are_well_formed(machine: str) -> None:
             assert end <= len(st.code), f"{where} runs past the code"
             if machine == "aarch64":
                 assert h.offset % 4 == 0, where
+            if machine == "riscv64":
+                assert h.offset % 2 == 0, where
             if h.value.startswith("sym:"):
                 assert re.fullmatch(r"sym:[A-Za-z_]\w*", h.value), where
             else:
@@ -75,6 +80,9 @@ def test_holes_are_well_formed(machine: str) -> None:
 def _decoder(machine: str) -> capstone.Cs:
     if machine == "x86_64":
         return capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    if machine == "riscv64":
+        return capstone.Cs(capstone.CS_ARCH_RISCV,
+                           capstone.CS_MODE_RISCV64 | capstone.CS_MODE_RISCVC)
     return capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
 
 
@@ -83,15 +91,17 @@ def test_stencils_fall_through(machine: str) -> None:
     """The generator dropped each trailing jump to the continuation: no stencil's
     last instruction is an unconditional jump with a CONTINUE hole in it."""
     md = _decoder(machine)
-    jump = "jmp" if machine == "x86_64" else "b"
+    jump = {"x86_64": "jmp", "aarch64": "b", "riscv64": "jr"}[machine]
     ends_with_continue = []
     for name, st in MODULES[machine].STENCILS.items():
         insns = list(md.disasm(st.code, 0))
         # all of the code decodes: no data or cut instruction at its end
         assert sum(i.size for i in insns) == len(st.code), f"{machine} stencil {name}"
         last = insns[-1]
+        # (on riscv64 a tail call is auipc + jr, the hole at the auipc)
+        start = insns[-2].address if machine == "riscv64" and len(insns) > 1 else last.address
         if last.mnemonic == jump and any(
-                h.value == "CONTINUE" and last.address <= h.offset < last.address + last.size
+                h.value == "CONTINUE" and start <= h.offset < last.address + last.size
                 for h in st.holes):
             ends_with_continue.append(name)
     assert ends_with_continue == []
@@ -125,9 +135,11 @@ def _stencil_error(isa: generate.Isa, source: str, work: Path,
 EXTERNAL_DATA = "extern long counter;\nSTENCIL(s) { I64(D) = counter; NEXT; }\n"
 # position-independent code reaches external data through the GOT, which the
 # JIT does not have: x86_64 R_X86_64_REX_GOTPCRELX (42) or GOTPCREL(X) (9, 41),
-# aarch64 R_AARCH64_ADR_GOT_PAGE (311); aarch64 has no large PIC code model
-PIC = {"x86_64": ("-fpic",), "aarch64": ("-mcmodel=small", "-fpic")}
-GOT_KINDS = {"x86_64": {9, 41, 42}, "aarch64": {311}}
+# aarch64 R_AARCH64_ADR_GOT_PAGE (311); aarch64 has no large PIC code model;
+# riscv64 R_RISCV_GOT_HI20 (20)
+PIC = {"x86_64": ("-fpic",), "aarch64": ("-mcmodel=small", "-fpic"),
+       "riscv64": ("-mno-relax", "-fpic")}
+GOT_KINDS = {"x86_64": {9, 41, 42}, "aarch64": {311}, "riscv64": {20}}
 
 
 @pytest.mark.parametrize("machine", ISAS)
@@ -163,7 +175,7 @@ def test_unknown_relocation_kind(machine: str, tmp_path: Path,
 def test_external_data_not_through_a_hole(machine: str, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     msg = _stencil_error(ISAS[machine], EXTERNAL_DATA, tmp_path, monkeypatch)
-    assert re.match(r"stencil s: refers to counter as data \(R_(X86_64|AARCH64)_\w+\)", msg)
+    assert re.match(r"stencil s: refers to counter as data \(R_(X86_64|AARCH64|RISCV)_\w+\)", msg)
 
 
 @pytest.mark.parametrize("machine", ISAS)

@@ -30,7 +30,7 @@ from mochic.toolchain.runtime import shared_library
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = sorted([*(ROOT / "tests" / "programs").glob("*/*.mochi"),
                    *(ROOT / "tests" / "errors" / "runtime").glob("*.mochi")])
-MACHINES = ("x86_64", "aarch64")
+MACHINES = ("x86_64", "aarch64", "riscv64")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_stitching_needs_no_runtime_in_the_process() -> None:
             "from mochic.driver import compile_source\n"
             "from mochic.backends.copypatch.stitch import stitch_program\n"
             "m = compile_source('p.mochi', 'print(1 + 2, [\"a\"])\\n').module\n"
-            "for machine in ('x86_64', 'aarch64'):\n"
+            "for machine in ('x86_64', 'aarch64', 'riscv64'):\n"
             "    stitch_program(m, machine)\n"
             "print(sorted({'ctypes', 'mmap'} & set(sys.modules)))\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mochic.backends.copypatch.model import CODE, OPERANDS, Hole, Stencil
-from mochic.backends.copypatch.patch import RELOCATIONS
+from mochic.backends.copypatch.patch import RELOCATIONS, WIDE_KINDS
+from mochic.objfile.cfi import FRAMES, CfiError, Row, read_eh_frame
 from mochic.objfile.elf import SHF_ALLOC, SHN_UNDEF, ElfObject, Section, read_elf
+from mochic.objfile.fields import WRITERS as FIELD_WRITERS
 from mochic.toolchain.compilers import ToolchainError, compile_many, find_compiler, zig_version
 
 HERE = Path(__file__).resolve().parent
@@ -47,7 +49,9 @@ COMMON = (
     "-std=gnu11",  # statement expressions in jit.h
     "-fno-pic", "-fno-pie",  # absolute holes: the JIT patches values, not GOT entries
     "-fomit-frame-pointer",  # no frame-pointer push/pop in every stencil
-    "-fno-asynchronous-unwind-tables", "-fno-unwind-tables",  # no .eh_frame to relocate
+    # unwind tables: each stencil's call frame information, which the native
+    # backend's debug frames are made of (the code is the same; the JIT copies none)
+    "-fasynchronous-unwind-tables",
     "-fno-stack-protector",  # no canary reads of a thread-local the JIT cannot patch
     "-ffunction-sections",  # one section per stencil: its relocations are its holes
     "-fno-strict-aliasing",  # frame slots and heap slots are read through several types
@@ -63,8 +67,15 @@ ISAS = (
     # large code model: every hole is a movz/movk sequence, so any 64-bit
     # value fits without a GOT
     Isa("aarch64", "aarch64-linux-musl", ("-mcmodel=large",)),
+    # RV64GC (zig's baseline_rv64) with the double-float ABI, what riscv64 Linux
+    # runs; medany: the code's own references pc-relative (the holes are absolute
+    # by jit.h's assembly); no relaxation, so R_RISCV_RELAX and R_RISCV_ALIGN never
+    # appear and code offsets are final
+    Isa("riscv64", "riscv64-linux-musl",
+        ("-mcpu=baseline_rv64", "-mabi=lp64d", "-mcmodel=medany", "-mno-relax")),
 )
-MACHINES = {"x86_64": 62, "aarch64": 183}
+MACHINES = {"x86_64": 62, "aarch64": 183, "riscv64": 243}
+CALLS = ("R_X86_64_PLT32", "R_AARCH64_CALL26", "R_AARCH64_JUMP26", "R_RISCV_CALL_PLT")
 
 
 class StencilError(RuntimeError):
@@ -96,6 +107,7 @@ def compile_objects(isa: Isa, work: Path) -> list[ElfObject]:
 
 def stencils_of(obj: ElfObject, isa: Isa) -> list[Stencil]:
     kinds = RELOCATIONS[obj.machine]
+    frames = _frames(obj, isa)
     out = []
     for sym in obj.symbols:
         if sym.type != 2 or sym.section == SHN_UNDEF:  # STT_FUNC defined here
@@ -103,8 +115,35 @@ def stencils_of(obj: ElfObject, isa: Isa) -> list[Stencil]:
         sec = obj.sections[sym.section]
         if sym.value != 0 or sym.size != sec.size:
             raise StencilError(f"{sym.name}: not alone in its section {sec.name}")
-        out.append(_stencil(obj, sec, sym.name, kinds, isa))
+        st = _stencil(obj, sec, sym.name, kinds, isa)
+        if sec.name not in frames:
+            raise StencilError(f"stencil {st.name}: no call frame information")
+        rows = [r for r in frames[sec.name] if r.offset < len(st.code)]
+        if rows and rows[0].state() == FRAMES[isa.name].initial.state():
+            rows = rows[1:]
+        out.append(st._replace(cfi=tuple(rows)))
     return out
+
+
+def _frames(obj: ElfObject, isa: Isa) -> dict[str, list[Row]]:
+    """Each function section's call frame rows, from the object's `.eh_frame`."""
+    eh = obj.section(".eh_frame")
+    if eh is None:
+        return {}
+    # each FDE's start is relocated against its function's section (or a label at its
+    # start, on RISC-V)
+    targets = {r.offset: obj.sections[r.symbol.section].name for r in eh.relocations
+               if 0 < r.symbol.section < len(obj.sections)}
+    try:
+        frames = read_eh_frame(eh.data, targets)
+    except CfiError as e:
+        raise StencilError(f"{isa.name}: the stencils' unwind tables: {e}") from None
+    frame = FRAMES[isa.name]
+    for name, (cie, _) in frames.items():
+        if (cie.initial.state(), cie.ra) != (frame.initial.state(), frame.ra):
+            raise StencilError(f"{name}: its call frames start from {cie.initial}, not "
+                               f"from the {isa.name} convention {frame.initial}")
+    return {name: rows for name, (_, rows) in frames.items()}
 
 
 def _stencil(obj: ElfObject, sec: Section, name: str,
@@ -123,10 +162,18 @@ def _stencil(obj: ElfObject, sec: Section, name: str,
         if s.section == SHN_UNDEF:
             if s.name.startswith("_JIT_"):
                 value = s.name[5:]
+                high = value.endswith("_HI")
+                if high:
+                    value = value[:-3]
                 if value not in OPERANDS and value not in CODE:
                     raise StencilError(f"stencil {name}: unknown hole {s.name}")
+                if isa.name == "riscv64" and value in ("K", "K2"):
+                    if (kind, high) not in WIDE_KINDS:
+                        raise StencilError(f"stencil {name}: {kind} on {s.name}, not a "
+                                           f"lui/addiw half of a 64-bit constant")
+                    kind = WIDE_KINDS[(kind, high)]
             else:
-                if kind not in ("R_X86_64_PLT32", "R_AARCH64_CALL26", "R_AARCH64_JUMP26"):
+                if kind not in CALLS:
                     raise StencilError(f"stencil {name}: refers to {s.name} as data ({kind}); "
                                        f"pass its address through a hole (K)")
                 value = "sym:" + s.name
@@ -163,6 +210,8 @@ def _fall_through(isa: Isa, code: bytearray, holes: list[Hole]) -> tuple[bytearr
             code[-10] ^= 1
             holes = [*holes[:-2], Hole(jcc.offset, jmp.kind, jmp.value, jmp.addend)]
             return code[:-5], holes
+    if isa.name == "riscv64":
+        return _fall_through_riscv64(code, holes)
     last = holes[-1] if holes else None
     if last is not None and last.value == "CONTINUE" and last.offset == len(code) - 4:
         if isa.name == "x86_64" and code[-5] == 0xE9:
@@ -170,6 +219,77 @@ def _fall_through(isa: Isa, code: bytearray, holes: list[Hole]) -> tuple[bytearr
         if isa.name == "aarch64" and last.kind == "R_AARCH64_JUMP26":
             return code[:-4], holes[:-1]
     return code, holes
+
+
+TAIL = 8  # auipc t1 + jr t1: a tail call to a hole (R_RISCV_CALL_PLT)
+
+
+def _fall_through_riscv64(code: bytearray,
+                          holes: list[Hole]) -> tuple[bytearray, list[Hole]]:
+    """riscv64: clang ends a two-way stencil with `b<cc> L; tail CONTINUE; L: tail
+    TARGET`; that becomes `b<!cc> END; tail TARGET` (the condition's low funct3
+    bit inverted, the branch retargeted past the tail).  Then a final tail call of
+    the continuation is dropped."""
+    n = len(code)
+    if len(holes) >= 2:
+        cont, target = holes[-2], holes[-1]
+        if cont.value == "CONTINUE" and cont.offset == n - 2 * TAIL and \
+                target.offset == n - TAIL and target.value != "CONTINUE" and \
+                cont.kind == target.kind == "R_RISCV_CALL_PLT":
+            branch = _branch_to(code, n - 2 * TAIL, n - TAIL)
+            if branch is not None and not _jumps_into(code, {n - 2 * TAIL, n - TAIL},
+                                                      branch[0]):
+                at, width = branch
+                out = code[:n - 2 * TAIL] + code[n - TAIL:]
+                if width == 4:
+                    out[at + 1] ^= 0x10  # funct3 bit 0 is bit 12 of the word
+                    FIELD_WRITERS["R_RISCV_BRANCH"](out, at, n - TAIL, at)
+                else:
+                    out[at + 1] ^= 0x20  # c.beqz <-> c.bnez: bit 13
+                    FIELD_WRITERS["R_RISCV_RVC_BRANCH"](out, at, n - TAIL, at)
+                return out, [*holes[:-2], target._replace(offset=n - 2 * TAIL)]
+    last = holes[-1] if holes else None
+    if last is not None and last.value == "CONTINUE" and last.offset == n - TAIL and \
+            last.kind == "R_RISCV_CALL_PLT":
+        return code[:-TAIL], holes[:-1]
+    return code, holes
+
+
+def _jumps_into(code: bytearray, targets: set[int], but: int) -> bool:
+    """Does a direct branch or jump other than the one at ``but`` go to ``targets``?"""
+    import capstone
+    md = capstone.Cs(capstone.CS_ARCH_RISCV, capstone.CS_MODE_RISCV64 | capstone.CS_MODE_RISCVC)
+    md.detail = True
+    for i in md.disasm(bytes(code), 0):
+        if i.address == but or not i.operands:
+            continue
+        op = i.operands[-1]
+        jumps = i.mnemonic.startswith(("b", "c.b", "j", "c.j"))
+        if jumps and op.type == capstone.riscv.RISCV_OP_IMM and i.address + op.imm in targets:
+            return True
+    return False
+
+
+def _branch_to(code: bytearray, end: int, target: int) -> tuple[int, int] | None:
+    """The conditional branch that ends at ``end`` and jumps to ``target``, as
+    (offset, width), or None."""
+    if end >= 4:
+        w = int.from_bytes(code[end - 4:end], "little")
+        if w & 0x7F == 0x63:  # B-type
+            imm = ((w >> 31) & 1) << 12 | ((w >> 7) & 1) << 11 | ((w >> 25) & 0x3F) << 5 \
+                | ((w >> 8) & 0xF) << 1
+            imm -= (imm & 0x1000) << 1
+            if end - 4 + imm == target:
+                return end - 4, 4
+    if end >= 2:
+        h = int.from_bytes(code[end - 2:end], "little")
+        if h & 0x3 == 0x1 and (h >> 13) in (6, 7):  # c.beqz, c.bnez
+            imm = ((h >> 12) & 1) << 8 | ((h >> 5) & 3) << 6 | ((h >> 2) & 1) << 5 \
+                | ((h >> 10) & 3) << 3 | ((h >> 3) & 3) << 1
+            imm -= (imm & 0x100) << 1
+            if end - 2 + imm == target:
+                return end - 2, 2
+    return None
 
 
 def generate(isa: Isa) -> str:
@@ -193,6 +313,7 @@ def render(isa: Isa, stencils: dict[str, Stencil]) -> str:
            "# ruff: noqa: E501",
            "from mochic.backends.copypatch.model import Hole as H",
            "from mochic.backends.copypatch.model import Stencil as S",
+           "from mochic.objfile.cfi import Row as R",
            "",
            f'DIGEST = "{digest(isa)}"',
            f'MACHINE = "{isa.name}"',
@@ -201,6 +322,8 @@ def render(isa: Isa, stencils: dict[str, Stencil]) -> str:
         st = stencils[name]
         holes = ", ".join(f'H({h.offset}, "{h.kind}", "{h.value}", {h.addend})' for h in st.holes)
         extra = f', bytes.fromhex("{st.data.hex()}"), {st.data_align}' if st.data else ""
+        if st.cfi:
+            extra += ", cfi=(" + "".join(f"R{tuple(r)!r}, " for r in st.cfi) + ")"
         out.append(f'    "{name}": S("{name}", bytes.fromhex("{st.code.hex()}"), '
                    f"({holes}{',' if len(st.holes) == 1 else ''}){extra}),")
     out.append("}")

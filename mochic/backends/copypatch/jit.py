@@ -49,12 +49,12 @@ class JitUnavailable(Exception):
 
 
 def host_machine() -> str | None:
-    """The stencil set this machine runs (x86_64 or aarch64 Linux), or None."""
+    """The stencil set this machine runs (x86_64, aarch64 or riscv64 Linux), or None."""
     m = platform.machine().lower()
     if platform.system() != "Linux":
         return None
     return {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64",
-            "arm64": "aarch64"}.get(m)
+            "arm64": "aarch64", "riscv64": "riscv64"}.get(m)
 
 
 class RuntimeLibrary:

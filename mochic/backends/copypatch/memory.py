@@ -62,13 +62,15 @@ class CodeMemory:
     def seal(self, ranges: list[tuple[int, int, int]],
              clear_cache: ctypes._CFuncPtr | None = None) -> None:
         """Give each (page-aligned offset, size, protection) range its protection (and
-        make the instruction cache coherent on aarch64); the rest stays read-write."""
+        make the instruction cache coherent on aarch64 and riscv64); the rest stays
+        read-write."""
         for offset, size, prot in ranges:
             if prot & PROT_WRITE and prot & PROT_EXEC:
                 raise JitMemoryError(0, "a mapping is never writable and executable")
             if _libc.mprotect(self.addr + offset, _round(size), prot) != 0:
                 raise JitMemoryError(ctypes.get_errno(), "mprotect failed")
-        if clear_cache is not None and platform.machine().lower() in ("aarch64", "arm64"):
+        if clear_cache is not None and \
+                platform.machine().lower() in ("aarch64", "arm64", "riscv64"):
             clear_cache(ctypes.c_void_p(self.addr), ctypes.c_void_p(self.addr + self.size))
         self.executable = True
 

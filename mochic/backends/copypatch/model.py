@@ -12,11 +12,17 @@ says.  Values:
   (code addresses);
 - `sym:NAME`: a function of the runtime library or the C library;
 - `data`: the stencil's own constant data (`data`), copied next to the code.
+
+``cfi`` lists the places where the stencil moves the stack pointer or saves
+a register, as clang's unwind tables say (`objfile/cfi.py`); the native
+backend's debug frames are made of them.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+from mochic.objfile.cfi import Row
 
 OPERANDS = ("D", "A", "B", "C", "FS", "FI", "LINE", "N", "KS", "K", "K2")
 CODE = ("CONTINUE", "TARGET", "CALLEE")
@@ -35,3 +41,4 @@ class Stencil(NamedTuple):
     holes: tuple[Hole, ...]
     data: bytes = b""
     data_align: int = 1
+    cfi: tuple[Row, ...] = ()  # where the frame changes (call frame information)

@@ -19,13 +19,21 @@ JIT, `jit.py`) or linked into an executable (the native backend) alike.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
 from mochic import stack
 from mochic.backends.copypatch.model import Stencil
-from mochic.backends.copypatch.patch import SECTION_RELATIVE, patch
-from mochic.backends.copypatch.translate import Piece, Translation, function_symbol, translate
+from mochic.backends.copypatch.patch import PC_RELATIVE, SECTION_RELATIVE, patch
+from mochic.backends.copypatch.translate import (
+    NoStencil,
+    Piece,
+    Translation,
+    function_symbol,
+    translate,
+)
 from mochic.ir import ir
 from mochic.ir.inline import inline_calls
 from mochic.objfile.model import Binding, LineRow, ObjectFile, SectionKind, SymbolKind
@@ -36,13 +44,18 @@ ENTER = "mochi.enter"  # the code that enters `main` from C: enter(frames)
 LIMITS = "mochi.limits"  # JitLimits (stencils/jit.h): where frames and the stack end
 LIMITS_SIZE = 16
 
+# Rewrites an absolute address hole into a position-independent form and relocates
+# that instead: (object, .text, offset, kind, symbol, addend); backends/native/pic.py
+AddressRewrite = Callable[[ObjectFile, bytearray, int, str, str, int], None]
+
+
+STENCIL_SETS = ("x86_64", "aarch64", "riscv64")  # generated/<name>.py
+
 
 def stencil_module(machine: str) -> ModuleType:
-    if machine == "x86_64":
-        from mochic.backends.copypatch.generated import x86_64 as mod
-    else:
-        from mochic.backends.copypatch.generated import aarch64 as mod
-    return mod
+    if machine not in STENCIL_SETS:
+        raise NoStencil(f"no stencils for {machine}")
+    return importlib.import_module(f"mochic.backends.copypatch.generated.{machine}")
 
 
 @dataclass
@@ -69,19 +82,22 @@ class Stitched:
                     for p in self.functions.values()), default=0)
 
 
-def stitch_program(module: ir.Module, machine: str) -> Stitched:
-    """The program as an object for ``machine`` (raises NoStencil)."""
+def stitch_program(module: ir.Module, machine: str,
+                   rewrite: AddressRewrite | None = None) -> Stitched:
+    """The program as an object for ``machine`` (raises NoStencil); with ``rewrite``,
+    every absolute address in `.text` goes through it (a position-independent
+    executable's code)."""
     stencils: dict[str, Stencil] = stencil_module(machine).STENCILS
     obj = ObjectFile(machine, module.file)
     data = StaticData(obj, module.structs, LP64)
     limits = data.zeroed(LIMITS, LIMITS_SIZE, Binding.GLOBAL)
     translations = [translate(inline_calls(fn, module), module, data, stencils, limits)
                     for fn in module.reachable()]
-    return _layout(module, obj, translations, stencils)
+    return _layout(module, obj, translations, stencils, rewrite)
 
 
 def _layout(module: ir.Module, obj: ObjectFile, translations: list[Translation],
-            stencils: dict[str, Stencil]) -> Stitched:
+            stencils: dict[str, Stencil], rewrite: AddressRewrite | None) -> Stitched:
     text = obj.section(".text", SectionKind.TEXT, 16)
     enter = Piece("enter", {"K": Ref(LIMITS), "K2": stack.JIT_STACK_BUDGET},
                   callee=module.main)
@@ -111,7 +127,7 @@ def _layout(module: ir.Module, obj: ObjectFile, translations: list[Translation],
             obj.define(_data_symbol(name), ".rodata", rodata.append(st.data, st.data_align),
                        len(st.data))
     functions = {name: p.start for name, p in placed.items()}
-    stitcher = _Stitcher(obj, text.data, stencils, functions)
+    stitcher = _Stitcher(obj, text.data, stencils, functions, rewrite)
     stitcher.piece(0, enter, {})
     for p in placed.values():
         t = p.translation
@@ -141,11 +157,19 @@ class _Stitcher:
     """Copies stencils into `.text` and fills or relocates their holes."""
 
     def __init__(self, obj: ObjectFile, text: bytearray, stencils: dict[str, Stencil],
-                 functions: dict[str, int]) -> None:
+                 functions: dict[str, int], rewrite: AddressRewrite | None) -> None:
         self.obj = obj
         self.text = text
         self.stencils = stencils
         self.functions = functions
+        self.rewrite = rewrite
+
+    def address(self, at: int, kind: str, symbol: str, addend: int) -> None:
+        """Relocate the hole at ``at`` to the address ``symbol`` + ``addend``."""
+        if self.rewrite is not None and kind not in PC_RELATIVE:
+            self.rewrite(self.obj, self.text, at, kind, symbol, addend)
+        else:
+            self.obj.relocate(".text", at, kind, symbol, addend)
 
     def piece(self, off: int, piece: Piece, labels: dict[str, int]) -> None:
         """Copy ``piece``'s stencil to ``off`` and fill its holes (``labels``: the
@@ -174,10 +198,10 @@ class _Stitcher:
                     raise AssertionError(f"stencil {piece.stencil}: no value for hole {v}")
                 value, in_text = piece.values[v], False
             if isinstance(value, Ref):
-                self.obj.relocate(".text", at, h.kind, value.symbol, value.addend + h.addend)
+                self.address(at, h.kind, value.symbol, value.addend + h.addend)
             elif not in_text:
                 patch(text, at, h.kind, value + h.addend, at)
             elif h.kind in SECTION_RELATIVE:
                 patch(text, at, h.kind, value + h.addend, at)  # S - P: the same wherever .text is
             else:  # an absolute address in .text: relative to its start, where `enter` is
-                self.obj.relocate(".text", at, h.kind, ENTER, value + h.addend)
+                self.address(at, h.kind, ENTER, value + h.addend)

@@ -26,6 +26,15 @@
  * The small holes are declared as 8-byte objects so that, in the medium code
  * model, clang addresses them with 32-bit displacements and immediates; K and
  * K2 have no size, which makes them "large" data reached by 64-bit immediates.
+ *
+ * RISC-V.  clang has no preserve_none there, so stencils use the standard
+ * convention (`f` in a0; a stencil that calls the runtime saves what it keeps
+ * in s-registers).  Its code model for stencils is medany (constants and calls
+ * pc-relative), so the holes are spelt in assembly as absolute values: a
+ * small hole is `lui`+`addiw` of %hi/%lo (a signed 32-bit number), and K and
+ * K2, which no RISC-V instruction pair holds, are two such halves,
+ * _JIT_K_HI << 32 plus _JIT_K (the generator names both halves' holes K, with
+ * kinds that say which half they hold).
  */
 #ifndef MOCHI_JIT_H
 #define MOCHI_JIT_H
@@ -37,7 +46,11 @@
 
 #include "mochi.h"
 
+#if defined(__riscv)
+#define PN
+#else
 #define PN __attribute__((preserve_none))
+#endif
 #define STENCIL(name) PN void name(char *f)
 
 PN void _JIT_CONTINUE(char *f);
@@ -59,13 +72,32 @@ static inline __attribute__((always_inline)) uintptr_t jit_value(uintptr_t v)
     return v;
 }
 
+#if defined(__riscv)
+#define HOLE(h) ({                                                            \
+    intptr_t v_;                                                              \
+    __asm__("lui %0, %%hi(_JIT_" #h ")\n\taddiw %0, %0, %%lo(_JIT_" #h ")"  \
+            : "=r"(v_));                                                      \
+    v_; })
+#define VALUE(h) HOLE(h)
+#define WIDE(h) ({                                                            \
+    uintptr_t v_, lo_;                                                        \
+    __asm__("lui %0, %%hi(_JIT_" #h "_HI)\n\taddiw %0, %0, %%lo(_JIT_" #h "_HI)\n\t" \
+            "slli %0, %0, 32\n\t"                                             \
+            "lui %1, %%hi(_JIT_" #h ")\n\taddiw %1, %1, %%lo(_JIT_" #h ")\n\t" \
+            "add %0, %0, %1"                                                  \
+            : "=&r"(v_), "=&r"(lo_));                                         \
+    v_; })
+#define K WIDE(K)
+#define K2 WIDE(K2)
+#else
 #define HOLE(h) ((intptr_t)(_JIT_##h))
 #define VALUE(h) ((intptr_t)jit_value((uintptr_t)_JIT_##h))
+#define K jit_value((uintptr_t)_JIT_K)
+#define K2 jit_value((uintptr_t)_JIT_K2)
+#endif
 #define LINE ((int32_t)HOLE(LINE))
 #define N VALUE(N)
 #define KS ((int64_t)VALUE(KS)) /* the JIT puts only 0 <= KS < 2^31 here */
-#define K jit_value((uintptr_t)_JIT_K)
-#define K2 jit_value((uintptr_t)_JIT_K2)
 
 /* Frame slots.  A bool slot holds 0 or 1 in all 8 bytes. */
 #define I64(h) (*(int64_t *)(f + HOLE(h)))
