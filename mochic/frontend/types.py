@@ -16,7 +16,8 @@ class Type:
 
 @dataclass(frozen=True)
 class Prim(Type):
-    """int, float, bool, string, any, void (no value) and the type of `none`."""
+    """int, float, bool, string, bigint, bigrat, any, void (no value) and the type
+    of `none`."""
 
     name: str
 
@@ -31,6 +32,8 @@ STRING = Prim("string")
 ANY = Prim("any")
 VOID = Prim("void")
 NONE = Prim("none")
+BIGINT = Prim("bigint")
+BIGRAT = Prim("bigrat")
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,16 @@ from mochic.frontend.types import FunT, GroupT, ListT, MapT, StructT, SumT, Type
 # mochi.h's enumerators that static objects hold
 MT_KINDS = {"MT_INT": 1, "MT_FLOAT": 2, "MT_BOOL": 3, "MT_STRING": 4, "MT_NONE": 5,
             "MT_ANY": 6, "MT_LIST": 7, "MT_MAP": 8, "MT_STRUCT": 9, "MT_SUM": 10,
-            "MT_FUN": 11, "MT_GROUP": 12}
+            "MT_FUN": 11, "MT_GROUP": 12, "MT_BIGINT": 13, "MT_BIGRAT": 14}
 MK_KINDS = {"MK_STR": 1, "MK_LIST": 2, "MK_MAP": 3, "MK_STRUCT": 4, "MK_CLOSURE": 5,
-            "MK_CELL": 6, "MK_BOX": 7, "MK_GROUP": 8}
+            "MK_CELL": 6, "MK_BOX": 7, "MK_GROUP": 8, "MK_BIGINT": 9, "MK_BIGRAT": 10}
 IMMORTAL = -1  # MHeader.rc of an object never counted nor freed
 
 # the runtime's own descriptors of the types every program has
 PRIM_DESCRIPTORS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
                     "string": "mochi_t_string", "none": "mochi_t_none", "void": "mochi_t_none",
-                    "any": "mochi_t_any"}
+                    "any": "mochi_t_any", "bigint": "mochi_t_bigint",
+                    "bigrat": "mochi_t_bigrat"}
 
 
 @dataclass(frozen=True)
