@@ -111,10 +111,13 @@ def _cold(command: str, file: Path, runs: int, env: dict[str, str], peak: Path |
 
 
 def build_figures(file: Path, tiers: list[Participant], runs: int, folder: Path,
-                  env: dict[str, str]) -> dict[str, dict]:
+                  env: dict[str, str], peak: Path | None = None,
+                  run_it: bool = False) -> dict[str, dict]:
     """For each tier that builds a binary: the build with an empty mochic cache (the
     runtime library gets compiled too; once, as it takes seconds), the same build again
-    with the cache warm (the median of ``runs``), and the binary's size."""
+    with the cache warm (the median of ``runs``), and the binary's size; ``run_it``:
+    also the median wall time of running what was built (for hello world: the
+    start-up, a runner's included, that every timed run of that tier holds)."""
     out = {}
     for tier in tiers:
         if not tier.builds:
@@ -127,8 +130,20 @@ def build_figures(file: Path, tiers: list[Participant], runs: int, folder: Path,
         warm = [tier.prepare(file, build_dir, cold_env).build_s for _ in range(runs)]
         out[tier.key] = {"cold_build_s": cold.build_s, "warm_build_s": median(warm),
                          "warm_builds_s": warm,
-                         "binary_bytes": cold.binary.stat().st_size if cold.binary else None}
+                         "binary_bytes": cold.binary.stat().st_size if cold.binary else None,
+                         "run_s": _run_median(cold.argv, runs, build_dir, env, peak)
+                         if run_it else None}
     return out
+
+
+def _run_median(argv: list[str], runs: int, cwd: Path, env: dict[str, str],
+                peak: Path | None) -> float:
+    """Median wall time of ``runs`` runs of ``argv`` (after one unmeasured run)."""
+    samples = [run_once(argv, cwd, env, 300, peak) for _ in range(runs + 1)][1:]
+    for s in samples:
+        if s.status != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed:\n{s.stdout}{s.stderr}")
+    return median([s.wall_s for s in samples])
 
 
 def figures(name: str, file: Path, runs: int, tiers: list[Participant],
@@ -147,7 +162,7 @@ def figures(name: str, file: Path, runs: int, tiers: list[Participant],
         "first_compile_s": p["first_s"],
         "warm_compile_s": p["warm_s"],
         "ir_per_s": p["ir_instructions"] / p["warm_s"] if p["warm_s"] > 0 else None,
-        "builds": build_figures(file, tiers, runs, build_dir, env),
+        "builds": build_figures(file, tiers, runs, build_dir, env, peak, run_it),
     }
 
 

@@ -166,7 +166,7 @@ def compile_side_table(results: dict) -> str:
     for key in build_keys:
         label = _label(results, key)
         header += [f"{label}: build, empty cache", f"{label}: build, warm cache",
-                   f"{label}: binary"]
+                   f"{label}: binary", f"{label}: run"]
     rows = []
     for c in results["compile"]:
         row = [c["program"], fmt_int(c["ir_instructions"]),
@@ -181,8 +181,10 @@ def compile_side_table(results: dict) -> str:
                 if run and jit_s else "—"]
         for key in build_keys:
             b = c["builds"].get(key)
+            run_s = b.get("run_s") if b else None
             row += [fmt_seconds(b["cold_build_s"]), fmt_seconds(b["warm_build_s"]),
-                    fmt_bytes(b["binary_bytes"])] if b else ["—", "—", "—"]
+                    fmt_bytes(b["binary_bytes"]),
+                    fmt_seconds(run_s) if run_s is not None else "—"] if b else ["—"] * 4
         rows.append(row)
     return table(header, rows)
 
@@ -322,7 +324,11 @@ def body(results: dict) -> str:
                       "they are built once per machine and target); *warm cache* is the same "
                       "build again, which mochic's build cache answers with a copy. The "
                       "per-kernel build times above are the common case between the two: a "
-                      "new program, the runtime library already built.",
+                      "new program, the runtime library already built. A Wasm tier's build "
+                      "includes precompiling the module to a `.cwasm`. *run* is the median "
+                      "wall time of running the built hello world: the start-up (process, "
+                      "and for Wasm the runner loading and instantiating the `.cwasm`) that "
+                      "every timed run of that tier above also holds.",
                       ""]
         else:
             parts += ["No mochic tier builds a binary yet; build times and binary sizes per "

@@ -2,8 +2,9 @@
 
 A tier either runs a program directly (``run_tier``: ``mochic run --tier
 NAME``; its compile to IR happens inside each timed run) or builds a binary
-first (``build_tier``: ``mochic build ARGS -o OUT``, then the binary runs,
-through ``runner`` when it needs one, as wasm does).  A tier is measured
+first (``build_tier``: ``mochic build ARGS -o OUT``, then the binary runs;
+a Wasm module is precompiled to a ``.cwasm`` as part of its build and run by
+``bench/wasmrun.c``, see ``bench/wasmrun.py``).  A tier is measured
 when mochic's command line offers it; the entries for tiers that have not
 landed yet say what they wait for, and the report lists them as not
 measured.  If a tier lands with another command line than the one assumed
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bench import wasmrun
 from bench.participant import ROOT, Participant, Prepared, run_env, timed_build
 
 MOCHIC = [sys.executable, "-m", "mochic"]
@@ -79,23 +80,24 @@ def run_tier(name: str) -> Participant:
 
 
 def build_tier(name: str, args: Sequence[str], unavailable: Callable[[], str | None],
-               how: str, runner: Sequence[str] = (), suffix: str = "") -> Participant:
+               how: str, wasm: bool = False) -> Participant:
     """A tier that ``mochic build ARGS -o OUT prog.mochi`` turns into a binary, then
-    run as ``*runner OUT``."""
+    runs; ``wasm``: the binary is a module, precompiled as part of the build and run
+    by the .cwasm runner (see bench/wasmrun.py)."""
 
     def check() -> str | None:
         if _help("build") is None:
             return "mochic has no `build` command yet"
-        reason = unavailable()
-        if reason is None and runner and shutil.which(runner[0]) is None:
-            reason = f"{runner[0]} is not installed"
-        return reason
+        return unavailable() or (wasmrun.unavailable() if wasm else None)
 
     def prepare(source: Path, build_dir: Path, env: dict[str, str]) -> Prepared:
-        out = build_dir / (source.stem + suffix)
+        out = build_dir / (source.stem + (".wasm" if wasm else ""))
         took = timed_build([*MOCHIC, "build", *args, "-o", str(out), str(source)], build_dir,
                            env)
-        return Prepared([*runner, str(out)], took, out)
+        if not wasm:
+            return Prepared([str(out)], took, out)
+        cwasm, precompile_s = wasmrun.precompile(out, env)
+        return Prepared([str(wasmrun.runner()), str(cwasm)], took + precompile_s, out)
 
     return Participant(f"mochic-{name}", "tier", f"mochic {name}", ".mochi", "let N = ",
                        f"mochic build {' '.join(args)} prog.mochi ({how}), then the binary",
@@ -118,11 +120,6 @@ def _wasmtime() -> str | None:
     return None
 
 
-# Wasm modules run under the wasmtime package, compiled by Cranelift before the timed
-# runs (the engine caches the compiled code by the module's content)
-WASMTIME = [sys.executable, "-m", "mochic.backends.wasm.engine"]
-
-
 # In the order of docs/ARCHITECTURE.md's pipeline; the key is the --tiers name.
 TIERS: dict[str, Participant] = {
     "interp": run_tier("interp"),
@@ -133,9 +130,9 @@ TIERS: dict[str, Participant] = {
                          _backend_option("native"), "stencils stitched ahead of time"),
     "wasm": build_tier("wasm", ["--backend", "wasm", "--mode", "release"],
                        lambda: _backend_option("wasm")() or _wasmtime(),
-                       "mochic's Wasm encoder and linker; run under wasmtime",
-                       runner=WASMTIME, suffix=".wasm"),
+                       "mochic's Wasm encoder and linker; precompiled by wasmtime "
+                       "(Cranelift), run by bench/wasmrun.c", wasm=True),
     "c-wasm": build_tier("c-wasm", ["--target", "wasm32-wasi", "--mode", "release"],
-                         _wasmtime, "the C backend for wasm32-wasi; run under wasmtime",
-                         runner=WASMTIME, suffix=".wasm"),
+                         _wasmtime, "the C backend for wasm32-wasi; precompiled by "
+                         "wasmtime (Cranelift), run by bench/wasmrun.c", wasm=True),
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -256,3 +257,26 @@ def test_update_docs_replaces_only_the_generated_part(tmp_path: Path) -> None:
     other = tmp_path / "other.md"
     other.write_text("no markers\n")
     assert not report.update_docs(other, fake_results())
+
+
+@pytest.mark.skipif(importlib.util.find_spec("wasmtime") is None, reason="needs wasmtime")
+def test_wasmrun_runs_a_precompiled_module_as_the_engine_does(tmp_path: Path) -> None:
+    from bench import wasmrun
+    source = tmp_path / "prog.mochi"
+    source.write_text('let xs = [1, 2, 3]\nprint("sum", xs[0] + xs[1] + xs[2])\n'
+                      'print(input())\nprint(xs[5])\n')
+    module = tmp_path / "prog.wasm"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "mochic", "build", "--backend", "wasm", "-o",
+                    "prog.wasm", "prog.mochi"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    cwasm, took = wasmrun.precompile(module, env)
+    assert cwasm.suffix == ".cwasm" and took > 0
+    p = subprocess.run([str(wasmrun.runner()), str(cwasm)], cwd=tmp_path, input="typed\n",
+                       capture_output=True, text=True, timeout=60)
+    # standard streams, and a runtime error's message and exit status, as on every tier
+    assert (p.returncode, p.stdout) == (1, "sum 6\ntyped\n")
+    assert p.stderr == ("prog.mochi:4: runtime error: index 5 out of range for list of "
+                        "length 3\n")
+    p = subprocess.run([str(wasmrun.runner()), str(module)], capture_output=True, text=True)
+    assert p.returncode == 1 and p.stderr.startswith("wasmrun: cannot load the module")

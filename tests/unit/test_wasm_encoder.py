@@ -110,3 +110,66 @@ def test_the_encoders_object_reads_back() -> None:
     for fn in obj.functions:
         for r in fn.relocs:  # every relocated immediate is a padded five-byte LEB128
             assert all(b & 0x80 for b in fn.body[r.offset:r.offset + 4])
+
+
+TAIL = """fun sumTo(n: int): int {
+  if n == 0 { return 0 }
+  return n + sumTo(n - 1)
+}
+fun fact(n: int): int {
+  if n <= 1 { return 1 }
+  return fact(n - 1) * n
+}
+fun gcd(a: int, b: int): int {
+  if b == 0 { return a }
+  return gcd(b, a % b)
+}
+fun both(n: int): int {
+  if n < 2 { return n }
+  return both(n - 1) * 2 + both(n - 2)
+}
+fun twice(n: int): int {
+  if n == 0 { return 1 }
+  let r = twice(n - 1)
+  return r + r
+}
+fun mixedOps(n: int): int {
+  if n == 0 { return 1 }
+  if n % 2 == 0 { return 2 * mixedOps(n - 1) }
+  return 1 + mixedOps(n - 1)
+}
+fun size(xs: list<int>, n: int): int {
+  if n == 0 { return len(xs) }
+  return size(xs, n - 1)
+}
+print(sumTo(3), fact(3), gcd(4, 6), both(3), twice(2), mixedOps(2), size([1], 2))
+"""
+
+
+def test_tail_sites_are_self_calls_returned_alone_or_accumulated() -> None:
+    from mochic.backends.wasm import tailcall
+    from mochic.driver import compile_source
+    module = compile_source("t.mochi", TAIL).module
+    assert module is not None
+    found = {name: tailcall.find(fn) for name, fn in module.functions.items()}
+    assert found["sumTo"] is not None and found["sumTo"].accumulate == "add.i64"
+    assert found["fact"] is not None and found["fact"].accumulate == "mul.i64"
+    assert found["gcd"] is not None and found["gcd"].accumulate is None
+    # the second call only: the first one's result is not returned
+    both = found["both"]
+    assert both is not None and len(both.sites) == 1
+    site = next(iter(both.sites.values()))
+    assert site.other is not None
+    # the call's value used twice, two ops mixed, a ref parameter: no loop
+    assert found["twice"] is None and found["mixedOps"] is None and found["size"] is None
+
+
+def test_inlined_calls_are_found_with_their_lines() -> None:
+    from mochic.driver import compile_source
+    from mochic.ir.inline import call_sites, inline_calls
+    module = compile_source("i.mochi", "fun sq(x: int): int {\n  return x * x\n}\n"
+                                       "print(sq(2))\nprint(sq(3))\n").module
+    assert module is not None
+    main = inline_calls(module.functions["main"], module)
+    assert sorted(call_sites(main).values()) == [4, 5]
+    assert not any(ins.op == "call" for b in main.blocks for ins in b.instrs)

@@ -152,14 +152,21 @@ def run(module: Any, argv: list[str], directory: Path) -> int:
     return status[0]
 
 
+USAGE = "usage: python -m mochic.backends.wasm.engine PROG.cwasm|PROG.wasm\n" \
+        "       python -m mochic.backends.wasm.engine --precompile PROG.wasm PROG.cwasm"
+
+
 def main(argv: list[str]) -> int:
     """`python -m mochic.backends.wasm.engine PROG.cwasm`: run a precompiled module
     (from `mochic build --backend wasm --emit cwasm`) as `wasmtime run
     --allow-precompiled` would, with the engine settings it was compiled with; or a
-    `.wasm` module, compiled first (and cached)."""
-    if len(argv) != 1:
-        print("usage: python -m mochic.backends.wasm.engine PROG.cwasm|PROG.wasm",
-              file=sys.stderr)
+    `.wasm` module, compiled first (and cached).  With `--precompile`: write the
+    `.cwasm` of any `.wasm` module (the C backend's wasm32-wasi build too), as
+    `--emit cwasm` does."""
+    if len(argv) == 3 and argv[0] == "--precompile":
+        return _precompile_file(Path(argv[1]), Path(argv[2]))
+    if len(argv) != 1 or argv[0].startswith("-"):
+        print(USAGE, file=sys.stderr)
         return 2
     path = Path(argv[0])
     try:
@@ -172,6 +179,20 @@ def main(argv: list[str]) -> int:
     except (OSError, EngineError, _wasmtime().WasmtimeError) as e:
         print(f"mochic: error: cannot run {path}: {e}", file=sys.stderr)
         return 1
+
+
+def _precompile_file(source: Path, out: Path) -> int:
+    try:
+        data = source.read_bytes()
+        if data[:4] != b"\0asm":
+            raise EngineError("not a WebAssembly module")
+        tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+        tmp.write_bytes(precompile(data))
+        os.replace(tmp, out)
+    except (OSError, EngineError) as e:
+        print(f"mochic: error: cannot precompile {source}: {e}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
