@@ -1,5 +1,4 @@
-"""Inlining small leaf functions into their callers, for the JIT and the Wasm
-backend.
+"""Inlining small leaf functions into their callers, for the JIT.
 
 A JIT'd call costs a frame, two limit checks and the arguments copied
 through memory, which dwarfs a function like `fun evalA(i, j) = 1.0 / ...`.
@@ -12,21 +11,17 @@ inside reports the same line as before.  Reference counting needs nothing
 special: the translator's analysis runs on the result, where the copied
 parameters are ordinary registers written by `mov`.
 
-The module's IR is not changed: the caller is copied first.  A backend that
-checks the depth of calls at each call site finds where the calls were
-with ``call_sites``, so that an inlined call is still checked at its line.
+The module's IR is not changed: the caller is copied first.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from mochic.ir import ir
 
 LEAF_INSTRS = 40
 _CALLS = ("call", "call.closure")
-_PREFIX = re.compile(r"inl\d+\.")  # the labels of the blocks of one inlined copy
 
 
 def is_small_leaf(fn: ir.Function) -> bool:
@@ -69,19 +64,6 @@ def inline_calls(fn: ir.Function, module: ir.Module) -> ir.Function:
         out.blocks.extend(body.blocks)
         work.insert(0, rest)  # it may hold more calls
     return out
-
-
-def call_sites(fn: ir.Function) -> dict[str, int]:
-    """The first block of each inlined copy in ``fn`` (from ``inline_calls``), with the
-    line of the call it replaces."""
-    sites = {}
-    for b in fn.blocks:
-        t = b.term
-        if isinstance(t, ir.Jump):
-            m = _PREFIX.match(t.target)
-            if m is not None and not b.label.startswith(m.group()):
-                sites[t.target] = t.line
-    return sites
 
 
 def _copy_callee(out: ir.Function, g: ir.Function, call: ir.Instr, after: str,

@@ -2,8 +2,7 @@
 
 The object holds:
 
-- one function per IR function `main` reaches (`function.py`), with the
-  calls of small leaf functions inlined (`ir/inline.py`), named by a
+- one function per IR function `main` reaches (`function.py`), named by a
   local symbol with its Mochi name (so the linked module's `name` section,
   and a trap's backtrace, show `Point.norm`, not a mangled C name);
 - `__main_argc_argv`, which wasi-libc's start-up code calls with the
@@ -27,7 +26,6 @@ from mochic.backends.wasm.function import Emit, FunctionEncoder
 from mochic.backends.wasm.opcodes import IR_VALTYPE, VALTYPES
 from mochic.frontend.types import Type
 from mochic.ir import ir
-from mochic.ir.inline import inline_calls
 from mochic.objfile.model import ObjectFile, SectionKind
 from mochic.objfile.wasm_model import (
     LOCAL,
@@ -142,7 +140,7 @@ class ModuleEncoder:
         for fn in fns:  # name every function first: bodies refer to each other
             self._symbol(SymKind.FUNCTION, fn.name, LOCAL)
         for fn in fns:
-            body, code = FunctionEncoder(self, inline_calls(fn, self.module)).encode()
+            body, code = FunctionEncoder(self, fn).encode()
             params = ("i32", *(IR_VALTYPE[p.ty] for p in fn.params))  # the call depth first
             results = (IR_VALTYPE[fn.result],) if fn.result is not None else ()
             self._define(fn.name, LOCAL, body, code, (params, results))

@@ -22,14 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mochic.backends.wasm import control, tailcall
+from mochic.backends.wasm import control
 from mochic.backends.wasm.code import Code
 from mochic.backends.wasm.leb128 import uleb
 from mochic.backends.wasm.opcodes import IR_VALTYPE, VALTYPES
 from mochic.ir import ir
-from mochic.ir.inline import call_sites
 from mochic.ir.refcount import Facts, analyse
-from mochic.stack import CALL_DEPTH
 
 if TYPE_CHECKING:
     from mochic.backends.wasm.encode import ModuleEncoder
@@ -71,7 +69,6 @@ class FunctionEncoder:
         self.k = 0
         self.moved: set[int] = set()
         self.blocks = {b.label: b for b in fn.blocks}
-        self.inlined = call_sites(fn)  # the calls inlined (ir/inline.py), still checked
         # local 0 is the depth of Mochi calls this call runs at (see instrs._nested)
         self.locals: dict[int, int] = {p.id: 1 + i for i, p in enumerate(fn.params)}
         self.nparams = 1 + len(fn.params)
@@ -83,8 +80,6 @@ class FunctionEncoder:
                     self.locals[r.id] = self.nparams + len(self.local_types)
                     self.local_types.append(vt)
         self.scratch: dict[str, int] = {}
-        self.tail = tailcall.find(fn)
-        self.depth = 0  # how many Wasm labels enclose the code being encoded
 
     def _declared(self, r: ir.Reg) -> bool:
         return r.id in self.facts.defs or bool(self.facts.uses.get(r.id))
@@ -113,15 +108,7 @@ class FunctionEncoder:
                     self.retain_local(self.loc(p))
                 else:
                     self.clear(p)
-        if self.tail is None:
-            self.nodes(control.structure(fn), 0)
-        else:  # the loop that tail sites branch back to (tailcall.py)
-            if self.tail.accumulate is not None:
-                c.op("i64.const", tailcall.ACCUMULATE[self.tail.accumulate][1])
-                c.op("local.set", self.temp("acc", "i64"))
-            c.op("loop", "")
-            self.nodes(control.structure(fn), 1)
-            c.op("end")
+        self.nodes(control.structure(fn), 0)
         c.op("unreachable")  # every path has returned; the validator cannot know
         c.op("end")
         groups: list[tuple[int, str]] = []
@@ -139,7 +126,6 @@ class FunctionEncoder:
     def nodes(self, nodes: list[control.Node], depth: int) -> None:
         c = self.code
         for n in nodes:
-            self.depth = depth
             if isinstance(n, control.Code):
                 self.block_code(self.blocks[n.label])
             elif isinstance(n, control.Block):
@@ -164,8 +150,7 @@ class FunctionEncoder:
             elif isinstance(n, control.Br):
                 c.op("br", n.depth)
             elif isinstance(n, control.Exit):
-                if self.tail is None or n.label not in self.tail.sites:
-                    self.exit(self.blocks[n.label].term)
+                self.exit(self.blocks[n.label].term)
             elif isinstance(n, control.SetLabel):
                 c.op("i32.const", n.index)
                 c.op("local.set", self.temp("label"))
@@ -177,22 +162,15 @@ class FunctionEncoder:
         from mochic.backends.wasm.instrs import LOWER
         f, c = self.facts, self.code
         self.block = blk
-        if blk.label in self.inlined:
-            c.line(self.inlined[blk.label])
-            self.check_depth(self.inlined[blk.label])
         dead = f.entry_dead.get(blk.label, ())
         if dead:
             first = blk.instrs[0].line if blk.instrs else (blk.term.line if blk.term else 0)
             c.line(first or 1)
             self.releases(dead)
-        site = self.tail.sites.get(blk.label) if self.tail is not None else None
         for k, ins in enumerate(blk.instrs):
             self.k = k
             self.moved = set()
             c.line(ins.line)
-            if site is not None and k == site.k:
-                self.tail_call(ins, site.other)
-                return
             LOWER[ins.op](self, ins)
             self.releases(r for r in f.dies.get((blk.label, k), ()) if r not in self.moved)
 
@@ -209,9 +187,6 @@ class FunctionEncoder:
                 if t.value.ty == "ref" and not self.facts.owned(t.value):
                     self.retain_local(self.loc(t.value))
                 self.get(t.value)
-                if self.tail is not None and self.tail.accumulate is not None:
-                    c.op("local.get", self.temp("acc", "i64"))
-                    c.op(tailcall.ACCUMULATE[self.tail.accumulate][0])
             c.op("return")
         else:
             c.op("i32.const", line)
@@ -400,40 +375,6 @@ class FunctionEncoder:
             self.release_local(o)
 
     # ------------------------------------------------------------ calls
-
-    def check_depth(self, line: int) -> None:
-        """A call from here would run deeper than CALL_DEPTH: 'stack overflow' at
-        ``line`` (local 0 is this call's depth: see instrs._nested)."""
-        c = self.code
-        c.op("local.get", 0)
-        c.op("i32.const", CALL_DEPTH)
-        c.op("i32.ge_u")
-        c.op("if", "")
-        c.op("i32.const", line)
-        self.call_runtime("mochi_stack_overflow", ("i32",), ())
-        c.op("unreachable")
-        c.op("end")
-
-    def tail_call(self, ins: ir.Instr, other: ir.Reg | None) -> None:
-        """A tail site (tailcall.py): accumulate ``other``, check the depth as the call
-        would, move the arguments into the parameters, one level deeper, and loop."""
-        c = self.code
-        if other is not None:
-            acc = self.temp("acc", "i64")
-            c.op("local.get", acc)
-            self.get(other)
-            c.op(tailcall.ACCUMULATE[self.tail.accumulate][0])  # type: ignore[union-attr, index]
-            c.op("local.set", acc)
-        self.check_depth(ins.line)
-        for a in ins.args:
-            self.get(a)
-        for p in reversed(self.fn.params):
-            self.put(p)
-        c.op("local.get", 0)
-        c.op("i32.const", 1)
-        c.op("i32.add")
-        c.op("local.set", 0)
-        c.op("br", self.depth - 1)
 
     def call_runtime(self, name: str, params: tuple[str, ...], results: tuple[str, ...]) -> None:
         self.code.call(self.mod.import_function(name, (params, results)))

@@ -18,6 +18,7 @@ from mochic.backends.wasm.opcodes import IR_VALTYPE
 from mochic.ir import ir
 from mochic.ir.ops import OPS
 from mochic.runtime.layout import MK_KINDS, MT_KINDS, WASM32
+from mochic.stack import CALL_DEPTH
 
 if TYPE_CHECKING:
     from mochic.backends.wasm.function import Emit, FunctionEncoder
@@ -545,7 +546,15 @@ def _nested(e: FunctionEncoder, ins: ir.Instr, call: Emit) -> Emit:
     runtime error 'stack overflow' at the calling line, as on every tier, never a
     trap of the engine.  (A parameter, not a global: it stays in a register.)"""
     def emit() -> None:
-        e.check_depth(ins.line)
+        c = e.code
+        c.op("local.get", 0)
+        c.op("i32.const", CALL_DEPTH)
+        c.op("i32.ge_u")
+        c.op("if", "")
+        c.op("i32.const", ins.line)
+        e.call_runtime("mochi_stack_overflow", ("i32",), ())
+        c.op("unreachable")
+        c.op("end")
         call()
     return emit
 
