@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(path: str, verify_ir: bool = False):
+def _load(path: str):
     """Compile ``path``; print diagnostics and return None on errors."""
     try:
         source = read_source(path)
@@ -94,7 +94,7 @@ def _load(path: str, verify_ir: bool = False):
         print(f"mochic: error: cannot read {path}: {e.strerror}", file=sys.stderr)
         return None
     try:
-        compiled = run_in_big_stack(lambda: compile_source(path, source, verify_ir))
+        compiled = run_in_big_stack(lambda: compile_source(path, source))
     except Exception as e:  # a compiler bug must not surface as a traceback
         diags = Diagnostics(path, source)
         internal_error(diags, e)
@@ -143,7 +143,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ir(args: argparse.Namespace) -> int:
-    module = _load(args.file, verify_ir=True)
+    module = _load(args.file)
     if module is None:
         return 1
     from mochic.ir.printer import format_function, format_module

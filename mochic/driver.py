@@ -50,7 +50,7 @@ def front_end(file: str, source: str, diags: Diagnostics) -> Program | None:
     return program
 
 
-def compile_source(file: str, source: str, verify_ir: bool = False) -> Compiled:
+def compile_source(file: str, source: str) -> Compiled:
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
     try:
@@ -59,8 +59,7 @@ def compile_source(file: str, source: str, verify_ir: bool = False) -> Compiled:
         if program is None:
             return Compiled(None, diags)
         module = lower(program.checked)  # type: ignore[attr-defined]
-        if verify_ir:
-            verify(module)
+        verify(module)  # the backends rely on what it checks
         return Compiled(module, diags)
     finally:
         sys.setrecursionlimit(old_limit)

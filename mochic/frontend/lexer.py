@@ -51,6 +51,10 @@ PUNCTUATION = (
     "+", "-", "*", "/", "%", "=", "<", ">", "!", "|",
     "{", "}", "[", "]", "(", ")", ",", ".", ":", "?",
 )  # fmt: skip
+# The punctuation a character can start, longest first.
+_PUNCT_BY_FIRST: dict[str, tuple[str, ...]] = {
+    c: tuple(p for p in PUNCTUATION if p[0] == c) for c in {p[0] for p in PUNCTUATION}
+}
 
 _SIMPLE_ESCAPES = {
     "n": "\n",
@@ -240,7 +244,7 @@ class _Lexer:
 
     def punct_or_garbage(self) -> None:
         src = self.src
-        for p in PUNCTUATION:
+        for p in _PUNCT_BY_FIRST.get(src[self.pos], ()):
             if src.startswith(p, self.pos):
                 self.add(p, p, self.line, self.col)
                 self.pos += len(p)
@@ -252,7 +256,7 @@ class _Lexer:
             ch = src[self.pos]
             if ch in " \t\r\n\f\v;\"#/" or ("0" <= ch <= "9") or is_ident_start(ch):
                 break
-            if any(src.startswith(p, self.pos) for p in PUNCTUATION):
+            if ch in _PUNCT_BY_FIRST:
                 break
             self.pos += 1
         bad = src[start]
