@@ -55,8 +55,8 @@ def cache_env(folder: Path) -> dict[str, str]:
     is a one-time cost of the machine (minutes per target), not of a mochic build."""
     env = {"MOCHIC_CACHE": str(folder)}
     try:
-        from mochic import toolchain
-        env["MOCHIC_ZIG_CACHE"] = str(toolchain.zig_cache_dir())
+        from mochic.toolchain.compilers import zig_cache_dir
+        env["MOCHIC_ZIG_CACHE"] = str(zig_cache_dir())
     except (ImportError, AttributeError):
         pass
     return env

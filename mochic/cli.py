@@ -7,12 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-from mochic import __version__
-from mochic.diagnostics import Diagnostics
-from mochic.driver import compile_source, internal_error, read_source
+from mochic import __version__, backends
+from mochic.driver import compile_file, read_source
 from mochic.stack import run_in_big_stack
 from mochic.targets import TARGETS
-from mochic.toolchain import COMPILERS
+from mochic.toolchain.compilers import COMPILERS
 
 DESCRIPTION = """\
 mochic compiles Mochi programs to native code.
@@ -23,12 +22,11 @@ commands:
   check  type-check a program and report every error, without running it
   ir     print the typed IR a program lowers to
   test   run the program's `test` blocks and report each expectation
-  build  compile a program to a native executable (the C backend)
+  build  compile a program to an executable (the C backend; --backend chooses)
   disasm show the machine code the JIT makes for each IR instruction
   doctor report which compilers and test runners are installed
 """
 
-TIERS = ("jit", "interp")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a program",
                          description="Run a Mochi program. Its `test` blocks are skipped.")
     run.add_argument("file", help="the .mochi program")
-    run.add_argument("--tier", choices=TIERS,
+    run.add_argument("--tier", choices=backends.names("run"),
                      help="how to execute it: jit (machine code, x86_64 and aarch64 Linux) or "
                           "interp (the reference interpreter); default: jit where available, "
                           "falling back to interp")
@@ -56,12 +54,17 @@ def _parser() -> argparse.ArgumentParser:
                          description="Run each `test` block and report its expectations.")
     tst.add_argument("file", help="the .mochi program")
     bld = sub.add_parser("build", help="compile a program to an executable",
-                         description="Compile a Mochi program to a native executable "
-                                     "through C (or write the C with --emit c).")
+                         description="Compile a Mochi program to an executable with "
+                                     "one of the backends (the C backend by default), or "
+                                     "write what the backend makes on the way (--emit).")
     bld.add_argument("file", help="the .mochi program")
     bld.add_argument("-o", dest="output", metavar="PATH",
                      help="the output file (default: the program's name, in this directory; "
                           "'-' writes --emit c to standard output)")
+    bld.add_argument("--backend", default=backends.DEFAULT_BUILD, metavar="NAME",
+                     help="how to build it: " + "; ".join(
+                         f"{b.name} ({b.summary})" for b in backends.BACKENDS.values()
+                         if b.build) + f" (default: {backends.DEFAULT_BUILD})")
     bld.add_argument("--target", metavar="TARGET",
                      help="what to build for (default: this machine): " + ", ".join(TARGETS))
     bld.add_argument("--mode", default="dev", metavar="MODE",
@@ -71,8 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     bld.add_argument("--cc", default="zig", metavar="CC",
                      help="the C compiler: " + ", ".join(COMPILERS) +
                           " (default: zig, from the ziglang package)")
-    bld.add_argument("--emit", choices=("c", "exe"), default="exe",
-                     help="what to write: the executable (default) or its C source")
+    bld.add_argument("--emit", metavar="WHAT",
+                     help="what to write: exe (the executable, the default) or what the "
+                          "backend also makes (c: the C source)")
     bld.add_argument("--verbose", action="store_true", help="say what the build does")
     dis = sub.add_parser("disasm", help="show the JIT's machine code per IR instruction",
                          description="Compile a program with the JIT and print, for each IR "
@@ -86,20 +90,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load(path: str):
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _load(path: str):  # noqa: ANN202 - an ir.Module or None
     """Compile ``path``; print diagnostics and return None on errors."""
     try:
         source = read_source(path)
     except OSError as e:
         print(f"mochic: error: cannot read {path}: {e.strerror}", file=sys.stderr)
         return None
-    try:
-        compiled = run_in_big_stack(lambda: compile_source(path, source))
-    except Exception as e:  # a compiler bug must not surface as a traceback
-        diags = Diagnostics(path, source)
-        internal_error(diags, e)
-        sys.stderr.write(diags.render())
-        return None
+    compiled = compile_file(path, source)
     if compiled.diags:
         sys.stderr.write(compiled.diags.render())
         n = len(compiled.diags.items)
@@ -108,34 +110,12 @@ def _load(path: str):
     return compiled.module
 
 
-def _runtime_error(path: str, line: int, message: str) -> int:
-    sys.stdout.flush()
-    print(f"{path}:{line}: runtime error: {message}", file=sys.stderr)
-    return 1
-
-
 def cmd_run(args: argparse.Namespace) -> int:
+    from mochic import driver
     module = _load(args.file)
     if module is None:
         return 1
-    if args.tier != "interp":
-        from mochic.jit_tier import run_jit
-        status = run_jit(module, forced=args.tier == "jit", verbose=args.verbose)
-        if status is not None:
-            return status
-    if args.verbose:
-        print("mochic: running on the interp tier", file=sys.stderr)
-    from mochic.interp.interp import Interpreter
-    from mochic.interp.runtime import MochiError
-    try:
-        run_in_big_stack(lambda: Interpreter(module).run_main())
-    except MochiError as e:
-        return _runtime_error(args.file, e.line, e.message)
-    except RecursionError:
-        return _runtime_error(args.file, 0, "stack overflow")
-    finally:
-        sys.stdout.flush()
-    return 0
+    return driver.run(module, args.tier, backends.RunRequest(args.verbose, _log))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -164,38 +144,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     module = _load(args.file)
     if module is None:
         return 1
-    from mochic.interp.interp import Interpreter
-    from mochic.interp.runtime import MochiError
-    interp = Interpreter(module)
-    try:
-        # The tests see the globals the program's top-level statements set up.
-        run_in_big_stack(interp.run_main)
-    except MochiError as e:
-        return _runtime_error(args.file, e.line, e.message)
-    failed = 0
-    for name, fn in module.tests:
-        results = interp.env.test_results
-        results.clear()
-        error = None
-        try:
-            run_in_big_stack(lambda fn=fn: interp.call(fn))
-        except MochiError as e:
-            error = f"{args.file}:{e.line}: runtime error: {e.message}"
-        bad = [line for line, ok in results if not ok]
-        sys.stdout.flush()
-        if bad or error:
-            failed += 1
-            print(f"test {name} ... FAIL")
-            for line in bad:
-                print(f"  {args.file}:{line}: expect failed")
-            if error:
-                print(f"  {error}")
-        else:
-            print(f"test {name} ... ok ({len(results)} expectation"
-                  f"{'s' if len(results) != 1 else ''})")
-    total = len(module.tests)
-    print(f"{total - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    from mochic.interp.tier import run_tests
+    return run_tests(module)
 
 
 def _error(msg: str) -> int:
@@ -204,42 +154,36 @@ def _error(msg: str) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from mochic import targets, toolchain
+    from mochic import driver, targets
     try:
+        backend = backends.get(args.backend, "build")
         target = targets.get(args.target)
         mode = targets.check_mode(args.mode)
-        compiler = toolchain.find_compiler(args.cc) if args.emit == "exe" else None
-    except (targets.TargetError, toolchain.ToolchainError) as e:
+    except (backends.BackendError, targets.TargetError) as e:
         return _error(str(e))
+    emit = args.emit or next(iter(backend.emits))
+    if target.name not in backend.targets:
+        return _error(f"the {backend.name} backend does not build for {target.name}; it "
+                      f"builds for: {', '.join(backend.targets)}")
+    if emit not in backend.emits:
+        return _error(f"the {backend.name} backend cannot emit '{emit}'; it emits: "
+                      f"{', '.join(backend.emits)}")
     module = _load(args.file)
     if module is None:
         return 1
-    from mochic.backends.c.emit import emit_c
-    try:
-        c_source = run_in_big_stack(lambda: emit_c(module))
-    except Exception as e:  # a compiler bug must not surface as a traceback
-        return _error(f"internal compiler error in the C emitter: {type(e).__name__}: {e}")
     stem = os.path.splitext(os.path.basename(args.file))[0]
-    if args.emit == "c":
-        if args.output == "-":
-            sys.stdout.write(c_source)
-            return 0
-        out = args.output or stem + ".c"
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(c_source)
-        return 0
-    assert compiler is not None
-    out = args.output or stem + target.suffix
-    opts = toolchain.Options(target, mode, args.portable, compiler)
+    suffix = backend.emits[emit] or target.suffix
+    if args.output == "-" and emit != "exe":
+        output = None
+    else:
+        output = Path(args.output or stem + suffix)
+    request = backends.BuildRequest(target, mode, args.portable, args.cc, emit, output, _log)
     try:
-        res = toolchain.build(c_source, opts, Path(out))
-    except toolchain.ToolchainError as e:
+        artifact = driver.build(module, backend.name, request)
+    except backends.BuildError as e:
         return _error(str(e))
-    except OSError as e:
-        return _error(f"cannot write {out}: {e.strerror or e}")
-    if args.verbose:
-        how = "from the build cache" if res.cached else f"with {compiler.identity}"
-        print(f"mochic: built {out} for {target.name} ({mode}) {how} in {res.seconds:.2f} s",
+    if args.verbose and artifact.path is not None:
+        print(f"mochic: built {artifact.path} for {target.name} ({mode}) {artifact.summary}",
               file=sys.stderr)
     return 0
 
@@ -253,10 +197,9 @@ def cmd_disasm(args: argparse.Namespace) -> int:
                       f"{', '.join(module.functions)}")
     from mochic.backends.copypatch import jit
     from mochic.backends.copypatch.disasm import disassemble
-    from mochic.jit_tier import note
-    from mochic.toolchain import ToolchainError
+    from mochic.toolchain.compilers import ToolchainError
     try:
-        prog = run_in_big_stack(lambda: jit.compile_program(module, note))
+        prog = run_in_big_stack(lambda: jit.compile_program(module, _log))
     except (jit.JitUnavailable, ToolchainError, OSError) as e:
         return _error(f"the JIT cannot compile this program: {e}")
     sys.stdout.write(disassemble(prog, args.function))
@@ -264,10 +207,12 @@ def cmd_disasm(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from mochic import targets, toolchain
+    from mochic import targets
+    from mochic.toolchain.cache import cache_dir
+    from mochic.toolchain.doctor import doctor_report
     print(f"mochic {__version__}; host target: {targets.host_name() or 'none'}; "
-          f"cache: {toolchain.cache_dir()}")
-    for what, name, present, detail in toolchain.doctor_report():
+          f"cache: {cache_dir()}")
+    for what, name, present, detail in doctor_report():
         mark = "ok     " if present else "missing"
         print(f"  {what:9} {name:13} {mark} {detail if present else 'install: ' + detail}")
     return 0

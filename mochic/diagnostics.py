@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mochic.frontend.ast import Span
+
+@dataclass(frozen=True)
+class Span:
+    """A source range: 1-based line and column of its first character, and its length
+    in characters on that line (at least 1, so a caret can always be drawn)."""
+
+    line: int
+    col: int
+    length: int = 1
 
 
 @dataclass

@@ -1,5 +1,19 @@
-"""Running deeply recursive work (compiling deeply nested programs, interpreting
-deeply recursive ones) on a thread with a large stack and recursion limit."""
+"""The stack policy of every tier, in one place, and running deeply recursive
+work (compiling deeply nested programs, interpreting deeply recursive ones) on
+a thread with a large stack.
+
+Mochi recursion as deep as the interpreter's fits everywhere, and deeper is
+the runtime error 'stack overflow', never a crash:
+
+- the interpreter and the JIT run Mochi code on a thread of THREAD_STACK
+  bytes (`run_in_big_stack`); the JIT keeps Mochi frames on a separate
+  stack of JIT_FRAMES bytes and lets calls use JIT_STACK_BUDGET of the
+  thread's stack;
+- executables of the C backend make such a thread on Linux and macOS; on
+  Windows and WASI they run on the main stack, which is linked MAIN_STACK
+  bytes big; a C call is 'stack overflow' once less than a sixteenth of
+  the stack is left.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +21,13 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+THREAD_STACK = 1 << 30
+JIT_STACK_BUDGET = THREAD_STACK - (64 << 20)  # what Mochi calls may use below the JIT's entry
+JIT_FRAMES = 256 << 20  # committed as deep recursion touches it
+# the main stack of an executable, by target OS ("other": where nothing links it bigger)
+MAIN_STACK = {"windows": 256 << 20, "wasi": 64 << 20, "other": 8 << 20}
+PYTHON_RECURSION_LIMIT = 200_000  # the interpreter's frames on THREAD_STACK
 
 
 def run_in_big_stack(fn: Callable[[], Any]) -> Any:
@@ -21,8 +42,8 @@ def run_in_big_stack(fn: Callable[[], Any]) -> Any:
             error[0] = e
 
     old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(200_000)
-    threading.stack_size(1 << 30)
+    sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)
+    threading.stack_size(THREAD_STACK)
     t = threading.Thread(target=target)
     t.start()
     t.join()
@@ -31,6 +52,3 @@ def run_in_big_stack(fn: Callable[[], Any]) -> Any:
     if error[0] is not None:
         raise error[0]
     return result[0]
-
-
-

@@ -12,5 +12,5 @@ def jit_runtime_built() -> None:
     """Build the JIT's runtime library once, before any test runs `mochic run`: the
     first run would otherwise say so on stderr, which the tests compare."""
     if jit.host_machine() is not None:
-        from mochic.backends.copypatch.rtlib import shared_library
+        from mochic.toolchain.runtime import shared_library
         shared_library(lambda _msg: None)

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from mochic import toolchain
+from mochic.toolchain.compilers import HINTS
 
 Outcome = tuple[str, str, int]
 Runner = Callable[[Path, Path, str, float], Outcome]
@@ -50,7 +50,7 @@ def missing(target: str) -> str | None:
     tool = NEEDS[target]
     present = (importlib.util.find_spec(tool) is not None if tool == "wasmtime" else
                shutil.which(tool) is not None)
-    return None if present else f"{tool} is not installed ({toolchain.HINTS[tool]})"
+    return None if present else f"{tool} is not installed ({HINTS[tool]})"
 
 
 def decode(data: bytes) -> str:

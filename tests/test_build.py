@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from mochic import targets, toolchain
+from mochic import targets
+from mochic.toolchain import options
+from mochic.toolchain.compilers import find_compiler, zig_cache_dir, zig_env
 from tests.tiers import ROOT, TIMEOUT, Result, mochic
 
 PROGRAMS = sorted((ROOT / "tests" / "programs").glob("*/*.mochi"))
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.skipif(HOST is None, reason="the host is not a mochic t
 
 def shared_zig_env(cache: Path) -> dict[str, str]:
     """A private mochic cache that shares the machine's zig cache."""
-    return {"MOCHIC_CACHE": str(cache), "MOCHIC_ZIG_CACHE": str(toolchain.zig_cache_dir())}
+    return {"MOCHIC_CACHE": str(cache), "MOCHIC_ZIG_CACHE": str(zig_cache_dir())}
 
 
 def build(src: Path, out: Path, *flags: str, env: dict | None = None) -> Result:
@@ -195,14 +197,13 @@ def test_system_compilers_build_for_the_host(tmp_path: Path, cc: str) -> None:
 def test_first_use_of_a_target_says_what_it_does(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOCHIC_ZIG_CACHE", str(tmp_path))
-    opts = toolchain.Options(targets.get("aarch64-linux"), "dev", False,
-                             toolchain.find_compiler("zig"))
+    opts = options.Options(targets.get("aarch64-linux"), "dev", False, find_compiler("zig"))
     said: list[str] = []
-    marker = toolchain._first_use_note(opts, said.append)
+    marker = options.first_use_note(opts, said.append)
     assert said == ["mochic: preparing the aarch64-linux toolchain (first use, about a minute)..."]
     assert marker is not None
     marker.touch()  # as a successful build does
-    assert toolchain._first_use_note(opts, said.append) is None and len(said) == 1
+    assert options.first_use_note(opts, said.append) is None and len(said) == 1
 
 
 # ---------------------------------------------------------------- bad invocations
@@ -278,7 +279,7 @@ def _emit(program: Path) -> str:
 
 def _compilers_for_warnings() -> list:
     # zig cc cannot -fsyntax-only nor -c several files: one object per file
-    out = [pytest.param([*toolchain.find_compiler("zig").cc, "-O0"], id="zig")]
+    out = [pytest.param([*find_compiler("zig").cc, "-O0"], id="zig")]
     if shutil.which("gcc"):  # flow-based warnings (maybe-uninitialized ...) need -O2
         out.append(pytest.param(["gcc", "-O2"], id="gcc"))
     return out
@@ -287,8 +288,8 @@ def _compilers_for_warnings() -> list:
 @pytest.mark.parametrize("argv", _compilers_for_warnings())
 def test_emitted_c_has_no_warnings(tmp_path: Path, argv: list[str]) -> None:
     """Every conformance program's C compiles with -Wall -Wextra and no warning."""
-    flags = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(toolchain.RUNTIME_DIR)]
-    env = toolchain.zig_env()
+    flags = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(options.RUNTIME_DIR)]
+    env = zig_env()
 
     def check(p: Path) -> str:
         f = tmp_path / f"{p.parent.name}__{p.stem}.c"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -13,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mochic.backends.copypatch import jit
+from mochic import driver
+from mochic.backends import RunRequest
+from mochic.backends.copypatch import jit, stitch
 from mochic.driver import compile_source
-from mochic.jit_tier import run_jit
 from tests.tiers import ROOT, mochic
 
 pytestmark = pytest.mark.skipif(jit.host_machine() != "x86_64",
@@ -103,15 +105,17 @@ def _module(text: str, tmp_path: Path):  # noqa: ANN202
 def test_an_instruction_without_a_stencil_falls_back_to_interp(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    stencils = dict(jit.stencil_module("x86_64").STENCILS)
+    stencils = dict(stitch.stencil_module("x86_64").STENCILS)
     del stencils["print"]
-    monkeypatch.setattr(jit.stencil_module("x86_64"), "STENCILS", stencils)
+    monkeypatch.setattr(stitch.stencil_module("x86_64"), "STENCILS", stencils)
     module = _module('print("x")\n', tmp_path)
-    assert run_jit(module, forced=False, verbose=True) is None  # the caller runs interp
-    assert "(no stencil print (in function main)); falling back to interp" in \
-        capsys.readouterr().err
-    assert run_jit(module, forced=True, verbose=False) == 1
-    assert "error: the JIT cannot run this program: no stencil print" in capsys.readouterr().err
+    said: list[str] = []
+    assert driver.run(module, None, RunRequest(True, said.append)) == 0
+    assert capsys.readouterr().out == "x\n"  # printed by the interpreter
+    assert "(no stencil print (in function main)); falling back to interp" in said[0]
+    assert said[1] == "mochic: running on the interp tier"
+    assert driver.run(module, "jit", RunRequest(False, said.append)) == 1
+    assert "error: the JIT cannot run this program: no stencil print" in said[-1]
 
 
 def test_code_memory_is_sealed_read_execute(tmp_path: Path) -> None:
@@ -131,7 +135,7 @@ def test_math_stencils_call_what_the_c_backend_calls() -> None:
     """Both native tiers must call the same libm (or runtime) function for each name,
     or their last bits could differ."""
     from mochic.backends.c.instrs import _LIBM1, _LIBM2
-    stencils = jit.stencil_module("x86_64").STENCILS
+    stencils = stitch.stencil_module("x86_64").STENCILS
     exact = {"sqrt", "fabs", "floor", "ceil", "trunc"}  # exact: inline or called, the same
     for family, table in (("math", _LIBM1), ("math2", _LIBM2)):
         for name, fn in table.items():
@@ -141,7 +145,7 @@ def test_math_stencils_call_what_the_c_backend_calls() -> None:
 
 
 def test_small_leaf_calls_are_inlined_into_valid_ir(tmp_path: Path) -> None:
-    from mochic.backends.copypatch.inline import inline_calls
+    from mochic.ir.inline import inline_calls
     from mochic.ir.verify import verify_function
     src = """fun area(w: int, h: int): int {
   if w < 0 { return 0 }
@@ -177,30 +181,22 @@ print(FIB_PLACEHOLDER)
 def test_runtime_calls_out_of_reach_go_through_a_veneer(far: bool) -> None:
     """A call whose target is beyond rel32's reach is patched to the veneer, which
     jumps to the absolute address; one in reach is patched to the target itself."""
-    import struct
-
-    from mochic.backends.copypatch.patch import veneer
-    from mochic.backends.copypatch.translate import Piece
-    stencils = jit.stencil_module("x86_64").STENCILS
-    st = stencils["str_len"]  # calls mochi_str_len
-    call = next(h for h in st.holes if h.value == "sym:mochi_str_len")
-    base = 0x10000000
-    target = base + (1 << 40 if far else 1 << 20)
-    veneer_at = {"mochi_str_len": 0x1000}
-    buf = bytearray(0x1000 + 16)
-    buf[0x1000:0x1000 + 14] = veneer("x86_64", target)
-    piece = Piece("str_len", {"D": 8, "A": 16, "LINE": 3})
-    where = jit.Addresses(base, {}, {"mochi_str_len": target}, veneer_at, {})
-    jit._patch(buf, 0, piece, stencils, where, {})
-    rel = struct.unpack_from("<i", buf, call.offset)[0]
-    lands = base + call.offset + 4 + rel
-    assert lands == (base + 0x1000 if far else target)
-    assert struct.unpack_from("<Q", buf, 0x1000 + 6)[0] == target
+    from mochic.backends.copypatch.patch import patch, veneer
+    place, veneer_at = 0x10000000, 0x10001000
+    target = place + (1 << 40 if far else 1 << 20)
+    s = jit.branch_target("R_X86_64_PLT32", target, -4, place, veneer_at)
+    assert s == (veneer_at if far else target)
+    buf = bytearray(4) + veneer("x86_64", target)
+    patch(buf, 0, "R_X86_64_PLT32", s - 4, place)
+    assert place + 4 + struct.unpack_from("<i", buf, 0)[0] == s
+    assert struct.unpack_from("<Q", buf, 4 + 6)[0] == target
+    assert jit.branch_target("R_X86_64_64", target, 0, place, veneer_at) == target
 
 
 def test_descriptor_numbers_match_the_runtime_header() -> None:
-    """The JIT writes MType kinds and object kinds as numbers: they must be mochi.h's."""
-    from mochic.backends.copypatch.rtlib import MK_STRUCT, MT_KINDS
+    """Static objects hold MType kinds and object kinds as numbers: they must be
+    mochi.h's."""
+    from mochic.runtime.layout import MK_KINDS, MT_KINDS
     header = (ROOT / "mochic" / "runtime" / "mochi.h").read_text()
 
     def enum(first: str) -> dict[str, int]:
@@ -209,6 +205,5 @@ def test_descriptor_numbers_match_the_runtime_header() -> None:
         start = int(re.search(rf"{first} = (\d+)", header).group(1))  # type: ignore[union-attr]
         return {n: start + i for i, n in enumerate(names)}
 
-    types = enum("MT_INT")
-    assert all(types[k] == v for k, v in MT_KINDS.items())
-    assert enum("MK_STR")["MK_STRUCT"] == MK_STRUCT
+    assert enum("MT_INT") == MT_KINDS
+    assert enum("MK_STR") == MK_KINDS

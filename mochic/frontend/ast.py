@@ -11,16 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Span:
-    """A source range: 1-based line and column of its first character, and its length
-    in characters on that line (at least 1, so a caret can always be drawn)."""
-
-    line: int
-    col: int
-    length: int = 1
-
+from mochic.diagnostics import Span
 
 # ---------------------------------------------------------------- type syntax
 

@@ -34,8 +34,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from mochic.diagnostics import Diagnostics
-from mochic.frontend.ast import Span
+from mochic.diagnostics import Diagnostics, Span
 
 # Words that are always keywords; every other word is an identifier.
 KEYWORDS = frozenset(

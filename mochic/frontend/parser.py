@@ -52,9 +52,8 @@ from contextlib import contextmanager
 from functools import partial
 from typing import NoReturn
 
-from mochic.diagnostics import CompileError, Diagnostics
+from mochic.diagnostics import CompileError, Diagnostics, Span
 from mochic.frontend import ast
-from mochic.frontend.ast import Span
 from mochic.frontend.lexer import Token, tokenize
 
 # Expressions, blocks and types may nest this deep; real programs stay far below.

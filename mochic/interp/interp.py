@@ -26,6 +26,7 @@ from mochic.interp import runtime as rt
 from mochic.interp.runtime import MAX_I64, MIN_I64, Env, MochiError, wrap
 from mochic.interp.values import Closure, StructInfo, StructVal
 from mochic.ir import ir
+from mochic.ir.ops import OPS
 
 _FILE_PREFIX = "<mochi:"
 
@@ -100,19 +101,6 @@ class Interpreter:
             self._consts[key] = name
             self.ns[name] = value
         return name
-
-    def impl(self, ins: ir.Instr) -> str:
-        """The name of a runtime function computing ``ins`` from its operands."""
-        name = ins.op
-        if name in _PURE_FUNCS:
-            return self.constant(_PURE_FUNCS[name])
-        if name in rt.STR_OPS:
-            return self.constant(rt.STR_OPS[name])
-        fam = _family(name)
-        factory = _FAMILIES.get(fam)
-        if factory is None:
-            raise MochiError(f"the interpreter has no implementation of '{name}'", ins.line)
-        return self.constant(factory(self, ins.imm))
 
 
 def _hashable(v: Any) -> bool:
@@ -266,14 +254,12 @@ class _Translator:
             self.emit(indent, "raise _MochiError('unreachable code reached')", line)
 
     def instr(self, ins: ir.Instr) -> str:
-        op = ins.op
+        handler = HANDLERS.get(ins.op)
+        if handler is None:
+            raise MochiError(f"the interpreter has no implementation of '{ins.op}'", ins.line)
         a = [self.operand(x) for x in ins.args]
         d = f"r{ins.dst.id}" if ins.dst is not None else None
-        inline = _INLINE.get(op) or _INLINE.get(_family(op))
-        if inline is not None:
-            return inline(self, ins, d, a)
-        call = f"{self.I.impl(ins)}({', '.join(a)})"
-        return f"{d} = {call}" if d is not None else call
+        return handler(self, ins, d, a)
 
 
 # ---------------------------------------------------------------- inline forms
@@ -514,3 +500,35 @@ _FAMILIES: dict[str, Factory] = {
     "input": lambda i, imm: i.env.input, "now": lambda i, imm: i.env.now,
     "panic": _panic,
 }
+
+
+def _calls(fn: Callable[..., Any]) -> Inline:
+    """A call of ``fn`` on the operands."""
+    def call(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+        text = f"{t.I.constant(fn)}({', '.join(a)})"
+        return f"{d} = {text}" if d is not None else text
+    return call
+
+
+def _made(factory: Factory) -> Inline:
+    """A call of the function ``factory`` makes from the instruction's immediates."""
+    def call(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
+        text = f"{t.I.constant(factory(t.I, ins.imm))}({', '.join(a)})"
+        return f"{d} = {text}" if d is not None else text
+    return call
+
+
+def _handler(op: str) -> Inline | None:
+    fam = _family(op)
+    inline = _INLINE.get(op) or _INLINE.get(fam)
+    if inline is not None:
+        return inline
+    fn = _PURE_FUNCS.get(op) or rt.STR_OPS.get(op)
+    if fn is not None:
+        return _calls(fn)
+    factory = _FAMILIES.get(fam)
+    return _made(factory) if factory is not None else None
+
+
+# The Python each opcode becomes: an inline form, or a call of a runtime function.
+HANDLERS: dict[str, Inline] = {op: h for op in OPS if (h := _handler(op)) is not None}

@@ -89,6 +89,14 @@ class Function:
     env: bool = False
     line: int = 0
 
+    @property
+    def result(self) -> str | None:
+        """The IR type a call of the function returns.  A closure body without a
+        result returns none: a call through a function value of a type that
+        promises a value (a `fun()` called for its `none`) then reads a defined
+        null."""
+        return self.ret if self.ret is not None or not self.env else "ref"
+
     def new_reg(self, ty: str, mty: Type, hint: str = "") -> Reg:
         r = Reg(len(self.regs), ty, mty, hint)
         self.regs.append(r)

@@ -36,7 +36,7 @@ from mochic.frontend.types import (
     is_dynamic,
 )
 from mochic.ir import ir
-from mochic.ir.build import FunctionBuilder
+from mochic.ir.builder import FunctionBuilder
 from mochic.ir.ir import Reg
 from mochic.ir.ops import OPS
 

@@ -7,6 +7,8 @@ an error.  The verifier runs on every lowered program and checks:
 
 - every instruction's opcode is in the table, its operand count and types
   match the table and its result register has the table's result type;
+- every instruction's immediates are what the table says (a known struct,
+  function, global, field, a type ...);
 - calls: a direct call's arguments and result against the callee's
   parameters and result; a closure call's against the function type of the
   closure it calls (a closure whose Mochi type is not a function type, an
@@ -28,9 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mochic.frontend.types import VOID, FunT, ListT, MapT, ir_type
+from mochic.frontend.types import VOID, FunT, ListT, MapT, Type, ir_type
 from mochic.ir import ir
-from mochic.ir.ops import OPS
+from mochic.ir.ops import OPS, OpSpec
 
 
 class VerifyError(Exception):
@@ -52,6 +54,41 @@ def _check_args(spec_args: tuple[str, ...], args: list[ir.Reg]) -> str | None:
         i += 1
     if i != len(args):
         return f"expected {len(spec_args)} operand(s), got {len(args)}"
+    return None
+
+
+def _imm_error(m: ir.Module, kind: str, value: object, prev: object) -> str | None:
+    """What is wrong with an immediate of ``kind`` (ops.IMM_KINDS), if anything;
+    ``prev`` is the immediate before it (a field's struct)."""
+    named = {"struct": m.structs, "function": m.functions, "global": m.globals}
+    if kind in named:
+        return None if value in named[kind] else f"unknown {kind} {value!r}"
+    if kind == "field":
+        info = m.structs.get(prev)  # type: ignore[call-overload]
+        ok = isinstance(value, int) and info is not None and 0 <= value < len(info.fields)
+        return None if ok else f"no field {value!r} in {prev!r}"
+    if kind == "type":
+        return None if isinstance(value, Type) else f"{value!r} is not a type"
+    if kind == "reuse":
+        return None if value == "reuse" else f"{value!r} is not 'reuse'"
+    if kind in ("math", "binop", "name"):
+        return None if isinstance(value, str) else f"{value!r} is not a name"
+    if kind == "capture":
+        return None if isinstance(value, int) and value >= 0 else f"bad capture {value!r}"
+    return None  # value, zero, in_test: any constant
+
+
+def _check_imm(m: ir.Module, spec: OpSpec, ins: ir.Instr) -> str | None:
+    kinds = spec.imm
+    required = sum(1 for k in kinds if not k.endswith("?"))
+    if not required <= len(ins.imm) <= len(kinds):
+        return f"expected {len(kinds)} immediate(s) ({' '.join(kinds)}), got {len(ins.imm)}"
+    prev = None
+    for kind, value in zip(kinds, ins.imm, strict=False):
+        msg = _imm_error(m, kind.rstrip("?"), value, prev)
+        if msg:
+            return msg
+        prev = value
     return None
 
 
@@ -125,6 +162,9 @@ class _FunctionVerifier:
         if spec is None:
             self.bad(where, "unknown opcode")
             return
+        msg = _check_imm(self.m, spec, ins)
+        if msg:
+            self.bad(where, msg)
         special = _SPECIAL.get(ins.op)
         if special is not None:
             special(self, where, ins)

@@ -22,7 +22,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import SymbolTableSection
 
-from mochic.backends.copypatch import build
+from mochic.backends.copypatch import generate
 from mochic.objfile.elf import (
     SHT_NOBITS,
     SHT_RELA,
@@ -48,13 +48,13 @@ def _num(value: int | str, names: dict[str, int]) -> int:
     return value if isinstance(value, int) else names[value]
 
 
-@pytest.fixture(scope="module", params=build.ISAS, ids=lambda isa: isa.name)
+@pytest.fixture(scope="module", params=generate.ISAS, ids=lambda isa: isa.name)
 def objects(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """The generator's objects for one ISA, as bytes by file name (built once per module)."""
-    isa: build.Isa = request.param
+    isa: generate.Isa = request.param
     work = tmp_path_factory.mktemp(f"stencils-{isa.name}")
-    build.compile_objects(isa, work)
+    generate.compile_objects(isa, work)
     return {p.name: p.read_bytes() for p in sorted(work.glob("*.o"))}
 
 
@@ -64,7 +64,7 @@ def _both(data: bytes) -> tuple[ElfObject, ELFFile]:
 
 def test_objects_exist(objects: dict[str, bytes]) -> None:
     # one object per stencil source: a comparison over nothing would pass vacuously
-    assert sorted(objects) == sorted(f"{p.stem}.o" for p in build._sources())
+    assert sorted(objects) == sorted(f"{p.stem}.o" for p in generate._sources())
 
 
 def test_header(objects: dict[str, bytes]) -> None:

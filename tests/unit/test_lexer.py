@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mochic.diagnostics import Diagnostics
-from mochic.frontend.ast import Span
+from mochic.diagnostics import Diagnostics, Span
 from mochic.frontend.lexer import tokenize
 
 

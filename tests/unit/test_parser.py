@@ -7,9 +7,8 @@ import time
 
 import pytest
 
-from mochic.diagnostics import CompileError, Diagnostics
+from mochic.diagnostics import CompileError, Diagnostics, Span
 from mochic.frontend import ast
-from mochic.frontend.ast import Span
 from mochic.frontend.parser import MAX_DEPTH, parse
 
 # ---------------------------------------------------------------- helpers

@@ -19,6 +19,7 @@ module always gives the same bytes.
 
 from __future__ import annotations
 
+from mochic import stack
 from mochic.backends.c.function import FunctionEmitter, signature
 from mochic.backends.c.names import (
     C_TYPES,
@@ -33,21 +34,19 @@ from mochic.backends.c.types import TypeTable
 from mochic.frontend.types import Type
 from mochic.ir import ir
 
-# Where the program runs: Mochi recursion as deep as the interpreter's fits (it runs on a
-# 1 GiB stack), and deeper is the runtime error 'stack overflow' rather than a crash.
-# Linux and macOS: a thread with a 1 GiB stack; Windows and WASI: the main stack, which
-# the toolchain links this big (toolchain.link_flags); elsewhere the usual 8 MiB.
-STACK_PRELUDE = """\
+# Where the program runs (mochic/stack.py): Linux and macOS make a thread with a big
+# stack; Windows and WASI run on the main stack, which the toolchain links this big.
+STACK_PRELUDE = f"""\
 #if defined(__linux__) || defined(__APPLE__)
 #include <pthread.h>
-#define MOCHI_THREAD_STACK ((size_t)1 << 30)
-#define MOCHI_MAIN_STACK ((size_t)8 << 20)
+#define MOCHI_THREAD_STACK ((size_t){stack.THREAD_STACK})
+#define MOCHI_MAIN_STACK ((size_t){stack.MAIN_STACK["other"]})
 #elif defined(_WIN32)
-#define MOCHI_MAIN_STACK ((size_t)256 << 20)
+#define MOCHI_MAIN_STACK ((size_t){stack.MAIN_STACK["windows"]})
 #elif defined(__wasm__)
-#define MOCHI_MAIN_STACK ((size_t)64 << 20)
+#define MOCHI_MAIN_STACK ((size_t){stack.MAIN_STACK["wasi"]})
 #else
-#define MOCHI_MAIN_STACK ((size_t)8 << 20)
+#define MOCHI_MAIN_STACK ((size_t){stack.MAIN_STACK["other"]})
 #endif"""
 
 

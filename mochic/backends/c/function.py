@@ -10,7 +10,7 @@ operands..., immediates...)`).
 
 Reference counting follows docs/RUNTIME.md: each ref register owns one
 reference; writing one releases its old value; copies retain; parameters are
-retained on entry; a returned value goes to the caller.  `analysis.py` says
+retained on entry; a returned value goes to the caller.  `ir/refcount.py` says
 when each value dies (it is released and its register cleared right there,
 so nothing is left to release at a return) and which counting work is
 provably unnecessary.
@@ -20,25 +20,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mochic.backends.c.analysis import Facts, analyse
-from mochic.backends.c.names import C_TYPES, PEEK, RELEASE, RETAIN, ZERO, Namer, c_type
+from mochic.backends.c.names import C_TYPES, RELEASE, RETAIN, ZERO, Namer, c_type
 from mochic.ir import ir
 from mochic.ir.ops import OPS
+from mochic.ir.refcount import Facts, analyse
 
 if TYPE_CHECKING:
     from mochic.backends.c.emit import ModuleEmitter
 
 
-def c_result(fn: ir.Function) -> str | None:
-    """The IR type of the C function's result.  A closure body without a result
-    returns none: a call through a function value of a type that promises a
-    value (a `fun()` called for its `none`) then reads a defined null."""
-    return fn.ret if fn.ret is not None or not fn.env else "ref"
-
-
 def signature(name: str, fn: ir.Function) -> str:
     params = ", ".join(f"{C_TYPES[p.ty]} r{p.id}" for p in fn.params) or "void"
-    return f"static {c_type(c_result(fn))} {name}({params})"
+    return f"static {c_type(fn.result)} {name}({params})"
 
 
 class FunctionEmitter:
@@ -135,7 +128,7 @@ class FunctionEmitter:
         elif isinstance(t, ir.Ret):
             # every other register is dead here, so already released
             if t.value is None:
-                text = "return NULL;" if c_result(self.fn) else "return;"
+                text = "return NULL;" if self.fn.result else "return;"
             else:
                 v = f"r{t.value.id}"
                 if t.value.ty == "ref" and not self.facts.owned(t.value):
@@ -221,19 +214,8 @@ class FunctionEmitter:
     # ------------------------------------------------------------ instructions
 
     def instr(self, ins: ir.Instr) -> str:
-        op = ins.op
-        from mochic.backends.c.instrs import HANDLERS, family
-        handler = HANDLERS.get(op) or HANDLERS.get(family(op))
-        if handler is not None:
-            return handler(self, ins)
-        name = op.replace(".", "_")
-        if op == "list.get.ref" and ins.dst is not None and ins.dst.id in self.facts.borrowed:
-            self.mod.need_peek = True  # a borrowed element: no count change at all
-            return f"r{ins.dst.id} = {PEEK}({ins.line}, {self.r(ins.args[0])}, " \
-                   f"{self.r(ins.args[1])});"
-        if op.startswith(("list.get.", "list.set.")):
-            name += "_inline"  # mochi.h's inline fast path, same effect
-        return self.runtime_call(ins, name)
+        from mochic.backends.c.instrs import HANDLERS
+        return HANDLERS[ins.op](self, ins)
 
     def runtime_call(self, ins: ir.Instr, name: str, *extra: str) -> str:
         """A runtime function of the operands; its ref result is a new reference."""

@@ -1,12 +1,13 @@
-"""The C of each IR instruction, one handler per opcode or opcode family.
+"""The C of each IR instruction: `HANDLERS`, one handler per opcode.
 
 A handler returns one line of C for an instruction, using the register and
 reference-counting helpers of ``function.FunctionEmitter`` (`set_new` for a
 new reference, `set_borrowed` for a read that must be retained, `store` for a
 write into the heap that keeps a reference).  Int and float arithmetic,
-comparisons, globals, struct fields, cells and captures are inline C; an
-opcode without a handler here is a runtime call named after it
-(`FunctionEmitter.runtime_call`).
+comparisons, globals, struct fields, cells and captures are inline C; the
+other opcodes call the runtime function named after them (`runtime`).
+Handlers are written per opcode or per family (`list.get` for every element
+type); the table at the end gives each opcode of `ops.OPS` its own.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mochic.backends.c.function import c_result
 from mochic.backends.c.names import (
     C_TYPES,
+    PEEK,
     RELEASE,
     RETAIN,
     SLOT,
@@ -28,6 +29,7 @@ from mochic.backends.c.names import (
     c_type,
 )
 from mochic.ir import ir
+from mochic.ir.ops import OPS
 
 if TYPE_CHECKING:
     from mochic.backends.c.function import FunctionEmitter
@@ -355,7 +357,7 @@ def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
     callee = e.mod.function_name(ins.imm[0])
     fn = e.mod.module.functions[ins.imm[0]]
     call = f"{callee}({', '.join(e.r(a) for a in ins.args)})"
-    if ins.dst is None and c_result(fn) == "ref":
+    if ins.dst is None and fn.result == "ref":
         return _nested(e, ins, f"{RELEASE}({call});")
     return _nested(e, ins, _call_result(e, ins, call))
 
@@ -364,7 +366,7 @@ def _call(e: FunctionEmitter, ins: ir.Instr) -> str:
 def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
     c = e.r(ins.args[0])
     ptypes = ", ".join(["mref"] + [C_TYPES[a.ty] for a in ins.args[1:]])
-    # a closure body without a result returns none (see c_result)
+    # a closure body without a result returns none (see ir.Function.result)
     ret = c_type(ins.dst.ty if ins.dst is not None else "ref")
     fn = f"(({ret} (*)({ptypes}))((MClosure *){c})->fn)"
     call = f"{fn}({', '.join(e.r(a) for a in ins.args)})"
@@ -462,3 +464,22 @@ def _print(e: FunctionEmitter, ins: ir.Instr) -> str:
 def _expect(e: FunctionEmitter, ins: ir.Instr) -> str:
     in_test = bool(ins.imm and ins.imm[0])
     return f"mochi_expect({ins.line}, {e.r(ins.args[0])}, {c_bool(in_test)});"
+
+
+# ---------------------------------------------------------------- runtime calls
+
+def _list_access(e: FunctionEmitter, ins: ir.Instr) -> str:
+    if ins.op == "list.get.ref" and ins.dst is not None and ins.dst.id in e.facts.borrowed:
+        e.mod.need_peek = True  # a borrowed element: no count change at all
+        return f"r{ins.dst.id} = {PEEK}({ins.line}, {e.r(ins.args[0])}, {e.r(ins.args[1])});"
+    return e.runtime_call(ins, ins.op.replace(".", "_") + "_inline")  # mochi.h's fast path
+
+
+def runtime(e: FunctionEmitter, ins: ir.Instr) -> str:
+    """The runtime function named after the opcode (`a.b.T` is `mochi_a_b_T`)."""
+    return e.runtime_call(ins, ins.op.replace(".", "_"))
+
+
+HANDLERS.update({f"list.{what}.{t}": _list_access for what in ("get", "set") for t in ir.IR_TYPES})
+# Every opcode's handler: its own, its family's, or the runtime call named after it.
+HANDLERS = {op: HANDLERS.get(op) or HANDLERS.get(family(op)) or runtime for op in OPS}

@@ -107,7 +107,7 @@ PEEK = "mochi_list_peek_"
 # Below this address a Mochi call is the runtime error 'stack overflow' (set by the
 # emitted main from the stack it runs on: emit.STACK_PRELUDE).
 STACK_LIMIT = "mochi_stack_limit_"
-# A list element read without a reference of its own (analysis.py: a peek), for lists
+# A list element read without a reference of its own (ir/refcount.py: a peek), for lists
 # that store refs: mochi.h's checked fast path of mochi_list_get_ref without the count;
 # any other case (a negative index, an error) goes through the runtime.
 PEEK_HELPER = f"""\

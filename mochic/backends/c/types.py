@@ -11,56 +11,14 @@ descriptors are forward-declared before any is defined, so recursive types
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mochic.backends.c.names import Namer, c_comment, c_string
 from mochic.frontend.types import (
-    FunT,
-    GroupT,
-    ListT,
-    MapT,
     OptionT,
     Prim,
     StructInfo,
-    StructT,
-    SumT,
     Type,
 )
-
-# the runtime's own descriptors of the types every program has (mochi.h)
-PRIM_DESCRIPTORS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
-          "string": "mochi_t_string", "none": "mochi_t_none", "void": "mochi_t_none",
-          "any": "mochi_t_any"}
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What a type's `MType` descriptor holds besides its name: the MTypeKind
-    enumerator (mochi.h), the types it refers to, the struct it describes."""
-
-    kind: str
-    elem: Type | None = None
-    key: Type | None = None
-    value: Type | None = None
-    struct: str | None = None
-
-
-def shape(t: Type) -> Shape:
-    """The descriptor of a type other than a primitive or an option (which use the
-    runtime's own descriptors), for the C emitter and the JIT alike."""
-    if isinstance(t, ListT):
-        return Shape("MT_LIST", elem=t.elem)
-    if isinstance(t, MapT):
-        return Shape("MT_MAP", key=t.key, value=t.value)
-    if isinstance(t, GroupT):
-        return Shape("MT_GROUP", elem=t.elem, key=t.key)
-    if isinstance(t, StructT):
-        return Shape("MT_STRUCT", struct=t.name)
-    if isinstance(t, SumT):
-        return Shape("MT_SUM")
-    if isinstance(t, FunT):
-        return Shape("MT_FUN")
-    raise AssertionError(f"no descriptor for type {t}")  # pragma: no cover
+from mochic.runtime.layout import PRIM_DESCRIPTORS, shape
 
 
 class TypeTable:

@@ -1,38 +1,47 @@
-"""The copy-and-patch JIT: a typed IR module in, machine code in memory out.
+"""The copy-and-patch JIT: a program's object (`stitch.py`) loaded into this
+process and run.
 
-1. Every function `main` reaches, with its calls of small leaf functions
-   inlined (`inline.py`), is translated to stencils (`translate.py`);
-   an instruction without a stencil stops here (`NoStencil`) and the caller
+1. `stitch.stitch_program` turns the IR module into an object; an
+   instruction without a stencil stops here (JitUnavailable) and the caller
    runs the program on the interpreter instead.
-2. Layout: one code area for the whole program, the `enter` stencil first,
-   then each function's stencils in order, so each falls through into the
-   next; then the stencils' constant data; then veneers (absolute jumps) for
-   calls whose target is out of a branch's reach.
-3. Every hole is patched (`patch.py`) in a buffer, the buffer is copied into
-   a fresh read-write mapping, which then becomes read+execute (`memory.py`).
+2. Loading lays the object out in one mapping: `.text` followed by veneers
+   (absolute jumps, for runtime calls beyond a branch's reach), then
+   `.rodata`, then `.data` and `.bss`, each part on its own pages.  Every
+   symbol resolves to its place there or, undefined in the object, to the
+   runtime library loaded with ctypes; every relocation is applied
+   (`patch.py`) in a buffer.
+3. The buffer is copied into the fresh read-write mapping, whose code pages
+   then become read+execute and `.rodata` read-only (`memory.py`): no page
+   is ever writable and executable at once.
 4. `run` enters `main` through `enter` from a thread with a 1 GiB stack.
 """
 
 from __future__ import annotations
 
 import ctypes
+import mmap
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
+from pathlib import Path
 
-from mochic import toolchain
-from mochic.backends.copypatch.inline import inline_calls
-from mochic.backends.copypatch.memory import CodeMemory, FrameStack
+from mochic import stack
+from mochic.backends.copypatch.memory import PROT_EXEC, PROT_READ, CodeMemory, FrameStack
 from mochic.backends.copypatch.model import Stencil
-from mochic.backends.copypatch.patch import BRANCH_RANGE, PC_RELATIVE, patch, veneer
-from mochic.backends.copypatch.rtlib import Runtime, shared_library
-from mochic.backends.copypatch.translate import SLOT, NoStencil, Piece, Translation, translate
+from mochic.backends.copypatch.patch import BRANCH_RANGE, PatchError, patch, veneer
+from mochic.backends.copypatch.stitch import (
+    ENTER,
+    LIMITS,
+    Placed,
+    Stitched,
+    stitch_program,
+)
+from mochic.backends.copypatch.translate import NoStencil
 from mochic.ir import ir
-
-STACK = 1 << 30  # the thread Mochi code runs on (mochic.stack.run_in_big_stack)
-STACK_BUDGET = STACK - (64 << 20)  # what Mochi calls may use below `enter`
-FRAMES = 256 << 20  # the frame stack: 256 MiB, committed as deep recursion touches it
+from mochic.objfile.model import ObjectFile, SectionKind
+from mochic.toolchain.compilers import Log, ToolchainError
+from mochic.toolchain.runtime import shared_library
 
 
 class JitUnavailable(Exception):
@@ -48,180 +57,171 @@ def host_machine() -> str | None:
             "arm64": "aarch64"}.get(m)
 
 
-def stencil_module(machine: str) -> ModuleType:
-    if machine == "x86_64":
-        from mochic.backends.copypatch.generated import x86_64 as mod
-    else:
-        from mochic.backends.copypatch.generated import aarch64 as mod
-    return mod
+class RuntimeLibrary:
+    """The runtime's shared object, loaded into this process."""
 
+    def __init__(self, path: Path) -> None:
+        self.lib = ctypes.CDLL(str(path))
 
-@dataclass
-class Placed:
-    """Where a translated function's pieces went."""
-
-    translation: Translation
-    offsets: list[list[int]]  # per step, the offset of each piece
-    start: int
-    end: int
+    def address(self, name: str) -> int:
+        """Where a function or datum of the runtime (or the C library it links) is."""
+        try:
+            return ctypes.addressof(ctypes.c_char.in_dll(self.lib, name))
+        except ValueError:
+            raise ToolchainError(f"the JIT runtime has no symbol {name}") from None
 
 
 @dataclass
 class Program:
+    stitched: Stitched
     memory: CodeMemory
-    rt: Runtime
-    functions: dict[str, Placed]
-    stencils: dict[str, Stencil]
+    runtime: RuntimeLibrary
+    bases: dict[str, int]  # section -> its offset in the mapping
     machine: str
-    enter: int
-    limits: int
-    code_size: int
-    ir_ops: int = 0
     keep: list[object] = field(default_factory=list)
 
-    def address(self, offset: int) -> int:
-        return self.memory.addr + offset
+    @property
+    def functions(self) -> dict[str, Placed]:
+        return self.stitched.functions
+
+    @property
+    def stencils(self) -> dict[str, Stencil]:
+        return self.stitched.stencils
+
+    @property
+    def ir_ops(self) -> int:
+        return self.stitched.ir_ops
+
+    @property
+    def code_size(self) -> int:
+        return self.stitched.obj.sections[".text"].size
+
+    def address(self, text_offset: int) -> int:
+        """The address of an offset into `.text`."""
+        return self.memory.addr + self.bases[".text"] + text_offset
+
+    def symbol(self, name: str) -> int:
+        sym = self.stitched.obj.symbols[name]
+        assert sym.section is not None
+        return self.memory.addr + self.bases[sym.section] + sym.offset
 
 
-def compile_program(module: ir.Module, log: toolchain.Log = lambda _m: None,
+def compile_program(module: ir.Module, log: Log = lambda _m: None,
                     machine: str | None = None) -> Program:
-    """Translate, lay out, patch and map the whole program; raise JitUnavailable if
-    some instruction has no stencil or this machine cannot run the JIT."""
+    """Stitch, load and patch the whole program; raise JitUnavailable if some
+    instruction has no stencil or this machine cannot run the JIT.  Code for
+    another ``machine`` is made and patched, never run."""
     machine = machine or host_machine()
     if machine is None:
         raise JitUnavailable(f"no stencils for {platform.machine()} {platform.system()}")
-    stencils: dict[str, Stencil] = stencil_module(machine).STENCILS
-    rt = Runtime(shared_library(log), module.structs)
-    rt.lib.mochi_init(ctypes.c_void_p(rt.cstring(module.file)), 0, None)
-    gbase = rt.zeroed(SLOT * len(module.globals))
-    globals_ = {name: gbase + SLOT * i for i, name in enumerate(module.globals)}
-    limits = rt.zeroed(16)
-    translations = []
-    for fn in module.reachable():
-        try:
-            translations.append(translate(inline_calls(fn, module), module, rt, stencils,
-                                          globals_, limits))
-        except NoStencil as e:
-            raise JitUnavailable(f"no stencil {e.args[0]} (in function {fn.name})") from None
-    return _layout(module, translations, rt, stencils, machine, limits)
-
-
-def _layout(module: ir.Module, translations: list[Translation], rt: Runtime,
-            stencils: dict[str, Stencil], machine: str, limits: int) -> Program:
-    enter_piece = Piece("enter", {"K": limits, "K2": STACK_BUDGET})
-    enter_piece.callee = module.main
-    offset = len(stencils["enter"].code)
-    placed: dict[str, Placed] = {}
-    for t in translations:
-        start = offset
-        offsets = []
-        for step in t.steps:
-            row = []
-            for p in step.pieces:
-                row.append(offset)
-                offset += len(stencils[p.stencil].code)
-            offsets.append(row)
-        placed[t.fn.name] = Placed(t, offsets, start, offset)
-    # constant data of the stencils used, once each
-    used = {p.stencil for t in translations for s in t.steps for p in s.pieces} | {"enter"}
-    data_at: dict[str, int] = {}
-    for name in sorted(used):
-        st = stencils[name]
-        if st.data:
-            offset += -offset % st.data_align
-            data_at[name] = offset
-            offset += len(st.data)
-    symbols = sorted({h.value[4:] for name in used for h in stencils[name].holes
-                      if h.value.startswith("sym:")})
-    vsize = len(veneer(machine, 0))
-    offset += -offset % 16
-    veneer_at = {s: offset + i * vsize for i, s in enumerate(symbols)}
-    total = offset + vsize * len(symbols)
-    mem = CodeMemory(total)
-    prog = Program(mem, rt, placed, stencils, machine, mem.addr, limits, total)
-    prog.ir_ops = sum(len(b.instrs) + 1 for t in translations for b in t.fn.blocks)
-    buf = bytearray(total)
-    addr = {s: rt.function(s) for s in symbols}
-    for s in symbols:
-        buf[veneer_at[s]:veneer_at[s] + vsize] = veneer(machine, addr[s])
-    for name, at in data_at.items():
-        buf[at:at + len(stencils[name].data)] = stencils[name].data
-    # a function's entry is its first piece (an empty first step falls to the next)
-    where = Addresses(mem.addr, {name: mem.addr + p.start for name, p in placed.items()},
-                      addr, veneer_at, data_at)
-    _patch(buf, 0, enter_piece, stencils, where, {})
-    for p in placed.values():
-        t = p.translation
-        labels = {label: mem.addr + _step_start(p, k) for label, k in t.labels.items()}
-        for step, row in zip(t.steps, p.offsets, strict=True):
-            for piece, off in zip(step.pieces, row, strict=True):
-                _patch(buf, off, piece, stencils, where, labels)
-    mem.write(0, bytes(buf))
-    mem.seal(rt.lib.mochi_clear_cache)
+    runtime = RuntimeLibrary(shared_library(log))
+    try:
+        stitched = stitch_program(module, machine)
+    except NoStencil as e:
+        raise JitUnavailable(str(e)) from None
+    prog = load(stitched, runtime)
+    name = ctypes.create_string_buffer(os.fsencode(module.file))
+    prog.keep.append(name)
+    runtime.lib.mochi_init(name, 0, None)
     return prog
 
 
-def _step_start(p: Placed, k: int) -> int:
-    """The offset of step k's code (the next code if the step has none)."""
-    for row in p.offsets[k:]:
-        if row:
-            return row[0]
-    return p.end
+_ORDER = (SectionKind.TEXT, SectionKind.RODATA, SectionKind.DATA, SectionKind.BSS)
 
 
 @dataclass
-class Addresses:
-    """Where the holes of a program's stencils point: the code's base address,
-    each function's entry, each runtime symbol and its veneer (offset), each
-    stencil's constant data (offset)."""
+class Image:
+    """Where an object's parts go in one mapping of ``size`` bytes."""
 
-    base: int
-    functions: dict[str, int]
-    symbols: dict[str, int]
-    veneers: dict[str, int]
-    data: dict[str, int]
+    bases: dict[str, int]  # section -> offset
+    far: list[str]  # runtime functions that branches reach, one veneer each
+    veneers_at: int  # offset of the first veneer (after .text)
+    protect: list[tuple[int, int, int]]  # (offset, size, protection) once patched
+    size: int
 
 
-def _patch(buf: bytearray, off: int, piece: Piece, stencils: dict[str, Stencil],
-           where: Addresses, labels: dict[str, int]) -> None:
-    """Copy ``piece``'s stencil to ``off`` in ``buf`` and fill its holes (``labels``:
-    the addresses of the blocks of the function it is in)."""
-    st = stencils[piece.stencil]
-    buf[off:off + len(st.code)] = st.code
-    base = where.base
-    values = dict(piece.values)
-    if piece.code_of is not None:
-        values["K"] = where.functions[piece.code_of]
-    for h in st.holes:
-        place = base + off + h.offset
-        v = h.value
-        if v == "CONTINUE":
-            s = base + off + len(st.code)
-        elif v == "TARGET":
-            assert piece.target is not None
-            s = labels[piece.target]
-        elif v == "CALLEE":
-            assert piece.callee is not None
-            s = where.functions[piece.callee]
-        elif v == "data":
-            s = base + where.data[piece.stencil]
-        elif v.startswith("sym:"):
-            name = v[4:]
-            s = where.symbols[name]
-            reach = BRANCH_RANGE.get(h.kind)
-            if h.kind in PC_RELATIVE and reach is not None and \
-                    not -reach <= s + h.addend - place < reach:
-                s = base + where.veneers[name]
-        else:
-            if v not in values:
-                raise AssertionError(f"stencil {piece.stencil}: no value for hole {v}")
-            s = values[v]
-        patch(buf, off + h.offset, h.kind, s + h.addend, place)
+def plan(obj: ObjectFile) -> Image:
+    """Lay ``obj`` out: `.text` and its veneers, `.rodata`, then `.data` and `.bss`,
+    each part on pages of its own (`.data` and `.bss` share theirs)."""
+    far = sorted({r.symbol for r in obj.relocations
+                  if r.kind in BRANCH_RANGE and not obj.symbols[r.symbol].defined})
+    vsize = len(veneer(obj.machine, 0))
+    text = obj.sections[".text"]
+    veneers_at = text.size + -text.size % 16
+    bases: dict[str, int] = {}
+    protect: list[tuple[int, int, int]] = []
+    offset = 0
+    for kind in _ORDER:
+        start = offset
+        for sec in obj.sections.values():
+            if sec.kind is kind:
+                offset += -offset % sec.align
+                bases[sec.name] = offset
+                offset += sec.size
+                if sec.name == ".text":
+                    offset = veneers_at + vsize * len(far)
+        if kind is not SectionKind.DATA:
+            offset += -offset % mmap.PAGESIZE
+        if kind in (SectionKind.TEXT, SectionKind.RODATA) and offset > start:
+            protect.append((start, offset - start,
+                            PROT_READ | (0 if kind is SectionKind.RODATA else PROT_EXEC)))
+    return Image(bases, far, veneers_at, protect, max(offset, 1))
+
+
+def relocate(obj: ObjectFile, image: Image, base: int,
+             resolve: Callable[[str], int]) -> bytearray:
+    """The bytes of ``image`` placed at ``base``: sections, veneers and every
+    relocation applied, undefined symbols found by ``resolve``."""
+    buf = bytearray(image.size)
+    for name, at in image.bases.items():
+        sec = obj.sections[name]
+        if sec.kind is not SectionKind.BSS:
+            buf[at:at + sec.size] = sec.data
+    where = {sym.name: (base + image.bases[sym.section] + sym.offset
+                        if sym.section is not None else resolve(sym.name))
+             for sym in obj.symbols.values()}
+    vsize = len(veneer(obj.machine, 0))
+    veneer_of = {}
+    for i, name in enumerate(image.far):
+        at = image.veneers_at + i * vsize
+        buf[at:at + vsize] = veneer(obj.machine, where[name])
+        veneer_of[name] = base + at
+    for r in obj.relocations:
+        at = image.bases[r.section] + r.offset
+        place = base + at
+        s = where[r.symbol]
+        if r.symbol in veneer_of:
+            s = branch_target(r.kind, s, r.addend, place, veneer_of[r.symbol])
+        try:
+            patch(buf, at, r.kind, s + r.addend, place)
+        except PatchError as e:
+            raise ToolchainError(f"cannot place {r.symbol} for the JIT: {e}") from None
+    return buf
+
+
+def load(stitched: Stitched, runtime: RuntimeLibrary) -> Program:
+    """Map, relocate and seal ``stitched`` against ``runtime``."""
+    obj = stitched.obj
+    image = plan(obj)
+    mem = CodeMemory(image.size)
+    mem.write(0, bytes(relocate(obj, image, mem.addr, runtime.address)))
+    mem.seal(image.protect, runtime.lib.mochi_clear_cache)
+    return Program(stitched, mem, runtime, image.bases, obj.machine)
+
+
+def branch_target(kind: str, s: int, addend: int, place: int, veneer_at: int) -> int:
+    """The S of a branch at ``place`` to ``s``: ``s`` itself when in reach, else the
+    veneer at ``veneer_at`` that jumps there."""
+    reach = BRANCH_RANGE.get(kind)
+    if reach is None or -reach <= s + addend - place < reach:
+        return s
+    return veneer_at
 
 
 def write_perf_map(prog: Program) -> None:
     """/tmp/perf-PID.map: `perf report` names the JIT'd Mochi functions."""
-    lines = [f"{prog.address(0):x} {len(prog.stencils['enter'].code):x} mochi:enter"]
+    enter = prog.stitched.obj.symbols[ENTER]
+    lines = [f"{prog.symbol(ENTER):x} {enter.size:x} mochi:enter"]
     for name, p in prog.functions.items():
         lines.append(f"{prog.address(p.start):x} {p.end - p.start:x} mochi:{name}")
     with open(f"/tmp/perf-{os.getpid()}.map", "a") as f:
@@ -230,11 +230,11 @@ def write_perf_map(prog: Program) -> None:
 
 def run(prog: Program) -> None:
     """Run `main` (on the calling thread: use mochic.stack.run_in_big_stack)."""
-    frames = FrameStack(FRAMES)
+    frames = FrameStack(stack.JIT_FRAMES)
     prog.keep.append(frames)
-    reserve = max(p.translation.frame + p.translation.outgoing
-                  for p in prog.functions.values()) + (64 << 10)
-    ctypes.c_void_p.from_address(prog.limits).value = frames.addr + frames.size - reserve
-    enter = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(prog.enter)
+    reserve = prog.stitched.frame_reserve + (64 << 10)
+    ctypes.c_void_p.from_address(prog.symbol(LIMITS)).value = \
+        frames.addr + frames.size - reserve
+    enter = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(prog.symbol(ENTER))
     enter(frames.addr)
-    prog.rt.lib.mochi_flush()
+    prog.runtime.lib.mochi_flush()

@@ -1,9 +1,11 @@
 """Executable memory for the JIT, written while read-write and then switched
-to read+execute: no mapping is ever writable and executable at once.
+to read+execute where the code is: no page is ever writable and executable
+at once.
 
-One mapping holds a whole program's code (the JIT compiles every function
+One mapping holds a whole program's object (the JIT compiles every function
 before it runs any), so it is made once, at the size the layout computed,
-rounded up to pages.  The frame stack, where Mochi functions keep their
+rounded up to pages; its code pages become read+execute, its constant data
+read-only, its data stays read-write.  The frame stack, where Mochi functions keep their
 registers, is a separate read-write mapping reserved without backing store
 (pages arrive as recursion first touches them).
 """
@@ -44,7 +46,8 @@ def _map(size: int, extra: int = 0) -> int:
 
 
 class CodeMemory:
-    """A read-write mapping that becomes read+execute once the code is in it."""
+    """A read-write mapping that becomes read+execute (and read-only) where the
+    code (and constant data) is, once everything is in it."""
 
     def __init__(self, size: int) -> None:
         self.size = _round(size)
@@ -56,10 +59,15 @@ class CodeMemory:
             raise JitMemoryError(0, "the code is already executable")
         ctypes.memmove(self.addr + offset, data, len(data))
 
-    def seal(self, clear_cache: ctypes._CFuncPtr | None = None) -> None:
-        """Make the mapping read+execute (and the instruction cache coherent on aarch64)."""
-        if _libc.mprotect(self.addr, self.size, PROT_READ | PROT_EXEC) != 0:
-            raise JitMemoryError(ctypes.get_errno(), "mprotect to read+execute failed")
+    def seal(self, ranges: list[tuple[int, int, int]],
+             clear_cache: ctypes._CFuncPtr | None = None) -> None:
+        """Give each (page-aligned offset, size, protection) range its protection (and
+        make the instruction cache coherent on aarch64); the rest stays read-write."""
+        for offset, size, prot in ranges:
+            if prot & PROT_WRITE and prot & PROT_EXEC:
+                raise JitMemoryError(0, "a mapping is never writable and executable")
+            if _libc.mprotect(self.addr + offset, _round(size), prot) != 0:
+                raise JitMemoryError(ctypes.get_errno(), "mprotect failed")
         if clear_cache is not None and platform.machine().lower() in ("aarch64", "arm64"):
             clear_cache(ctypes.c_void_p(self.addr), ctypes.c_void_p(self.addr + self.size))
         self.executable = True

@@ -135,6 +135,10 @@ WRITERS: dict[str, Writer] = {name: w for table in RELOCATIONS.values()
 # stencil to code out of their range goes through a veneer.
 PC_RELATIVE = frozenset({"R_X86_64_PC32", "R_X86_64_PLT32", "R_AARCH64_JUMP26",
                          "R_AARCH64_CALL26", "R_AARCH64_CONDBR19", "R_AARCH64_ADR_PREL_PG_HI21"})
+# Kinds whose field holds S - P: between two places of one section, the same
+# wherever the section is placed (not `adrp`'s page difference).
+SECTION_RELATIVE = frozenset({"R_X86_64_PC32", "R_X86_64_PLT32", "R_AARCH64_JUMP26",
+                              "R_AARCH64_CALL26", "R_AARCH64_CONDBR19"})
 BRANCH_RANGE = {"R_X86_64_PC32": 1 << 31, "R_X86_64_PLT32": 1 << 31,
                 "R_AARCH64_JUMP26": 1 << 27, "R_AARCH64_CALL26": 1 << 27}
 

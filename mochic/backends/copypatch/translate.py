@@ -9,7 +9,7 @@ callee's frame, or scratch for `print`'s arguments and a struct or closure
 being built.
 
 Reference counting follows the C backend (docs/RUNTIME.md) and uses its
-analysis (`backends/c/analysis.py`): every ref register owns its value,
+analysis (`ir/refcount.py`): every ref register owns its value,
 except parameters the function never assigns (the caller keeps them alive)
 and the borrowed reads the analysis proves safe, which use the `__raw`
 stencils; a value is released right after the instruction it dies at, or on
@@ -21,14 +21,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field, replace
 
-from mochic.backends.c.analysis import Facts, analyse
-from mochic.backends.c.function import c_result
 from mochic.backends.copypatch.divide import magic
 from mochic.backends.copypatch.model import Stencil
-from mochic.backends.copypatch.rtlib import Runtime
 from mochic.ir import ir
 from mochic.ir.ops import CALL_OPS, OPS
 from mochic.ir.printer import format_instr, format_term
+from mochic.ir.refcount import Facts, analyse
+from mochic.runtime.layout import Ref
+from mochic.runtime.statics import StaticData
 
 SLOT = 8
 # Small constants fold into the instruction that uses them (hole KS: a 32-bit
@@ -43,13 +43,21 @@ class NoStencil(Exception):
     """An instruction the stencil set cannot express; the program runs on interp."""
 
 
+def function_symbol(name: str) -> str:
+    """The symbol of a Mochi function's code."""
+    return f"mochi.fn.{name}"
+
+
+def global_symbol(name: str) -> str:
+    return f"mochi.global.{name}"
+
+
 @dataclass
 class Piece:
     stencil: str
-    values: dict[str, int] = field(default_factory=dict)
+    values: dict[str, int | Ref] = field(default_factory=dict)  # Ref: an address to relocate
     target: str | None = None  # a block label, for TARGET
     callee: str | None = None  # a function name, for CALLEE
-    code_of: str | None = None  # a function whose code address is K
 
 
 @dataclass
@@ -78,14 +86,12 @@ class Translation:
 
 
 class FunctionTranslator:
-    def __init__(self, fn: ir.Function, module: ir.Module, rt: Runtime,
-                 stencils: dict[str, Stencil], globals_: dict[str, int],
-                 limits: int) -> None:
+    def __init__(self, fn: ir.Function, module: ir.Module, data: StaticData,
+                 stencils: dict[str, Stencil], limits: Ref) -> None:
         self.fn = fn
         self.module = module
-        self.rt = rt
+        self.data = data
         self.stencils = stencils
-        self.globals = globals_
         self.limits = limits
         self.facts: Facts = analyse(fn)
         self.fs = SLOT * max(len(fn.regs), 1)
@@ -135,9 +141,9 @@ class FunctionTranslator:
 
     # ------------------------------------------------------------ output
 
-    def emit(self, stencil: str, **values: int) -> Piece:
+    def emit(self, stencil: str, **values: int | Ref) -> Piece:
         if stencil not in self.stencils:
-            raise NoStencil(stencil)
+            raise NoStencil(f"no stencil {stencil} (in function {self.fn.name})")
         p = Piece(stencil, values)
         self.pieces.append(p)
         return p
@@ -284,21 +290,21 @@ class FunctionTranslator:
             return f"{parts[0]}_i64_k"
         return f"{parts[0]}_{parts[1]}"
 
-    def _operands(self, name: str, ins: ir.Instr) -> dict[str, int]:
-        v: dict[str, int] = {}
+    def _operands(self, name: str, ins: ir.Instr) -> dict[str, int | Ref]:
+        v: dict[str, int | Ref] = {}
         for hole, a in zip("ABC", ins.args, strict=False):
             v[hole] = a.id * SLOT
         if name.endswith("_k"):
             del v["B"]
             v["KS"] = self.consts[ins.args[1].id]
         elif name == "struct_is":
-            v["K"] = self.rt.desc(ins.imm[0])
+            v["K"] = self.data.desc(ins.imm[0])
         return v
 
     def dest(self, d: ir.Reg | None) -> int:
         return (d.id if d is not None else 0) * SLOT
 
-    def value_op(self, name: str, ins: ir.Instr, **extra: int) -> None:
+    def value_op(self, name: str, ins: ir.Instr, **extra: int | Ref) -> None:
         """An instruction whose result goes to its destination register by the
         stencil's result kind: a scalar as it is; a ref into an owned register
         (releasing the old value) or a borrowed one (`__raw`); an unused ref
@@ -319,37 +325,39 @@ class FunctionTranslator:
         self.emit(name, D=d.id * SLOT, **vals)
 
     def instr(self, ins: ir.Instr) -> None:
-        op = ins.op
-        head = op.split(".")[0]
-        handler = getattr(self, "op_" + head.replace("2", "_two"), None)
-        if handler is not None and handler(ins) is not False:
+        handler = HANDLERS[ins.op]
+        if handler is not None and getattr(self, handler)(ins) is not False:
             return
         name = self._name(ins)
-        extra = {}
-        if op.startswith("list.append."):
-            extra["N"] = 1 if ins.imm and ins.imm[0] == "reuse" else 0
-        elif op == "str.concat" and ins.imm and ins.imm[0] == "reuse":
+        if ins.op == "str.concat" and ins.imm and ins.imm[0] == "reuse":
             name = "str_append"
-        elif op.startswith("map.get."):
-            extra["K"] = self._zero(ins)
-        elif op in ("list.new", "box.i64", "box.f64", "box.bool", "box.ref", "unbox.i64",
-                    "unbox.f64", "unbox.bool", "unbox.ref"):
-            extra["K"] = self.rt.mtype(ins.imm[0])
-        elif op in ("map.new", "conv", "group.by"):
-            extra["K"] = self.rt.mtype(ins.imm[0])
-            extra["K2"] = self.rt.mtype(ins.imm[1])
-        elif op in ("any.binop", "any.field"):
-            extra["K"] = self.rt.cstring(str(ins.imm[0]))
-        elif op == "expect":
-            extra["N"] = 1 if ins.imm and ins.imm[0] else 0
-        self.value_op(name, ins, **extra)
+        self.value_op(name, ins, **self._immediates(ins))
 
-    def _zero(self, ins: ir.Instr) -> int:
+    def _immediates(self, ins: ir.Instr) -> dict[str, int | Ref]:
+        """The holes a runtime-call stencil takes for the instruction's immediates, by
+        their kind in the opcode table: types and names as addresses in K then K2,
+        flags as N (0 when left out)."""
+        out: dict[str, int | Ref] = {}
+        wide = iter(("K", "K2"))
+        for i, kind in enumerate(OPS[ins.op].imm):
+            v = ins.imm[i] if i < len(ins.imm) else None
+            kind = kind.rstrip("?")
+            if kind == "type":
+                out[next(wide)] = self.data.mtype(v)
+            elif kind in ("binop", "name"):
+                out[next(wide)] = self.data.cstring(str(v))
+            elif kind == "zero":
+                out[next(wide)] = self._zero(ins)
+            elif kind in ("reuse", "in_test"):
+                out["N"] = 1 if v else 0
+        return out
+
+    def _zero(self, ins: ir.Instr) -> int | Ref:
         d = ins.dst
         zero = ins.imm[0] if ins.imm else None
         ty = d.ty if d is not None else ins.op.split(".")[-1]
         if ty == "ref":
-            return 0 if zero is None else self.rt.string(zero)
+            return 0 if zero is None else self.data.string(zero)
         if ty == "f64":
             return int(struct.unpack("<Q", struct.pack("<d", float(zero or 0)))[0])
         return int(zero or 0) & 0xFFFFFFFFFFFFFFFF
@@ -363,7 +371,7 @@ class FunctionTranslator:
         kind = ins.op.split(".")[1]
         v = ins.imm[0] if ins.imm else None
         if kind in ("str", "none"):
-            self.emit("const_ref", D=d.id * SLOT, K=0 if v is None else self.rt.string(v))
+            self.emit("const_ref", D=d.id * SLOT, K=0 if v is None else self.data.string(v))
             return
         if kind == "f64":
             bits = int(struct.unpack("<Q", struct.pack("<d", float(v)))[0])
@@ -423,8 +431,6 @@ class FunctionTranslator:
         self.emit(name, D=ins.dst.id * SLOT, LINE=ins.line, **vals)
         return True
 
-    op_add = op_sub = op_mul = op_div = op_rem = op_and = op_or = op_xor = _arith
-    op_shl = op_shr = op_neg = op_abs = op_not = _arith
 
     def _compare(self, ins: ir.Instr) -> bool:
         name = self._compare_name(ins)
@@ -434,13 +440,12 @@ class FunctionTranslator:
             self.emit(name, D=ins.dst.id * SLOT, **self._operands(name, ins))
         return True
 
-    op_eq = op_ne = op_lt = op_le = op_gt = op_ge = op_is = _compare
 
-    def op_i_two_f(self, ins: ir.Instr) -> None:
+    def op_i2f(self, ins: ir.Instr) -> None:
         if ins.dst is not None:
             self.emit("i2f", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
 
-    def op_f_two_i(self, ins: ir.Instr) -> None:
+    def op_f2i(self, ins: ir.Instr) -> None:
         if ins.dst is not None:
             self.emit("f2i", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
 
@@ -450,15 +455,14 @@ class FunctionTranslator:
         if name in self.stencils:
             self.value_op(name, ins)
         else:
-            self.value_op(f"{fam}_f64", ins, K=self.rt.cstring(str(ins.imm[0])))
+            self.value_op(f"{fam}_f64", ins, K=self.data.cstring(str(ins.imm[0])))
 
-    op_math_two = op_math
 
     # globals, structs, cells, closures
 
     def op_global(self, ins: ir.Instr) -> None:
         _, what, ty = ins.op.split(".")
-        addr = self.globals[ins.imm[0]]
+        addr = self.data.zeroed(global_symbol(ins.imm[0]), SLOT)
         kind = _SCALAR_KIND[ty]
         if what == "get":
             name = f"global_get_{kind}"
@@ -477,9 +481,9 @@ class FunctionTranslator:
             name = ins.imm[0]
             if not ins.args:
                 if ins.dst is not None:
-                    self.emit("const_ref", D=ins.dst.id * SLOT, K=self.rt.singleton(name))
+                    self.emit("const_ref", D=ins.dst.id * SLOT, K=self.data.singleton(name))
                 return
-            self.emit("struct_new", D=self.fs, K=self.rt.desc(name), LINE=ins.line)
+            self.emit("struct_new", D=self.fs, K=self.data.desc(name), LINE=ins.line)
             for i, a in enumerate(ins.args):
                 self.emit(f"struct_init_{_SCALAR_KIND[a.ty]}", D=self.fs, FI=i * SLOT,
                           A=a.id * SLOT)
@@ -490,7 +494,7 @@ class FunctionTranslator:
             return
         struct_name, index = ins.imm[0], ins.imm[1]
         field_name = list(self.module.structs[struct_name].fields)[index]
-        extra = {"K": self.rt.cstring(field_name), "FI": index * SLOT, "LINE": ins.line}
+        extra = {"K": self.data.cstring(field_name), "FI": index * SLOT, "LINE": ins.line}
         kind = _SCALAR_KIND[parts[2]]
         if parts[1] == "get":
             self.value_op(f"struct_get_{kind}", ins, **extra)
@@ -510,7 +514,7 @@ class FunctionTranslator:
         _, what, ty = ins.op.split(".")
         kind = _SCALAR_KIND[ty]
         if what == "new":
-            self.value_op(f"cell_new_{kind}", ins, K=self.rt.mtype(ins.args[0].mty))
+            self.value_op(f"cell_new_{kind}", ins, K=self.data.mtype(ins.args[0].mty))
         elif what == "get":
             self.value_op(f"cell_get_{kind}", ins)
         else:
@@ -521,9 +525,9 @@ class FunctionTranslator:
         if parts[1] == "get":
             self.value_op(f"closure_get_{_SCALAR_KIND[parts[2]]}", ins, FI=ins.imm[0] * SLOT)
             return
-        caps = self.rt.capture_types([a.mty for a in ins.args]) if ins.args else 0
-        p = self.emit("closure_new", D=self.fs, N=len(ins.args), K2=caps, LINE=ins.line)
-        p.code_of = ins.imm[0]
+        caps = self.data.capture_types([a.mty for a in ins.args]) if ins.args else 0
+        self.emit("closure_new", D=self.fs, N=len(ins.args), K=Ref(function_symbol(ins.imm[0])),
+                  K2=caps, LINE=ins.line)
         for i, a in enumerate(ins.args):
             self.emit(f"closure_init_{_SCALAR_KIND[a.ty]}", D=self.fs, FI=i * SLOT,
                       A=a.id * SLOT)
@@ -543,7 +547,7 @@ class FunctionTranslator:
         if d is None:
             if ins.op == "call":
                 callee = self.module.functions[ins.imm[0]]
-                name = base + ("_drop" if c_result(callee) == "ref" else "")
+                name = base + ("_drop" if callee.result == "ref" else "")
             else:
                 name = base + "_drop"
         else:
@@ -641,6 +645,19 @@ class FunctionTranslator:
             self.emit("jump").target = else_
 
 
-def translate(fn: ir.Function, module: ir.Module, rt: Runtime, stencils: dict[str, Stencil],
-              globals_: dict[str, int], limits: int) -> Translation:
-    return FunctionTranslator(fn, module, rt, stencils, globals_, limits).translate()
+# The method that translates each opcode, by family (the name's first part); None:
+# a runtime call through the stencil named after the opcode (`value_op`).  A method
+# returning False leaves the instruction to that default (a comparison of strings).
+_FAMILY_HANDLERS = {
+    "const": "op_const", "mov": "op_mov", "i2f": "op_i2f", "f2i": "op_f2i",
+    **{f: "_arith" for f in (*_INT_BINOPS, "neg", "abs", "not")},
+    **{f: "_compare" for f in (*_COMPARES, "is")},
+    "math": "op_math", "math2": "op_math", "global": "op_global", "struct": "op_struct",
+    "cell": "op_cell", "closure": "op_closure", "call": "op_call", "print": "op_print",
+}
+HANDLERS: dict[str, str | None] = {op: _FAMILY_HANDLERS.get(op.split(".")[0]) for op in OPS}
+
+
+def translate(fn: ir.Function, module: ir.Module, data: StaticData,
+              stencils: dict[str, Stencil], limits: Ref) -> Translation:
+    return FunctionTranslator(fn, module, data, stencils, limits).translate()
