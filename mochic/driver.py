@@ -10,6 +10,7 @@ that runs the program here, or a builder that writes a file.
 
 from __future__ import annotations
 
+import gc
 import sys
 from dataclasses import dataclass
 
@@ -60,6 +61,10 @@ def front_end(file: str, source: str, diags: Diagnostics) -> Program | None:
 def compile_source(file: str, source: str) -> Compiled:
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    # The passes build millions of small objects that all live until the end:
+    # the cycle collector would scan them again and again, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         diags = Diagnostics(file, source)
         program = front_end(file, source, diags)
@@ -70,6 +75,8 @@ def compile_source(file: str, source: str) -> Compiled:
         return Compiled(module, diags)
     finally:
         sys.setrecursionlimit(old_limit)
+        if collecting:
+            gc.enable()
 
 
 def compile_file(path: str, source: str) -> Compiled:

@@ -53,6 +53,7 @@ class Lowerer:
     def __init__(self, checked: Checked) -> None:
         self.c = checked
         self.m = ir.Module(checked.program.file, structs=dict(checked.structs))
+        self.uses: dict[str, int] = {}  # how many globals are named after each name
         for sym in checked.globals:
             name = self.global_name(sym)
             self.m.globals[name] = ir.Global(name, ir_type(sym.ty), sym.ty)
@@ -61,12 +62,9 @@ class Lowerer:
 
     def global_name(self, sym: Symbol) -> str:
         if not hasattr(sym, "ir_name"):
-            taken = {g for g in self.m.globals}
-            name, n = sym.name, 1
-            while name in taken:
-                n += 1
-                name = f"{sym.name}${n}"
-            sym.ir_name = name  # type: ignore[attr-defined]
+            # `x`, then `x$2`, `x$3` for the globals that shadow it (no Mochi name has a $)
+            n = self.uses[sym.name] = self.uses.get(sym.name, 0) + 1
+            sym.ir_name = sym.name if n == 1 else f"{sym.name}${n}"  # type: ignore[attr-defined]
         return sym.ir_name  # type: ignore[attr-defined]
 
     def run(self) -> ir.Module:
