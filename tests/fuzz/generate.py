@@ -184,14 +184,14 @@ class UnitGen:
     def unit(self) -> list[Node]:
         decls = [self.type_decls()]
         decls.extend(self.sum_decl())
-        for _ in range(self.r.randint(1, 3)):
+        for _ in range(self.r.randint(1, 2)):
             decls.append(self.helper())
         if self.chance(0.6):
             decls.append(self.recursive())
         if self.chance(0.3):
             decls.extend(self.mutual())
         top = Scope(in_fun="void")
-        body = self.stmts(top, self.r.randint(4, 9), 3)
+        body = self.stmts(top, self.r.randint(3, 7), 3)
         body.extend(self.final_prints(top))
         if self.fail:
             body.append(self.failure(top))
@@ -246,7 +246,7 @@ class UnitGen:
                 f"{name}(n - 1, {step})"
         else:
             rest = f"{name}(n - 1, {step})"
-        body = [Node("if n <= 0 {", [Node("return acc")])]
+        body = [Node("if n <= 0 {", [Node("return acc")], fixed=True)]
         if self.chance(0.5):
             # the recursive result used before the function's last return
             body.append(Node(f"let r = {rest}"))
@@ -266,7 +266,7 @@ class UnitGen:
         base = {BOOL: ("true", "false"), INT: ("1", "2"), STR: ('"e"', '"o"')}[ret]
         nodes = []
         for me, other, value in ((a, b, base[0]), (b, a, base[1])):
-            body = [Node("if n == 0 {", [Node(f"return {value}")]),
+            body = [Node("if n == 0 {", [Node(f"return {value}")], fixed=True),
                     Node(f"return {other}(n - 1)")]
             nodes.append(Node(f"fun {me}(n{self.ann(': int')}){self.ann(': ' + ret)} {{",
                               body))
@@ -424,7 +424,8 @@ class UnitGen:
         c = self.name("w")
         inner = Scope(parent=scope, loop=True)
         inner.vars.append(Var(c, INT))
-        body = [Node(f"{c} = {c} + 1"), *self.stmts(inner, self.r.randint(1, 3), depth - 1)]
+        body = [Node(f"{c} = {c} + 1", fixed=True),
+                *self.stmts(inner, self.r.randint(1, 3), depth - 1)]
         return [Node(f"var {c} = 0"), Node(f"while {c} < {self.r.randint(0, 5)} {{", body)]
 
     def s_break(self, scope: Scope, depth: int) -> list[Node]:
@@ -765,6 +766,7 @@ class Batch:
     units: list[list[Node]]
     seeds: list[int]
     stdin: str
+    fails: bool  # its last unit ends in a runtime error
 
     def nodes(self, only: list[int] | None = None) -> list[Node]:
         picked = range(len(self.units)) if only is None else only
@@ -796,4 +798,4 @@ def batch(first_seed: int, count: int, fail_last: bool | None = None) -> Batch:
              for i, s in enumerate(seeds)]
     lines = [rng.choice(["abc", "", "x y", "  pad  ", "12", "é"]) +
              rng.choice(["\n", "\r\n"]) for _ in range(8 * count if inputs else 0)]
-    return Batch(units, seeds, "".join(lines))
+    return Batch(units, seeds, "".join(lines), fail_last)

@@ -1,0 +1,64 @@
+"""The differential fuzzer's long run, outside CI.
+
+    python3 -m tests.fuzz [--programs N] [--batch UNITS] [--jobs J] [--seed S] [--out DIR]
+
+generates N programs (default 100,000) in batches of UNITS, runs each batch on
+every tier (tests/fuzz/runner.py) with J batches at a time, and writes each
+failure, shrunk, to DIR/<first seed of its batch>/ (the program and every
+tier's result).  It prints a line per batch and a summary; its exit status
+is 1 if anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import sys
+import time
+from pathlib import Path
+
+from tests.fuzz.generate import batch
+from tests.fuzz.runner import Failure, check_batch
+
+
+def _one(first: int, units: int) -> tuple[int, Failure | None, float]:
+    start = time.monotonic()
+    failure = check_batch(batch(first, units))
+    return first, failure, time.monotonic() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python3 -m tests.fuzz", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--programs", type=int, default=100_000)
+    p.add_argument("--batch", type=int, default=100, help="programs per batch")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--seed", type=int, default=10_000_000, help="the first program's seed")
+    p.add_argument("--out", type=Path, default=Path("fuzz-failures"))
+    args = p.parse_args(argv)
+    firsts = list(range(args.seed, args.seed + args.programs, args.batch))
+    done = failed = 0
+    start = time.monotonic()
+    with cf.ProcessPoolExecutor(args.jobs) as pool:
+        futures = [pool.submit(_one, f, min(args.batch, args.seed + args.programs - f))
+                   for f in firsts]
+        for fut in cf.as_completed(futures):
+            first, failure, seconds = fut.result()
+            done += min(args.batch, args.seed + args.programs - first)
+            if failure is not None:
+                failed += 1
+                folder = args.out / str(first)
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / "program.mochi").write_text(failure.source, encoding="utf-8")
+                (folder / "report.txt").write_text(failure.report() + "\n", encoding="utf-8")
+            elapsed = time.monotonic() - start
+            print(f"batch {first}: {'FAIL ' + failure.kind + ' on ' + ', '.join(failure.tiers) if failure else 'ok'} "
+                  f"({seconds:.0f} s); {done} programs, {failed} failing batches, "
+                  f"{elapsed / 60:.1f} min", flush=True)
+    print(f"{done} programs in {(time.monotonic() - start) / 60:.1f} min: "
+          f"{failed} failing batches" + (f" (see {args.out})" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
