@@ -10,7 +10,10 @@ that runs the program here, or a builder that writes a file.
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
+import stat
 import sys
 from dataclasses import dataclass
 
@@ -37,10 +40,14 @@ class Compiled:
 
 
 def read_source(path: str) -> str:
-    """The file's text; undecodable bytes become U+FFFD so the lexer can point at them."""
+    """The file's text.  Only a regular file is read (not a device, which could
+    never end, nor a pipe or a folder).  A byte that is not UTF-8 becomes a
+    surrogate escape, which the lexer reports where it is."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a pipe would block
+        raise OSError(errno.EINVAL, "it is not a regular file")
     with open(path, "rb") as f:
         data = f.read()
-    return data.decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="surrogateescape")
 
 
 def front_end(file: str, source: str, diags: Diagnostics) -> Program | None:

@@ -19,6 +19,8 @@ module always gives the same bytes.
 
 from __future__ import annotations
 
+import os
+
 from mochic import stack
 from mochic.backends.c.function import FunctionEmitter, signature
 from mochic.backends.c.names import (
@@ -54,7 +56,7 @@ class ModuleEmitter:
     def __init__(self, module: ir.Module) -> None:
         self.module = module
         self.file = module.file
-        self.file_literal = c_string(module.file.encode())
+        self.file_literal = c_string(os.fsencode(module.file))  # the name's own bytes
         self.types = TypeTable(module.structs)
         self.fnames = Namer("mf_")
         self.gnames = Namer("mg_")
