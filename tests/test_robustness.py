@@ -1,14 +1,20 @@
 """What a new user meets first, done right: `build` never overwrites what it
 should not, file names of any bytes work, input files that are not source
-text are refused with a diagnostic, and excerpts in diagnostics are safe to
-print and point at the right column."""
+files are refused, and the JIT never loads a damaged runtime library."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from mochic.backends.copypatch import jit
+from mochic.toolchain.cache import cache_dir
+from mochic.toolchain.runtime import shared_library
 from tests.tiers import mochic
 
 HELLO = 'print("hi")\n'
@@ -87,3 +93,21 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
             res = mochic([command, path], tmp_path, timeout=60)
             assert res.status == 1
             assert res.stderr == f"mochic: error: cannot read {path}: it is not a regular file\n"
+
+
+@pytest.mark.skipif(jit.host_machine() is None, reason="the JIT runs on x86_64 and aarch64 Linux")
+def test_a_damaged_jit_runtime_in_the_cache_is_built_again(tmp_path: Path) -> None:
+    good = shared_library(lambda _msg: None)
+    digest = good.with_name(good.name + ".sha256")
+    copy = tmp_path / "cache" / good.relative_to(cache_dir())
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(good.read_bytes()[: good.stat().st_size // 2])  # cut short
+    shutil.copy(digest, copy.with_name(digest.name))
+    (tmp_path / "p.mochi").write_text(HELLO)
+    res = mochic(["run", "--tier", "jit", "--verbose", "p.mochi"], tmp_path,
+                 env={"MOCHIC_CACHE": str(tmp_path / "cache")}, timeout=900)
+    assert res.stdout == "hi\n" and res.status == 0
+    assert "the JIT's runtime library in the cache is damaged; building it again" in res.stderr
+    assert "running on the jit tier" in res.stderr
+    recorded = copy.with_name(digest.name).read_text().strip()
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == recorded

@@ -90,11 +90,17 @@ def _shared_library_plan() -> tuple[Path, list[str], Options]:
 
 def shared_library(log: Log = stderr_log) -> Path:
     """The runtime built as a shared object for this machine, for the JIT (cached by
-    runtime hash)."""
+    runtime hash).  Loading runs its code, so the cached file is loaded only if it
+    is byte for byte the one built (its digest is recorded beside it); a damaged
+    or foreign one is built again."""
     lib, flags, opts = _shared_library_plan()
-    if lib.exists():
-        return lib
-    log("mochic: building the runtime library for the JIT (once per version)...")
+    digest = lib.with_name(lib.name + ".sha256")
+    if lib.exists() and digest.exists():
+        if _sha256(lib) == digest.read_text().strip():
+            return lib
+        log("mochic: the JIT's runtime library in the cache is damaged; building it again...")
+    else:
+        log("mochic: building the runtime library for the JIT (once per version)...")
     lib.parent.mkdir(parents=True, exist_ok=True)
     tmp = lib.with_name(f"libmochi.so.{os.getpid()}")
     cmd = [*opts.compiler.cc, *flags, *map(str, runtime_sources()), "-lm", "-o", str(tmp)]
@@ -102,5 +108,12 @@ def shared_library(log: Log = stderr_log) -> Path:
         run(cmd, lib.parent, opts.compiler)
     except ToolchainError as e:
         raise ToolchainError(f"building the JIT runtime failed:\n{e}") from None
+    recorded = digest.with_name(f"{digest.name}.{os.getpid()}")
+    recorded.write_text(_sha256(tmp) + "\n")
+    os.replace(recorded, digest)
     os.replace(tmp, lib)
     return lib
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from mochic.backends.copypatch import jit
+from mochic.toolchain.runtime import shared_library
 from tests.fuzz.generate import batch
 from tests.fuzz.runner import Failure, check_batch
 
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=10_000_000, help="the first program's seed")
     p.add_argument("--out", type=Path, default=Path("fuzz-failures"))
     args = p.parse_args(argv)
+    if jit.host_machine() is not None:  # once, not on a tier's standard error
+        shared_library(lambda _msg: None)
     firsts = list(range(args.seed, args.seed + args.programs, args.batch))
     done = failed = 0
     start = time.monotonic()
