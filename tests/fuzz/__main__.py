@@ -3,7 +3,8 @@
     python3 -m tests.fuzz [--programs N] [--batch UNITS] [--jobs J] [--seed S] [--out DIR]
 
 generates N programs (default 100,000) in batches of UNITS, runs each batch on
-every tier (tests/fuzz/runner.py) with J batches at a time, and writes each
+every tier (tests/fuzz/runner.py, compiled once in the process for speed)
+with J batches at a time, and writes each
 failure, shrunk, to DIR/<first seed of its batch>/ (the program and every
 tier's result).  It prints a line per batch and a summary; its exit status
 is 1 if anything failed.
@@ -20,12 +21,12 @@ from pathlib import Path
 from mochic.backends.copypatch import jit
 from mochic.toolchain.runtime import shared_library
 from tests.fuzz.generate import batch
-from tests.fuzz.runner import Failure, check_batch
+from tests.fuzz.runner import Failure, InProcess, check_batch
 
 
-def _one(first: int, units: int) -> tuple[int, Failure | None, float]:
+def _one(first: int, units: int, build_mode: str) -> tuple[int, Failure | None, float]:
     start = time.monotonic()
-    failure = check_batch(batch(first, units))
+    failure = check_batch(batch(first, units), InProcess(build_mode))
     return first, failure, time.monotonic() - start
 
 
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seed", type=int, default=10_000_000, help="the first program's seed")
     p.add_argument("--out", type=Path, default=Path("fuzz-failures"))
+    p.add_argument("--release-every", type=int, default=4, metavar="K",
+                   help="build every K-th batch optimised (release), the others for debugging "
+                        "(dev, several times faster to compile)")
     args = p.parse_args(argv)
     if jit.host_machine() is not None:  # once, not on a tier's standard error
         shared_library(lambda _msg: None)
@@ -44,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     done = failed = 0
     start = time.monotonic()
     with cf.ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(_one, f, min(args.batch, args.seed + args.programs - f))
-                   for f in firsts]
+        futures = [pool.submit(_one, f, min(args.batch, args.seed + args.programs - f),
+                               "release" if i % args.release_every == 0 else "dev")
+                   for i, f in enumerate(firsts)]
         for fut in cf.as_completed(futures):
             first, failure, seconds = fut.result()
             done += min(args.batch, args.seed + args.programs - first)

@@ -11,24 +11,34 @@ traceback, an internal compiler error, a diagnostic (a generated program is
 well-typed), a failed build, a time-out, or an exit status other than the
 program's (0, or 1 after the runtime error its last unit makes on purpose).
 
-``check_batch`` runs a batch; on a failure it finds the unit at fault (the
-output of each unit starts with its `-- unit N` line) and shrinks it
-(``shrink.py``) to a small program that still fails the same way.
+``check_batch`` runs a batch (as `mochic` commands, ``Subprocesses``, or for
+throughput in this process, ``InProcess``); on a failure it finds the unit
+at fault (the output of each unit starts with its `-- unit N` line) and
+shrinks it (``shrink.py``) to a small program that still fails the same way.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
+import sys
 import tempfile
+import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mochic import backends, targets
 from mochic.driver import compile_source
+from mochic.ir.ir import Module
+from mochic.stack import run_in_big_stack
 from tests.fuzz import shrink
 from tests.fuzz.generate import Batch, Node, render
-from tests.tiers import TIERS, Result
+from tests.runners import decode
+from tests.tiers import TIERS, TIMEOUT, Result
 
 FILE = "fuzz.mochi"
 RUN_ERROR = re.compile(re.escape(FILE) + r":\d+: runtime error: .+\n\Z")
@@ -53,6 +63,137 @@ def fuzz_tiers() -> list[FuzzTier]:
     return tiers
 
 
+class Subprocesses:
+    """Runs a program as a user does: each tier a `mochic` command (tests/tiers.py)."""
+
+    def __init__(self, tiers: list[FuzzTier] | None = None) -> None:
+        self.tiers = tiers if tiers is not None else fuzz_tiers()
+        self.names = [t.name for t in self.tiers]
+
+    def only(self, names: set[str]) -> Subprocesses:
+        return Subprocesses([t for i, t in enumerate(self.tiers) if i == 0 or t.name in names])
+
+    def run(self, nodes: list[Node], stdin: str, workdir: Path) -> dict[str, Result]:
+        results: dict[str, Result] = {}
+        for t in self.tiers:
+            folder = workdir / ("typed" if t.typed else "untyped")
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / FILE
+            path.write_text(render(nodes, t.typed), encoding="utf-8")
+            try:
+                results[t.name] = t.run(path, stdin)
+            except subprocess.TimeoutExpired:
+                results[t.name] = Result("", "time-out\n", -1)
+        return results
+
+
+class InProcess:
+    """Runs a program for throughput (the long run): it is compiled once here, then
+    every backend of `mochic.backends.BACKENDS` runs it in a child process forked
+    from this one (a backend that runs programs), or builds it for this machine
+    and the executable runs (a backend that builds them); ``interp-untyped`` is
+    the interpreter on the program without its function annotations.  A backend
+    added to that table is fuzzed with no change here."""
+
+    def __init__(self, build_mode: str = "release", names: set[str] | None = None) -> None:
+        self.build_mode = build_mode
+        host = targets.host()
+        every = [*(n for n in backends.names("run")
+                   if host.name in backends.BACKENDS[n].targets),
+                 *(n for n in backends.names("build")
+                   if host.name in backends.BACKENDS[n].targets), "interp-untyped"]
+        first = "interp"
+        self.names = [first, *(n for n in every if n != first and
+                               (names is None or n in names))]
+
+    def only(self, names: set[str]) -> InProcess:
+        return InProcess(self.build_mode, names)
+
+    def run(self, nodes: list[Node], stdin: str, workdir: Path) -> dict[str, Result]:
+        workdir.mkdir(parents=True, exist_ok=True)
+        typed = _compiled(render(nodes, True))
+        results: dict[str, Result] = {}
+        for name in self.names:
+            untyped = name == "interp-untyped"
+            compiled = _compiled(render(nodes, False)) if untyped else typed
+            if isinstance(compiled, Result):
+                results[name] = compiled
+            elif untyped or name in backends.names("run"):
+                backend = backends.get("interp" if untyped else name, "run")
+                request = backends.RunRequest(False, _log)
+                results[name] = _forked(lambda b=backend, m=compiled, r=request:
+                                        b.entry("run")(m, r), stdin, workdir)
+            else:
+                results[name] = self.build_and_run(name, compiled, stdin, workdir)
+        return results
+
+    def build_and_run(self, name: str, module: Module, stdin: str, workdir: Path) -> Result:
+        exe = workdir / f"{name}-program{targets.host().suffix}"
+        request = backends.BuildRequest(targets.host(), self.build_mode, False, "zig", "exe",
+                                        exe, _log)
+        try:
+            run_in_big_stack(lambda: backends.get(name, "build").entry("build")(module, request))
+        except backends.BuildError as e:
+            return Result("", f"mochic build failed:\n{e}\n", 1)
+        try:
+            p = subprocess.run([str(exe)], cwd=workdir, input=stdin.encode(), capture_output=True,
+                               timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return Result("", "time-out\n", -1)
+        return Result(decode(p.stdout), decode(p.stderr), p.returncode)
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _compiled(source: str) -> Module | Result:
+    """The module, or the result every tier gives for a program that does not compile."""
+    try:
+        c = run_in_big_stack(lambda: compile_source(FILE, source))
+    except Exception as e:
+        return Result("", f"internal compiler error: {type(e).__name__}: {e}\n", 1)
+    if c.diags or c.module is None:
+        return Result("", c.diags.render(), 1)
+    return c.module
+
+
+def _forked(run: Callable[[], int], stdin: str, workdir: Path) -> Result:
+    """``run()`` in a child process whose standard streams are files; its result."""
+    paths = {n: workdir / f"std{n}" for n in ("in", "out", "err")}
+    paths["in"].write_bytes(stdin.encode())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 70
+        try:
+            for fd, (name, flags) in enumerate((("in", os.O_RDONLY),
+                                                ("out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                                                ("err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC))):
+                os.dup2(os.open(paths[name], flags, 0o644), fd)
+            sys.stderr.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+            status = run()
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return Result("", "time-out\n", -1)
+        time.sleep(0.005)
+    out, err = (decode(paths[n].read_bytes()) for n in ("out", "err"))
+    return Result(out, err, os.waitstatus_to_exitcode(status))
+
+
 @dataclass
 class Failure:
     """What went wrong: the tiers whose result differs from the reference's (or
@@ -74,24 +215,8 @@ class Failure:
         return "\n".join(out)
 
 
-def run_tiers(nodes: list[Node], stdin: str, tiers: list[FuzzTier],
-              workdir: Path) -> dict[str, Result]:
-    """Run the program ``nodes`` on ``tiers`` (each from its own folder, so every
-    tier names the file ``FILE``)."""
-    results: dict[str, Result] = {}
-    for t in tiers:
-        folder = workdir / ("typed" if t.typed else "untyped")
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / FILE
-        path.write_text(render(nodes, t.typed), encoding="utf-8")
-        try:
-            results[t.name] = t.run(path, stdin)
-        except subprocess.TimeoutExpired:
-            results[t.name] = Result("", "time-out\n", -1)
-    return results
-
-
-def judge(results: dict[str, Result], expect_error: bool | None) -> tuple[tuple[str, ...], str] | None:
+def judge(results: dict[str, Result],
+          expect_error: bool | None) -> tuple[tuple[str, ...], str] | None:
     """The failing tiers and the kind of failure, or None when all is well."""
     names = list(results)
     ref = results[names[0]]
@@ -132,20 +257,19 @@ def unit_at_fault(batch: Batch, results: dict[str, Result], tiers: tuple[str, ..
     return worst
 
 
-def check_batch(batch: Batch, tiers: list[FuzzTier] | None = None,
+def check_batch(batch: Batch, executor: Subprocesses | InProcess | None = None,
                 shrink_seconds: float = 600.0) -> Failure | None:
     """Run ``batch`` on every tier; the failure found, shrunk, or None."""
-    tiers = tiers if tiers is not None else fuzz_tiers()
-    expect_error = batch.fails
+    executor = executor if executor is not None else Subprocesses()
     with tempfile.TemporaryDirectory(prefix="mochic-fuzz-") as d:
         work = Path(d)
-        results = run_tiers(batch.nodes(), batch.stdin, tiers, work)
-        verdict = judge(results, expect_error)
+        results = executor.run(batch.nodes(), batch.stdin, work)
+        verdict = judge(results, batch.fails)
         if verdict is None:
             return None
         failing, kind = verdict
         k = unit_at_fault(batch, results, failing)
-        involved = [t for t in tiers if t.name in failing or t is tiers[0]]
+        involved = executor.only(set(failing))
         compiles_as = compile_outcome(batch.nodes())
 
         def still_fails(candidate: list[Node]) -> bool:
@@ -154,15 +278,18 @@ def check_batch(batch: Batch, tiers: list[FuzzTier] | None = None,
                 return False
             if outcome:  # the compiler's own failure, the same again
                 return True
-            v = judge(run_tiers(candidate, batch.stdin, involved, work), None)
+            v = judge(involved.run(candidate, batch.stdin, work), None)
             return v is not None and v[1] == kind and set(v[0]) <= set(failing)
 
         # the unit alone; else with the units before it (they read the input it reads)
         for nodes in (batch.nodes([k]), batch.nodes(list(range(k + 1))), batch.nodes()):
             if still_fails(nodes):
                 break
+        else:  # it does not happen again: report the batch as it failed
+            return Failure(failing, kind + " (not reproduced)", batch.source(), results,
+                           batch.stdin)
         small = shrink.shrink(nodes, still_fails, shrink_seconds)
-        final = run_tiers(small, batch.stdin, tiers, work)
+        final = executor.run(small, batch.stdin, work)
         verdict = judge(final, None) or verdict
         return Failure(verdict[0], verdict[1], render(small), final, batch.stdin)
 
