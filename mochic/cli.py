@@ -253,9 +253,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from mochic.toolchain.doctor import doctor_report
     print(f"mochic {__version__}; host target: {targets.host_name() or 'none'}; "
           f"cache: {cache_dir()}")
-    for what, name, present, detail in doctor_report():
-        mark = "ok     " if present else "missing"
-        print(f"  {what:9} {name:13} {mark} {detail if present else 'install: ' + detail}")
+    for what, name, state, detail in doctor_report():
+        shown = "install: " + detail if state == "missing" else detail
+        print(f"  {what:9} {name:13} {state:7} {shown}")
     return 0
 
 

@@ -15,7 +15,7 @@ import pytest
 from mochic.backends.copypatch import jit
 from mochic.toolchain.cache import cache_dir
 from mochic.toolchain.runtime import shared_library
-from tests.tiers import mochic
+from tests.tiers import ROOT, mochic
 
 HELLO = 'print("hi")\n'
 
@@ -111,3 +111,16 @@ def test_a_damaged_jit_runtime_in_the_cache_is_built_again(tmp_path: Path) -> No
     assert "running on the jit tier" in res.stderr
     recorded = copy.with_name(digest.name).read_text().strip()
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == recorded
+
+
+def test_doctor_runs_what_it_reports(tmp_path: Path) -> None:
+    # a ziglang package whose binary does not run, found before the installed one
+    fake = tmp_path / "ziglang"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text("import sys\nsys.exit('zig: cannot execute binary')\n")
+    res = mochic(["doctor"], tmp_path, env={"PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"})
+    assert res.status == 0
+    line = next(x for x in res.stdout.splitlines() if x.split()[1:2] == ["zig"])
+    assert line.split()[2] == "broken"
+    assert "ziglang version` fails (zig: cannot execute binary)" in line
