@@ -28,6 +28,14 @@ JIT_FRAMES = 256 << 20  # committed as deep recursion touches it
 # the main stack of an executable, by target OS ("other": where nothing links it bigger)
 MAIN_STACK = {"windows": 256 << 20, "wasi": 64 << 20, "other": 8 << 20}
 PYTHON_RECURSION_LIMIT = 200_000  # the interpreter's frames on THREAD_STACK
+# Wasm code runs on the engine's stack, which the module cannot measure: the Wasm
+# backend counts Mochi calls instead, and a call deeper than this is 'stack
+# overflow'.  The engine is given WASM_ENGINE_STACK bytes of native stack (a Mochi
+# frame of Cranelift's code takes far less than 2 KiB); the runtime's C code gets
+# WASM_LINEAR_STACK bytes of linear memory.
+CALL_DEPTH = 200_000
+WASM_ENGINE_STACK = 512 << 20
+WASM_LINEAR_STACK = 8 << 20
 
 
 def run_in_big_stack(fn: Callable[[], Any]) -> Any:

@@ -81,10 +81,38 @@ def run_c(program: Path, stdin: str) -> Result:
     return Result(runners.decode(p.stdout), runners.decode(p.stderr), p.returncode)
 
 
+def run_wasm(program: Path, stdin: str) -> Result:
+    """`mochic run --tier wasm`: the program encoded and linked by mochic, compiled by
+    wasmtime (cached by content) and run in mochic's process."""
+    why = runners.missing("wasm32-wasi")
+    if why is not None:
+        pytest.skip(why)
+    return mochic(["run", "--tier", "wasm", program.name], program.parent, stdin)
+
+
+def run_cwasm(program: Path, stdin: str) -> Result:
+    """`mochic build --backend wasm --emit cwasm` (precompiled by wasmtime) and the
+    precompiled module run by the engine it was compiled for."""
+    why = runners.missing("wasm32-wasi")
+    if why is not None:
+        pytest.skip(why)
+    out = _C_BUILDS / "cwasm" / f"{program.parent.name}__{program.stem}.cwasm"
+    built = mochic(["build", program.name, "--backend", "wasm", "--emit", "cwasm", "--mode",
+                    "release", "-o", str(out)], program.parent, timeout=BUILD_TIMEOUT)
+    if built.status != 0:
+        return Result(built.stdout, f"mochic build failed:\n{built.stderr}", built.status)
+    p = subprocess.run([sys.executable, "-m", "mochic.backends.wasm.engine", str(out)],
+                       cwd=program.parent, input=stdin.encode(), capture_output=True,
+                       timeout=TIMEOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return Result(runners.decode(p.stdout), runners.decode(p.stderr), p.returncode)
+
+
 TIERS: dict[str, Callable[[Path, str], Result]] = {
     "interp": run_interp,
     "jit": run_jit,
     "c": run_c,
+    "wasm": run_wasm,
+    "cwasm": run_cwasm,
 }
 
 

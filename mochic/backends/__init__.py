@@ -90,6 +90,10 @@ BACKENDS: dict[str, Backend] = {b.name: b for b in (
             run="mochic.backends.copypatch.tier:run"),
     Backend("c", "C backend", "portable C, compiled by zig cc or --cc", ALL_TARGETS,
             emits={"exe": "", "c": ".c"}, build="mochic.backends.c.backend:build"),
+    Backend("wasm", "Wasm backend",
+            "WebAssembly encoded and linked by mochic, run or precompiled by wasmtime",
+            ("wasm32-wasi",), emits={"wasm": ".wasm", "cwasm": ".cwasm"},
+            run="mochic.backends.wasm.tier:run", build="mochic.backends.wasm.backend:build"),
 )}
 
 RUN_ORDER = ("jit", "interp")  # what `mochic run` tries, in order, without --tier

@@ -275,6 +275,25 @@ class Query(Expr):
     distinct: bool = False
 
 
+@dataclass
+class Load(Expr):
+    """`load "path" as T with opts`: the rows of a data file as a list of T
+    (``path`` None or "-": standard input)."""
+
+    path: str | None
+    type: TypeExpr
+    opts: Expr | None
+
+
+@dataclass
+class Save(Expr):
+    """`save xs to "path" with opts` (``path`` None or "-": standard output)."""
+
+    src: Expr
+    path: str | None
+    opts: Expr | None
+
+
 # ---------------------------------------------------------------- statements
 
 
@@ -364,6 +383,17 @@ class Break(Stmt):
 @dataclass
 class Continue(Stmt):
     pass
+
+
+@dataclass
+class Update(Stmt):
+    """`update xs set { field: e, ... } where cond`: changes the matching structs of
+    list ``xs`` in place; ``e`` and ``cond`` see the struct's fields by bare name."""
+
+    target: Name
+    fields: list[tuple[str, Expr]]
+    field_spans: list[Span]
+    where: Expr | None
 
 
 @dataclass

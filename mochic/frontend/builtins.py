@@ -8,8 +8,11 @@ rather than declared as ordinary function types.
 
 from __future__ import annotations
 
+from mochic.frontend.numeric import BIG, is_numeric
 from mochic.frontend.types import (
     ANY,
+    BIGINT,
+    BIGRAT,
     BOOL,
     FLOAT,
     INT,
@@ -35,7 +38,15 @@ ARITY: dict[str, tuple[int, int]] = {
     "avg": (1, 1), "padStart": (3, 3), "print": (0, 999), "panic": (1, 1),
     "starts_with": (2, 2), "ends_with": (2, 2), "ord": (1, 1), "chr": (1, 1),
     "last": (1, 1), "distinct": (1, 1), "slice": (3, 3), "parseIntStr": (1, 2),
-    "get": (2, 3),
+    "get": (2, 3), "error": (1, 1), "string": (1, 1), "sha256": (1, 1),
+    "num": (1, 1), "denom": (1, 1), "bigint": (1, 1), "bigrat": (1, 2),
+}
+
+# Functions of `import go "strings"`, Go's names for built-ins: name -> built-in.
+GO_STRINGS: dict[str, str] = {
+    "ToUpper": "upper", "ToLower": "lower", "TrimSpace": "trim", "Contains": "contains",
+    "HasPrefix": "starts_with", "HasSuffix": "ends_with", "Split": "split", "Join": "join",
+    "Repeat": "repeat", "Index": "indexOf",
 }
 
 # Functions of `import python "math"`: name -> arity.  Each takes and gives floats.
@@ -73,7 +84,7 @@ def _join_default(value: Type, default: Type) -> Type:
 
 
 def _num(t: Type) -> bool:
-    return t in (INT, FLOAT, ANY)
+    return is_numeric(t) or t == ANY
 
 
 def _int(t: Type) -> bool:
@@ -102,7 +113,11 @@ SIGNATURES: dict[str, str] = {
     "ord": "ord(ch: string)",
     "range": "range(end: int), range(start: int, end: int[, step: int])",
     "slice": "slice(xs: list or string, start: int, end: int)",
+    "sha256": "sha256(data: string or list<int>) -> list<int>, the 32 bytes of the digest",
     "parseIntStr": "parseIntStr(s: string[, base: int])",
+    "pow": "pow(x, y) of two numbers; a bigint to an int power",
+    "bigint": "bigint(x) of a number or a decimal string",
+    "bigrat": "bigrat(x) of a number or a string like \"3/4\", or bigrat(num, denom)",
 }
 
 
@@ -116,8 +131,11 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         if isinstance(a, ListT):
             return a
         return ListT(ANY) if a == ANY else None
-    if name == "str":
+    if name in ("str", "string"):
         return STRING
+    if name == "sha256":
+        ok = isinstance(a, ListT) and a.elem in (INT, ANY) or a in (STRING, ANY)
+        return ListT(INT) if ok else None
     if name in ("substring", "substr"):
         return STRING if _str(a) and _int(args[1]) and _int(args[2]) else None
     if name == "slice":
@@ -136,7 +154,17 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
     if name in ("sqrt", "exp", "sin", "cos", "log"):
         return FLOAT if _num(a) else None
     if name == "pow":
-        return FLOAT if _num(a) and _num(args[1]) else None
+        # as the reference: an int for two ints, a float when either is a float
+        b = args[1]
+        if not (_num(a) and _num(b)):
+            return None
+        if FLOAT in (a, b):
+            return FLOAT
+        if a == BIGINT and b in (INT, BIGINT, ANY):
+            return BIGINT
+        if BIGRAT in (a, b) or b == BIGINT:
+            return None
+        return INT if a == b == INT else ANY
     if name in ("floor", "ceil", "round"):
         return FLOAT if _num(a) else None
     if name == "abs":
@@ -145,6 +173,13 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         return INT
     if name == "float":
         return FLOAT
+    if name in ("num", "denom"):
+        return BIGINT if _num(a) and a != FLOAT else None
+    if name == "bigint":
+        return BIGINT if _num(a) or a == STRING else None
+    if name == "bigrat":
+        return BIGRAT if (_num(a) or a == STRING) and \
+            (len(args) == 1 or _num(args[1]) and a != STRING) else None
     if name == "concat":
         return a if isinstance(a, ListT) or a == STRING else (ANY if a == ANY else None)
     if name in ("lower", "upper", "trim"):
@@ -182,7 +217,7 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         return a if isinstance(a, ListT) or a in (STRING, ANY) else None
     if name == "sum":
         e = elem_type(a)
-        if e in (INT, FLOAT):
+        if e in (INT, FLOAT) or e in BIG:
             return e
         return ANY if e == ANY else None
     if name in ("avg",):
@@ -200,7 +235,7 @@ def builtin_result(name: str, args: list[Type]) -> Type | None:
         return a if isinstance(a, ListT) else None
     if name == "padStart":
         return STRING if _str(a) and _int(args[1]) and _str(args[2]) else None
-    if name in ("print", "panic"):
+    if name in ("print", "panic", "error"):
         return VOID
     if name in ("starts_with", "ends_with"):
         return BOOL if _str(a) and _str(args[1]) else None

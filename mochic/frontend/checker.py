@@ -21,6 +21,7 @@ from mochic.diagnostics import Diagnostics
 from mochic.frontend import ast as A
 from mochic.frontend.builtins import (
     ARITY,
+    GO_STRINGS,
     MATH_CONSTS,
     MATH_FUNS,
     SIGNATURES,
@@ -28,9 +29,12 @@ from mochic.frontend.builtins import (
     elem_type,
 )
 from mochic.frontend.infer import Inference, has_unknown, join_results, rebind
+from mochic.frontend.numeric import WIDENS, arith_type, is_numeric
 from mochic.frontend.symbols import FunCtx, Symbol
 from mochic.frontend.types import (
     ANY,
+    BIGINT,
+    BIGRAT,
     BOOL,
     FLOAT,
     INT,
@@ -52,7 +56,12 @@ from mochic.frontend.types import (
 )
 
 PRIMS = {"int": INT, "float": FLOAT, "bool": BOOL, "string": STRING, "any": ANY,
-         "void": VOID}
+         "void": VOID, "unit": VOID,
+         "bigint": BIGINT, "bigrat": BIGRAT}
+
+
+# Types whose values a condition may test by their truthiness (cond).
+_TRUTHY = (OptionT, ListT, MapT, StructT, SumT, GroupT)
 
 
 @dataclass
@@ -91,8 +100,8 @@ def join(a: Type, b: Type) -> Type:
         return a
     if a == UNKNOWN:
         return b
-    if {a, b} == {INT, FLOAT}:
-        return FLOAT
+    if is_numeric(a) and is_numeric(b):
+        return arith_type("+", a, b) or ANY
     if a == NONE:
         return b if ir_type(b) == "ref" else OptionT(b)
     if b == NONE:
@@ -122,7 +131,7 @@ def assignable(src: Type, dst: Type) -> bool:
     lowering's implicit conversions: int to float, boxing, checked unboxing)?"""
     if src == dst or ANY in (src, dst) or UNKNOWN in (src, dst):
         return True
-    if src == INT and dst == FLOAT:
+    if (src, dst) in WIDENS:
         return True
     if src == NONE:
         return dst != VOID
@@ -162,9 +171,11 @@ def _castable(src: Type, to: Type) -> bool:
     """Can `e as T` convert a ``src`` value to ``to`` (the lowering's conversions)?"""
     if assignable(src, to) or assignable(to, src):
         return True
-    if to == STRING and src in (INT, FLOAT, BOOL):
+    if to == STRING and (src == BOOL or is_numeric(src)):
         return True
-    if src == STRING and to in (INT, FLOAT):
+    if src == STRING and is_numeric(to):
+        return True
+    if is_numeric(src) and is_numeric(to):
         return True
     return (src, to) == (FLOAT, INT) or isinstance(src, MapT) and isinstance(to, StructT)
 
@@ -246,6 +257,7 @@ class Checker:
         self.tests: list[tuple[str, FunCtx]] = []
         self.globals: list[Symbol] = []
         self.math_alias: set[str] = set()
+        self.go_strings: set[str] = set()  # aliases of `import go "strings"`
         self.main = FunCtx("main", [], VOID, node=program)
         self.functions.append(self.main)
         self.top = _Scope(None, self.main)
@@ -343,12 +355,8 @@ class Checker:
                 return self.aliases[t.name]
             if t.name in ("list", "map"):
                 return ListT(ANY) if t.name == "list" else MapT(ANY, ANY)
-            if t.name in ("bigint", "bigrat"):
-                self.err(t.span, f"not supported: {t.name}",
-                         "arbitrary-precision numbers are out of scope; use int or float")
-            else:
-                self.err(t.span, f"unknown type '{t.name}'",
-                         did_you_mean(t.name, self.type_names()))
+            self.err(t.span, f"unknown type '{t.name}'",
+                     did_you_mean(t.name, self.type_names()))
             return ANY
         if isinstance(t, A.TypeGeneric):
             args = [self.resolve(a) for a in t.args]
@@ -594,6 +602,57 @@ class Checker:
             self.extern_fun(s)
         elif isinstance(s, A.ExternLet):
             self.extern_let(s, scope)
+        elif isinstance(s, A.Update):
+            self.update(s, scope)
+
+    def update(self, s: A.Update, scope: _Scope) -> None:
+        """`update xs set {f: e} where c`: e and c see the fields of each struct of
+        xs by bare name, as its values before the update."""
+        t = self.expr(s.target, scope)
+        inner = _Scope(scope, scope.fn, scope.loop)
+        info = t.elem.info if isinstance(t, ListT) and isinstance(t.elem, StructT) else None
+        if info is None:
+            self.err(s.target.span, f"update needs a list of structs, not {t}")
+        else:
+            s.field_syms = [self.new_var(inner, name, ft, False, s.span)  # type: ignore[attr-defined]
+                            for name, ft in info.fields.items()]
+        if s.where is not None:
+            self.cond(s.where, inner)
+        for (name, v), span in zip(s.fields, s.field_spans, strict=True):
+            ft = info.fields.get(name) if info is not None else ANY
+            if ft is None:
+                self.err(span, f"type {t.elem} has no field '{name}'",  # type: ignore[union-attr]
+                         did_you_mean(name, info.fields))  # type: ignore[union-attr]
+                ft = ANY
+            vt = self.expr(v, inner, ft)
+            if not assignable(vt, ft):
+                self.err(v.span, f"field '{name}' must be {ft}, not {vt}")
+
+    def data_options(self, e: A.Expr | None, scope: _Scope) -> None:
+        """The `with { format: "csv", header: true, delimiter: ";" }` of load and save."""
+        if e is not None:
+            t = self.expr(e, scope, MapT(STRING, ANY))
+            if not (isinstance(t, MapT) or t == ANY):
+                self.err(e.span, f"the options of load and save are a map, not {t}",
+                         'write `with { format: "json" }`')
+
+    def load(self, e: A.Load, scope: _Scope) -> Type:
+        t = self.resolve(e.type)
+        ok = isinstance(t, StructT) and t.info.parent is None or t == ANY or \
+            isinstance(t, MapT) and t.key in (STRING, ANY)
+        if not ok:
+            self.err(e.type.span, f"cannot load rows of type {t}",
+                     "rows are structs (`load \"people.csv\" as Person`) or maps")
+        self.data_options(e.opts, scope)
+        return ListT(t)
+
+    def save(self, e: A.Save, scope: _Scope) -> Type:
+        t = self.expr(e.src, scope)
+        et = elem_type(t) if isinstance(t, ListT | GroupT) else ANY if t == ANY else None
+        if not (isinstance(et, StructT | MapT) or et == ANY):
+            self.err(e.src.span, f"save needs a list of structs or maps, not {t}")
+        self.data_options(e.opts, scope)
+        return VOID
 
     def var_decl(self, s: A.VarDecl, scope: _Scope) -> None:
         declared = self.resolve(s.type) if s.type is not None else None
@@ -700,9 +759,12 @@ class Checker:
         if s.lang == "python" and s.path == "math":
             self.math_alias.add(s.alias or "math")
             return
+        if s.lang == "go" and s.path == "strings":
+            self.go_strings.add(s.alias or "strings")
+            return
         what = f'import {s.lang + " " if s.lang else ""}"{s.path}"'
         self.err(s.span, f"not supported: {what}",
-                 'only `import python "math" as math` is supported')
+                 'only `import python "math"` and `import go "strings"` are supported')
         # Declare the module's name so that its uses do not add "undefined name" errors.
         self.new_var(scope, s.alias or s.path.rsplit("/", 1)[-1], ANY, False, s.span)
 
@@ -721,7 +783,11 @@ class Checker:
     # ------------------------------------------------------------ expressions
 
     def cond(self, e: A.Expr, scope: _Scope) -> None:
-        self.expect_type(e, BOOL, scope, "condition")
+        """A condition is a bool, or a value the reference tests by its truthiness: a
+        dynamic value, an option, a container or a struct (none and empty are false)."""
+        t = self.expr(e, scope, BOOL)
+        if not (t in (BOOL, ANY, NONE) or isinstance(t, _TRUTHY)):
+            self.err(e.span, f"condition must be bool, not {t}")
 
     def expect_type(self, e: A.Expr, want: Type, scope: _Scope, what: str) -> None:
         t = self.expr(e, scope, want)
@@ -788,6 +854,10 @@ class Checker:
             return self.match(e, scope, expected)
         if isinstance(e, A.Query):
             return self.query(e, scope)
+        if isinstance(e, A.Load):
+            return self.load(e, scope)
+        if isinstance(e, A.Save):
+            return self.save(e, scope)
         self.err(e.span, "unsupported expression")
         return ANY
 
@@ -854,6 +924,20 @@ class Checker:
         return [*PRIMS, "list", "map", *self.sums, *self.aliases,
                 *(n for n, info in self.structs.items() if info.parent is None)]
 
+    def _method_ref(self, scope: _Scope, name: str) -> tuple[Symbol, FunCtx] | None:
+        """The receiver and the method ``name`` of the type whose method encloses
+        ``scope``, if it has one."""
+        fn: FunCtx | None = scope.fn
+        while fn is not None:
+            if fn.struct is not None and fn.receiver is not None:
+                m = fn.struct.methods.get(name)
+                if m is None:
+                    return None
+                self._note_capture(scope.fn, fn.receiver)
+                return fn.receiver, m  # type: ignore[return-value]
+            fn = fn.parent
+        return None
+
     def _field_ref(self, scope: _Scope, name: str) -> FieldRef | None:
         fn: FunCtx | None = scope.fn
         while fn is not None:
@@ -868,11 +952,11 @@ class Checker:
     def unary(self, e: A.Unary, scope: _Scope) -> Type:
         t = self.expr(e.operand, scope)
         if e.op == "-":
-            if t in (INT, FLOAT, ANY, UNKNOWN):
+            if is_numeric(t) or t in (ANY, UNKNOWN):
                 return t
             self.err(e.span, f"cannot negate a value of type {t}")
             return ANY
-        if t not in (BOOL, ANY, UNKNOWN):
+        if not (t in (BOOL, ANY, NONE, UNKNOWN) or isinstance(t, _TRUTHY)):
             self.err(e.span, f"'!' needs a bool, not {t}")
         return BOOL
 
@@ -918,12 +1002,13 @@ class Checker:
             self.err(e.span, f"'{op.replace('_', ' ')}' needs two lists, not {lt} and {rt}")
             return ANY
         if op in ("==", "!="):
-            if not (assignable(lt, rt) or assignable(rt, lt)):
+            if not (assignable(lt, rt) or assignable(rt, lt) or
+                    is_numeric(lt) and is_numeric(rt)):
                 self.err(e.span, f"cannot compare {lt} with {rt}")
             return BOOL
         if op in ("<", "<=", ">", ">="):
             ok = UNKNOWN in (lt, rt) or \
-                (lt in (INT, FLOAT, ANY) and rt in (INT, FLOAT, ANY)) or \
+                ((is_numeric(lt) or lt == ANY) and (is_numeric(rt) or rt == ANY)) or \
                 (lt in (STRING, ANY) and rt in (STRING, ANY))
             if not ok:
                 self.err(e.span, f"cannot compare {lt} with {rt} using '{op}'")
@@ -931,9 +1016,11 @@ class Checker:
         # arithmetic
         if ANY in (lt, rt) or isinstance(lt, OptionT) or isinstance(rt, OptionT):
             return ANY
-        if lt in (INT, FLOAT) and rt in (INT, FLOAT):
-            return INT if lt == rt == INT else FLOAT
-        if op == "+" and lt == rt == STRING:
+        if is_numeric(lt) and is_numeric(rt):
+            t = arith_type(op, lt, rt)
+            if t is not None:
+                return t
+        elif op == "+" and lt == rt == STRING:
             return STRING
         if op == "+" and isinstance(lt, ListT) and isinstance(rt, ListT):
             return ListT(join(lt.elem, rt.elem))
@@ -975,8 +1062,10 @@ class Checker:
                 self.lookup(scope, e.obj.id) is None:
             if e.name in MATH_CONSTS:
                 return FLOAT
-            self.err(e.name_span or e.span, f"unknown math constant '{e.name}'",
-                     did_you_mean(e.name, MATH_CONSTS))
+            if e.name in MATH_FUNS:  # `let f = math.sqrt`: the function as a value
+                return FunT((FLOAT,) * MATH_FUNS[e.name], FLOAT)
+            self.err(e.name_span or e.span, f"unknown math constant or function '{e.name}'",
+                     did_you_mean(e.name, [*MATH_CONSTS, *MATH_FUNS]))
             return ANY
         return self.field_of(e, self.expr(e.obj, scope))
 
@@ -1123,18 +1212,35 @@ class Checker:
                 info = self.structs.get(f.id)
                 if info is not None:
                     return self.construct(e, info, scope)
+                method = self._method_ref(scope, f.id)
+                if method is not None:
+                    # another method of the receiver's type, called by bare name
+                    e.target = ("self_method", *method)
+                    m = method[1]
+                    return self.args(e, FunT(self.fun_type(m).params, self.result_of(m)),
+                                     scope, m)
                 if f.id in ARITY:
                     return self.builtin(e, f.id, e.args, scope, expected)
         if isinstance(f, A.Field):
             if isinstance(f.obj, A.Name) and f.obj.id in self.math_alias and \
                     self.lookup(scope, f.obj.id) is None:
                 return self.math_call(e, f.name, scope)
+            if isinstance(f.obj, A.Name) and f.obj.id in self.go_strings and \
+                    self.lookup(scope, f.obj.id) is None:
+                name = GO_STRINGS.get(f.name)
+                if name is None:
+                    self.err(f.name_span or f.span, f"not supported: strings.{f.name}",
+                             "the strings functions available are "
+                             + ", ".join(sorted(GO_STRINGS)))
+                    for a in e.args:
+                        self.expr(a, scope)
+                    return ANY
+                return self.builtin(e, name, e.args, scope, expected)
             ot = self.expr(f.obj, scope)
             if isinstance(ot, StructT) and f.name in ot.info.methods:
                 m: FunCtx = ot.info.methods[f.name]  # type: ignore[assignment]
                 e.target = ("method", m)
-                self.args(e, self.fun_type(m), scope, m)
-                return self.result_of(m)
+                return self.args(e, FunT(self.fun_type(m).params, self.result_of(m)), scope, m)
             if isinstance(ot, StructT | MapT | GroupT) and not self._is_method_builtin(ot, f.name):
                 pass  # a field holding a function: an ordinary closure call below
             elif f.name in METHOD_BUILTINS or ot in (ANY, UNKNOWN):
@@ -1151,8 +1257,7 @@ class Checker:
             direct = f.ref.fun if isinstance(f, A.Name) and isinstance(f.ref, Symbol) else None
             if direct is not None and f.ref.kind == "fun":
                 e.target = ("fun", direct)
-            self.args(e, ft, scope, direct)
-            return ft.ret
+            return self.args(e, ft, scope, direct)
         if ft in (ANY, UNKNOWN):
             e.target = ("closure",)
             for a in e.args:
@@ -1167,12 +1272,18 @@ class Checker:
     def _is_method_builtin(t: Type, name: str) -> bool:
         return isinstance(t, MapT) and name in ("keys", "values", "contains", "len", "get")
 
-    def args(self, e: A.Call, ft: FunT, scope: _Scope, callee: FunCtx | None = None) -> None:
-        """Check a call's arguments against ``ft``; for a direct call of ``callee``,
-        each argument reaching an unannotated parameter is noted for inference."""
+    def args(self, e: A.Call, ft: FunT, scope: _Scope, callee: FunCtx | None = None) -> Type:
+        """Check a call's arguments against ``ft``; the call's type.  Fewer arguments
+        than parameters is partial application: a function of the rest.  For a
+        direct call of ``callee``, each argument reaching an unannotated parameter
+        is noted for inference."""
         params = callee.params[1:] if callee is not None and callee.receiver is not None \
             else callee.params if callee is not None else []
-        if len(e.args) != len(ft.params):
+        if len(e.args) < len(ft.params):
+            e.partial = len(e.args)  # type: ignore[attr-defined]
+            if callee is not None:
+                self.infer.escape(callee.node)  # the closure's callers give the rest
+        elif len(e.args) > len(ft.params):
             f = e.func
             who = f"'{f.id}'" if isinstance(f, A.Name) else \
                 f"'{f.name}'" if isinstance(f, A.Field) else "the function"
@@ -1186,6 +1297,9 @@ class Checker:
                 self.infer.observe(key, t, self._nested_in(scope.fn, callee.parent) is callee)
             if want is not None and not assignable(t, want):
                 self.err(a.span, f"argument {i + 1} must be {want}, not {t}")
+        if len(e.args) < len(ft.params):
+            return FunT(ft.params[len(e.args):], ft.ret)
+        return ft.ret
 
     def construct(self, e: A.Call, info: StructInfo, scope: _Scope) -> Type:
         """`Node(l, v, r)`: a variant (or struct) built from positional fields."""
@@ -1378,6 +1492,21 @@ class Checker:
         for b in (q.skip, q.take):
             if b is not None:
                 self.expect_type(b, INT, inner, "skip/take count")
+        sel = q.select
+        if q.group is None and isinstance(sel, A.Call) and isinstance(sel.func, A.Name) and \
+                sel.func.id in ("sum", "avg", "min", "max", "count") and len(sel.args) == 1 and \
+                not isinstance(sel.args[0], A.Query) and self.lookup(inner, sel.func.id) is None:
+            # `select sum(x)` without `group by` aggregates the selected values, as in
+            # the reference: the query is the sum of x over its rows
+            items = ListT(self.expr(sel.args[0], inner))
+            q.aggregate = (sel.func.id, items)  # type: ignore[attr-defined]
+            q.select = sel.args[0]
+            res = builtin_result(sel.func.id, [items])
+            if res is None:
+                self.err(sel.span, f"'{sel.func.id}' cannot be applied to ({items})",
+                         SIGNATURES.get(sel.func.id))
+                return ANY
+            return res
         return ListT(self.expr(q.select, inner))
 
 

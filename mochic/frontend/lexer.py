@@ -40,7 +40,7 @@ from mochic.diagnostics import Diagnostics, Span
 KEYWORDS = frozenset(
     """
     let var fun return if else then while for in break continue type match
-    test expect import extern true false none null as
+    test expect import extern true false none null nil as
     """.split()
 )
 

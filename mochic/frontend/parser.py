@@ -91,15 +91,15 @@ EXPR_START = frozenset(
     "ident int float string true false none null ( [ { - ! fun if match".split()
 )
 
-LITERAL_WORDS = frozenset(("true", "false", "none", "null"))
+LITERAL_WORDS = frozenset(("true", "false", "none", "null", "nil"))
 
 # Unsupported statements: the word, when followed on the same line by a name
 # or a string, introduces a construct that is reported and skipped.
 UNSUPPORTED_STMT_WORDS = frozenset(
-    "agent stream emit on model package intent fact rule update bench".split()
+    "agent stream emit on model package intent fact rule bench".split()
 )
 # Unsupported expressions, recognised the same way.
-UNSUPPORTED_EXPR_WORDS = frozenset(("generate", "fetch", "load", "save"))
+UNSUPPORTED_EXPR_WORDS = frozenset(("generate", "fetch"))
 
 
 class _SyntaxError(Exception):
@@ -454,11 +454,51 @@ class Parser:
             if t.text == "export" and nxt.kind in ("fun", "let", "var", "type"):
                 self.advance()  # modules are out of scope; `export` changes nothing here
                 return self.parse_stmt()
+            if t.text == "update" and nxt.kind == "ident" and self.line_continues_with("ident", 2) \
+                    and self.next_word(2) == "set":
+                return self.parse_update()
             if t.text in UNSUPPORTED_STMT_WORDS and nxt.kind in ("ident", "string"):
                 self.diags.error(t.span, f"not supported: {t.text}")
                 self.skip_construct(stop_at_separator=False)
                 return None
         return self.parse_simple_stmt()
+
+    def next_word(self, offset: int) -> str:
+        """The text of the token ``offset`` tokens on, skipping newlines."""
+        i = self.pos + offset
+        while self.toks[i].kind == "newline":
+            i += 1
+        return self.toks[i].text
+
+    def parse_update(self) -> ast.Update:
+        """update_stmt = "update" IDENT "set" "{" IDENT ":" expr { ("," | NL) IDENT ":" expr }
+        "}" [ "where" expr ]   -- newlines may come before "set" and "where" """
+        kw = self.advance()
+        name = self.advance()
+        self.skip_newlines()
+        self.expect_word("set", "after the list to update")
+        self.skip_newlines()
+        if not self.at("{"):
+            self.fail(f"expected '{{' after 'set', found {self.tok.describe()}",
+                      "write `set { field: value, ... }`")
+        m = self.parse_map()
+        fields: list[tuple[str, ast.Expr]] = []
+        spans: list[Span] = []
+        for en in m.entries:
+            if not en.bare:
+                self.diags.error(en.key.span, "expected a field name",
+                                 "write `set { field: value, ... }`")
+                continue
+            assert isinstance(en.key, ast.StrLit)
+            fields.append((en.key.value, en.value))
+            spans.append(en.key.span)
+        where = None
+        if self.next_line_start().kind == "ident" and self.next_line_start().text == "where":
+            self.skip_newlines()
+            self.advance()
+            where = self.parse_expr()
+        return ast.Update(self.span_from(kw), ast.Name(name.span, name.text), fields, spans,
+                          where)
 
     def parse_var_decl(self) -> ast.VarDecl:
         """var_decl = ("let" | "var") IDENT [":" type] ["=" expr]"""
@@ -899,7 +939,7 @@ class Parser:
         return self.parse_expr()
 
     def parse_primary(self) -> ast.Expr:
-        """primary = INT | FLOAT | STRING | "true" | "false" | "none" | "null"
+        """primary = INT | FLOAT | STRING | "true" | "false" | "none" | "null" | "nil"
         | IDENT | struct_lit | query | "(" expr ")" | list_lit | map_lit
         | lambda | if_expr | match_expr"""
         t = self.tok
@@ -919,7 +959,7 @@ class Parser:
         if k in ("true", "false"):
             self.advance()
             return ast.BoolLit(t.span, k == "true")
-        if k in ("none", "null"):
+        if k in ("none", "null", "nil"):
             self.advance()
             return ast.NoneLit(t.span)
         if k == "ident":
@@ -975,9 +1015,12 @@ class Parser:
         nxt = self.peek()
         if t.text == "from" and nxt.kind == "ident" and self.peek(2).kind == "in":
             return self.parse_query()
-        if t.text in UNSUPPORTED_EXPR_WORDS and (
-            nxt.kind in ("ident", "string") or (t.text == "load" and nxt.kind == "as")
-        ):
+        if t.text == "load" and nxt.kind in ("string", "as"):
+            return self.parse_load()
+        if t.text == "save" and (nxt.kind == "ident" or nxt.kind == "[" and
+                                 self.word_after_brackets(1) in ("to", "with")):
+            return self.parse_save()
+        if t.text in UNSUPPORTED_EXPR_WORDS and nxt.kind in ("ident", "string"):
             self.diags.error(t.span, f"not supported: {t.text}")
             self.advance()
             self.skip_construct(stop_at_separator=True)
@@ -986,6 +1029,39 @@ class Parser:
         if nxt.kind == "{" and self.toks[self.pos] is nxt and not self.no_struct and self.looks_like_struct(t):
             return self.parse_struct_lit(t)
         return ast.Name(t.span, t.text)
+
+    def word_after_brackets(self, offset: int) -> str:
+        """The text of the token after the bracketed group that starts ``offset``
+        tokens on (`save [a] to ...` against the indexing `save[0]`)."""
+        i = self.pos + offset
+        depth = 0
+        while self.toks[i].kind != "eof":
+            k = self.toks[i].kind
+            depth += k in ("[", "(", "{")
+            depth -= k in ("]", ")", "}")
+            i += 1
+            if depth == 0:
+                break
+        return self.toks[i].text
+
+    def parse_load(self) -> ast.Load:
+        """load_expr = "load" [STRING] "as" type ["with" expr]"""
+        kw = self.advance()
+        path = self.advance().value if self.at("string") else None
+        self.expect("as", "after the path to load", 'write load "file.csv" as Row')
+        ty = self.parse_type()
+        opts = self.parse_expr() if self.accept_word("with") else None
+        return ast.Load(self.span_from(kw), path, ty, opts)  # type: ignore[arg-type]
+
+    def parse_save(self) -> ast.Save:
+        """save_expr = "save" expr ["to" STRING] ["with" expr]"""
+        kw = self.advance()
+        src = self.parse_expr()
+        path = None
+        if self.accept_word("to"):
+            path = self.expect("string", "after 'to'", 'write save rows to "file.json"').value
+        opts = self.parse_expr() if self.accept_word("with") else None
+        return ast.Save(self.span_from(kw), src, path, opts)  # type: ignore[arg-type]
 
     def looks_like_struct(self, name: Token) -> bool:
         """After `Name` with `{` next: capitalised, or `{ }` / `{ field:` follows."""
@@ -1235,7 +1311,7 @@ class Parser:
             self.advance()
             distinct = False
             if self.at_word("distinct") and self.peek().kind in (
-                "ident", "int", "float", "string", "{", "true", "false", "none", "null", "fun", "if", "match"
+                "ident", "int", "float", "string", "{", "true", "false", "none", "null", "nil", "fun", "if", "match"
             ):
                 self.advance()
                 distinct = True

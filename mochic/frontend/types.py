@@ -16,7 +16,8 @@ class Type:
 
 @dataclass(frozen=True)
 class Prim(Type):
-    """int, float, bool, string, any, void (no value) and the type of `none`."""
+    """int, float, bool, string, bigint, bigrat, any, void (no value) and the type
+    of `none`."""
 
     name: str
 
@@ -34,6 +35,8 @@ NONE = Prim("none")
 # A type not inferred yet: only while the checker iterates to a fixed point
 # (frontend/infer.py); every rule lets it through, and no later stage sees it.
 UNKNOWN = Prim("unknown")
+BIGINT = Prim("bigint")
+BIGRAT = Prim("bigrat")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ values pay nothing for cycle detection.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from operator import itemgetter
 from typing import Any
 
@@ -361,9 +362,16 @@ def _sv_checked(v: Any, path: set[int]) -> str:
     return _sv(v, 0)
 
 
+def _rat_text(v: Fraction) -> str:
+    """A bigrat as Go's big.Rat writes it: "num/denom", even for a whole number."""
+    return f"{v.numerator}/{v.denominator}"
+
+
 def _other_str(v: Any) -> str:
     if type(v) is Closure:
         return "<fun>"
+    if type(v) is Fraction:
+        return _rat_text(v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -446,6 +454,8 @@ def _pc_checked(v: Any, path: set[int]) -> str:
 def _other_container(v: Any) -> str:
     if type(v) is Closure:
         return "nil"  # the reference VM's container formatter writes nil
+    if type(v) is Fraction:
+        return _rat_text(v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -531,6 +541,8 @@ def _js(v: Any, ind: str, path: set[int] | None) -> str:
         return s
     if isinstance(v, (int, float, str)):  # subclasses of the scalar types
         return _js(_plain(v), ind, path)
+    if t is Fraction:
+        return json_quote(_rat_text(v))  # Go's encoder writes a big.Rat as its text
     raise _JsonError  # function values and unknown objects
 
 

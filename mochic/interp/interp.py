@@ -22,6 +22,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from mochic.interp import data
 from mochic.interp import runtime as rt
 from mochic.interp.runtime import MAX_I64, MIN_I64, Env, MochiError, wrap
 from mochic.interp.values import Closure, StructInfo, StructVal
@@ -221,7 +222,9 @@ class _Translator:
             return False
         if k + 1 < len(blk.instrs):
             nxt = blk.instrs[k + 1]
-            return nxt.op not in _REPEATS_OPERANDS and any(x is d for x in nxt.args)
+            repeated = _REPEATS_OPERANDS.get(_family(nxt.op), 0)
+            return any(x is d for x in nxt.args[repeated:]) and \
+                not any(x is d for x in nxt.args[:repeated])
         t = blk.term
         return (isinstance(t, ir.Branch) and t.cond is d) or (isinstance(t, ir.Ret) and
                                                              t.value is d)
@@ -276,10 +279,11 @@ def _const(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
     return f"{d} = {lit if lit is not None else t.I.constant(v)}"
 
 
-def _wrapped(expr: str) -> Inline:
+def _checked(expr: str) -> Inline:
+    """An int result that does not fit in 64 bits is the error 'integer overflow'."""
     def inline(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
         e = expr.format(*a)
-        return f"{d} = {e}\nif {d} > {MAX_I64} or {d} < {MIN_I64}: {d} = _wrap({d})"
+        return f"{d} = {e}\nif {d} > {MAX_I64} or {d} < {MIN_I64}: _overflow()"
     return inline
 
 
@@ -309,12 +313,12 @@ def _list_set(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str
             f"except IndexError:\n    raise _index_error({i}, len({x}), 'list') from None")
 
 
-def _grow(xs: list, v: Any, limit: int) -> list:
+def _grow(xs: list, v: Any) -> list:
     """`xs = append(xs, v)` where the old value dies: extend in place when nothing else
-    holds the list.  ``limit`` counts the references expected when it is unshared: our
-    parameter, getrefcount's argument, and (3) the variable, global, cell, field or
-    entry it was read from, unless (2) that was a local register already cleared."""
-    if sys.getrefcount(xs) <= limit:
+    holds the list, that is when the only references are our parameter and
+    getrefcount's argument (the register was cleared; a variable, element or field it
+    was read from has let go of it, see ``FunctionLowerer.load_home``)."""
+    if sys.getrefcount(xs) <= 2:
         xs.append(v)
         return xs
     return [*xs, v] if xs is not None else [v]
@@ -322,13 +326,10 @@ def _grow(xs: list, v: Any, limit: int) -> list:
 
 def _list_append(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
     if ins.imm and ins.imm[0] == "reuse":
-        xs, limit = a[0], 3
+        xs = a[0]
         if xs.isidentifier():
-            # The register dies here: drop its reference before the call.  A variable's
-            # own register was the list's home; a temporary was read from another home.
-            limit = 2 if ins.args[0].hint else 3
-            xs = f"({xs}, {xs} := None)[0]"
-        return f"{d} = _grow({xs}, {a[1]}, {limit})"
+            xs = f"({xs}, {xs} := None)[0]"  # the register dies here: drop it first
+        return f"{d} = _grow({xs}, {a[1]})"
     return f"{d} = [*({a[0]} or ()), {a[1]}]"
 
 
@@ -387,18 +388,19 @@ def _expect(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
     return f"if not {a[0]}: raise _MochiError('expect failed')"
 
 
-# Inline forms that write an operand more than once: a folded expression there would
-# be evaluated twice.
-_REPEATS_OPERANDS = frozenset(
-    [f"list.get.{t}" for t in ir.IR_TYPES] + [f"list.set.{t}" for t in ir.IR_TYPES] +
-    ["str.index", "call.closure", "struct.is"])
+# Inline forms that write their first N operands more than once: a folded expression
+# there would be evaluated twice.  (A closure call tests its callee before evaluating
+# a folded argument, so none of its operands fold: errors keep the IR's order.)
+_REPEATS_OPERANDS = {"list.get": 2, "list.set": 2, "str.index": 2, "struct.is": 1,
+                     "call.closure": 1 << 16}
 
 _INLINE: dict[str, Inline] = {
     "const.i64": _const, "const.f64": _const, "const.bool": _const, "const.str": _const,
     "const.none": _const,
     "mov": _expr("{0}"),
-    "add.i64": _wrapped("{0} + {1}"), "sub.i64": _wrapped("{0} - {1}"),
-    "mul.i64": _wrapped("{0} * {1}"), "neg.i64": _wrapped("-{0}"),
+    "add.i64": _checked("{0} + {1}"), "sub.i64": _checked("{0} - {1}"),
+    "mul.i64": _checked("{0} * {1}"), "neg.i64": _checked("-{0}"),
+    "abs.i64": _checked("abs({0})"), "inc.i64": _expr("{0} + 1"),
     "div.i64": _expr("_div_i64({0}, {1})"), "rem.i64": _expr("_rem_i64({0}, {1})"),
     "add.f64": _expr("{0} + {1}"), "sub.f64": _expr("{0} - {1}"),
     "mul.f64": _expr("{0} * {1}"), "div.f64": _expr("_div_f64({0}, {1})"),
@@ -432,10 +434,10 @@ def _not_callable(v: Any) -> None:
 
 
 _BASE_NAMESPACE: dict[str, Any] = {
-    "_wrap": wrap, "_div_i64": rt.div_i64, "_rem_i64": rt.rem_i64, "_div_f64": rt.div_f64,
+    "_overflow": rt.overflow, "_div_i64": rt.div_i64, "_rem_i64": rt.rem_i64, "_div_f64": rt.div_f64,
     "_index_error": rt.index_error, "_MochiError": MochiError, "_Closure": Closure,
     "_StructVal": StructVal, "_not_callable": _not_callable, "_grow": _grow, "_NAN": math.nan,
-    "_INF": math.inf, "__builtins__": {"len": len, "float": float, "type": type,
+    "_INF": math.inf, "__builtins__": {"len": len, "float": float, "type": type, "abs": abs,
                                        "bool": bool, "IndexError": IndexError},
 }
 
@@ -447,7 +449,7 @@ _PURE_FUNCS: dict[str, Callable[..., Any]] = {
     "and.i64": lambda a, b: a & b, "or.i64": lambda a, b: a | b,
     "xor.i64": lambda a, b: a ^ b,
     "shl.i64": lambda a, b: wrap(a << (b & 63)), "shr.i64": lambda a, b: a >> (b & 63),
-    "abs.i64": lambda a: wrap(abs(a)), "rem.f64": rt.rem_f64, "f2i": rt.f2i,
+    "rem.f64": rt.rem_f64, "f2i": rt.f2i, "pow.i64": rt.pow_i64,
     "eq.ref": rt.equal, "ne.ref": lambda a, b: not rt.equal(a, b),
     "any.neg": rt.any_neg, "any.truthy": rt.truthy,
     "any.index": rt.any_index, "any.set_index": rt.any_set_index, "any.len": rt.any_len,
@@ -459,15 +461,16 @@ _PURE_FUNCS: dict[str, Callable[..., Any]] = {
     "list.except": lambda a, b: rt.distinct([x for x in a if not rt.contains(b, x)]),
     "list.intersect": lambda a, b: rt.distinct([x for x in a if rt.contains(b, x)]),
     "list.distinct": rt.distinct, "list.sort": rt.sort_by_keys,
-    "list.sum.i64": lambda xs: wrap(sum(xs)), "list.sum.f64": lambda xs: float(sum(xs)),
+    "list.sum.i64": lambda xs: rt.checked(sum(xs)), "list.sum.f64": lambda xs: float(sum(xs)),
     "list.sum.any": rt.list_sum_any, "list.avg": rt.list_avg,
     "list.min": rt.list_min_max(-1), "list.max": rt.list_min_max(1),
     "list.range": rt.list_range,
     "map.keys": rt.sorted_keys, "map.values": lambda m: [m[k] for k in rt.sorted_keys(m)],
-    "group.by": rt.group_by, "group.key": lambda g: g.key, "group.items": lambda g: g.items,
+    "sha256": rt.sha256, "group.by": rt.group_by, "group.key": lambda g: g.key, "group.items": lambda g: g.items,
 }
 for _c in ("eq", "ne", "lt", "le", "gt", "ge"):
     _PURE_FUNCS[f"{_c}.any"] = rt.any_cmp(_c)
+_PURE_FUNCS.update(rt.BIG_OPS)
 
 Factory = Callable[[Interpreter, tuple], Callable[..., Any]]
 
@@ -499,6 +502,7 @@ _FAMILIES: dict[str, Factory] = {
     "print": lambda i, imm: i.env.print, "json": lambda i, imm: i.env.json,
     "input": lambda i, imm: i.env.input, "now": lambda i, imm: i.env.now,
     "panic": _panic,
+    "load": lambda i, imm: data.loader(imm[0], i.structs), "save": lambda i, imm: data.saver(i.env),
 }
 
 

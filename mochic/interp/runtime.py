@@ -10,14 +10,19 @@ raised as ``MochiError``; the interpreter adds the source line.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 from mochic.frontend.types import (
     ANY,
+    BIGINT,
+    BIGRAT,
     BOOL,
     FLOAT,
     INT,
@@ -38,7 +43,7 @@ from mochic.interp.format import (
     sorted_keys,
     to_json,
 )
-from mochic.interp.values import Closure, StructInfo, StructVal
+from mochic.interp.values import BigInt, Closure, StructInfo, StructVal
 
 MIN_I64 = -(1 << 63)
 MAX_I64 = (1 << 63) - 1
@@ -54,17 +59,28 @@ class MochiError(Exception):
 
 
 def wrap(x: int) -> int:
-    """Reduce to signed 64-bit two's complement."""
+    """Reduce to signed 64-bit two's complement (the bit operations)."""
     if MIN_I64 <= x <= MAX_I64:
         return x
     return ((x - MIN_I64) & 0xFFFFFFFFFFFFFFFF) + MIN_I64
+
+
+def overflow() -> None:
+    raise MochiError("integer overflow")
+
+
+def checked(x: int) -> int:
+    """An int result: 'integer overflow' when it does not fit in 64 bits."""
+    if MIN_I64 <= x <= MAX_I64:
+        return x
+    raise MochiError("integer overflow")
 
 
 def div_i64(a: int, b: int) -> int:
     if b == 0:
         raise MochiError("division by zero")
     q = abs(a) // abs(b)
-    return wrap(q if (a < 0) == (b < 0) else -q)
+    return checked(q if (a < 0) == (b < 0) else -q)
 
 
 def rem_i64(a: int, b: int) -> int:
@@ -92,8 +108,21 @@ def rem_f64(a: float, b: float) -> float:
 
 def f2i(f: float) -> int:
     if f != f or f in (math.inf, -math.inf) or not MIN_I64 <= f < 2.0 ** 63:
-        return MIN_I64  # what the hardware conversion gives: defined, never a crash
+        raise MochiError("integer overflow")  # no int holds it
     return int(f)
+
+
+def pow_i64(a: int, b: int) -> int:
+    """pow(int, int) as the reference's big.Int.Exp: 1 for a negative exponent."""
+    if b <= 0:
+        return 1
+    if a in (0, 1):
+        return a
+    if a == -1:
+        return 1 if b % 2 == 0 else -1
+    if b >= 64:
+        raise MochiError("integer overflow")  # |a| >= 2
+    return checked(a ** b)
 
 
 def type_name(v: Any) -> str:
@@ -117,6 +146,10 @@ def type_name(v: Any) -> str:
         return v.info.name
     if t is Closure:
         return "func"
+    if t is BigInt:
+        return "bigint"
+    if t is Fraction:
+        return "bigrat"
     return "value"
 
 
@@ -126,9 +159,13 @@ def conforms(v: Any, t: Type) -> bool:
         return True
     tv = type(v)
     if t == INT:
-        return tv is int
+        return tv is int or tv is BigInt
     if t == FLOAT:
-        return tv is float or tv is int
+        return tv in (float, int, BigInt, Fraction)
+    if t == BIGINT:
+        return tv in (BigInt, int) or v is None
+    if t == BIGRAT:
+        return tv in (Fraction, BigInt, int, float) or v is None
     if t == BOOL:
         return tv is bool
     if t == STRING:
@@ -158,8 +195,8 @@ def unbox(t: Type, structs: dict[str, StructInfo] | None = None) -> Callable[[An
             return zero  # a missing value reads as the type's zero value
         if not conforms(v, t):
             raise MochiError(f"cannot cast {type_name(v)} to {t}")
-        if t == FLOAT and type(v) is int:
-            return float(v)
+        if v is not None and t in _NUMBER_OF:
+            return _NUMBER_OF[t](v)
         if type(v) is dict and isinstance(t, StructT):
             if structs is None or t.name not in structs:
                 raise MochiError(f"cannot cast map to {t}")
@@ -167,6 +204,173 @@ def unbox(t: Type, structs: dict[str, StructInfo] | None = None) -> Callable[[An
                                                for name, ft in t.info.fields.items()])
         return v
     return run
+
+
+# -------------------------------------------------------------- bigint and bigrat
+# A none operand reads as zero, as in the runtime.
+
+_BIG = (BigInt, Fraction)
+_NUMBERS = (int, float, bool, BigInt, Fraction)
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_RAT_TEXT = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
+_BLANKS = " \t\n\r\v\f"
+
+
+def _bi(v: Any) -> int:
+    return 0 if v is None else v
+
+
+def _br(v: Any) -> Fraction:
+    return Fraction(0) if v is None else v
+
+
+def _nonfinite_name(f: float) -> str:
+    return "NaN" if f != f else "+Inf" if f > 0 else "-Inf"
+
+
+def big_from_f64(f: float) -> BigInt:
+    if not math.isfinite(f):
+        raise MochiError(f"cannot cast {_nonfinite_name(f)} to bigint")
+    return BigInt(int(f))
+
+
+def big_from_str(s: str) -> BigInt:
+    text = s.strip(_BLANKS)
+    if not _INT_TEXT.fullmatch(text):
+        raise MochiError(f'cannot parse "{s}" as bigint')
+    return BigInt(int(text))
+
+
+def to_float_exact(v: Any) -> float:
+    """The nearest float to an int, bigint or bigrat (infinite beyond the range)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
+def big_div(a: Any, b: Any) -> BigInt:
+    a, b = _bi(a), _bi(b)
+    if b == 0:
+        raise MochiError("division by zero")
+    q = abs(a) // abs(b)
+    return BigInt(q if (a < 0) == (b < 0) else -q)
+
+
+def big_rem(a: Any, b: Any) -> BigInt:
+    a, b = _bi(a), _bi(b)
+    if b == 0:
+        raise MochiError("division by zero")
+    r = abs(a) % abs(b)
+    return BigInt(-r if a < 0 else r)
+
+
+def big_pow(a: Any, e: int) -> BigInt:
+    return BigInt(1 if e <= 0 else _bi(a) ** e)
+
+
+def rat_from_f64(f: float) -> Fraction:
+    if not math.isfinite(f):
+        raise MochiError(f"cannot cast {_nonfinite_name(f)} to bigrat")
+    return Fraction(f)
+
+
+def rat_from_str(s: str) -> Fraction:
+    """Go's Rat.SetString: "a/b", or a decimal number with an optional exponent."""
+    text = s.strip(_BLANKS)
+    num, slash, den = text.partition("/")
+    if slash:
+        if _INT_TEXT.fullmatch(num) and den.isascii() and den.isdigit() and int(den) != 0:
+            return Fraction(int(num), int(den))
+        raise MochiError(f'cannot parse "{s}" as bigrat')
+    m = _RAT_TEXT.fullmatch(text)
+    if m is None or not (m.group(2) or m.group(3)):
+        raise MochiError(f'cannot parse "{s}" as bigrat')
+    sign, whole, frac, exp = m.group(1), m.group(2), m.group(3) or "", m.group(4)
+    scale = int(exp or 0) - len(frac)
+    v = Fraction(int(whole + frac)) * Fraction(10) ** scale
+    return -v if sign == "-" else v
+
+
+def rat_div(a: Any, b: Any) -> Fraction:
+    if _br(b) == 0:
+        raise MochiError("division by zero")
+    return _br(a) / _br(b)
+
+
+def _as_big(v: Any) -> Any:
+    """A number of any kind as the bigint or bigrat the runtime makes of it."""
+    return v if type(v) in _BIG else BigInt(v)
+
+
+def big_binop(op: str, a: Any, b: Any) -> Any:
+    """a op b where either is a bigint or bigrat: a float if either is a float, a
+    bigrat if either is a bigrat, a bigint otherwise."""
+    ta, tb = type(a), type(b)
+    if ta is float or tb is float:
+        x, y = to_float_exact(a), to_float_exact(b)
+        if op == "pow":
+            return MATH2["pow"](x, y)
+        if op == "/":
+            return div_f64(x, y)
+        if op == "%":
+            return rem_f64(x, y)
+        return x + y if op == "+" else x - y if op == "-" else x * y
+    if ta is Fraction or tb is Fraction:
+        if op in ("%", "pow"):
+            raise MochiError(f"cannot apply '{op}' to {type_name(a)} and {type_name(b)}")
+        x, y = Fraction(a), Fraction(b)
+        if op == "/":
+            return rat_div(x, y)
+        return x + y if op == "+" else x - y if op == "-" else x * y
+    if op == "pow":
+        return big_pow(a, checked(int(b)))
+    if op == "/":
+        return big_div(a, b)
+    if op == "%":
+        return big_rem(a, b)
+    return BigInt(a + b if op == "+" else a - b if op == "-" else a * b)
+
+
+BIG_OPS: dict[str, Callable[..., Any]] = {
+    "big.add": lambda a, b: BigInt(_bi(a) + _bi(b)),
+    "big.sub": lambda a, b: BigInt(_bi(a) - _bi(b)),
+    "big.mul": lambda a, b: BigInt(_bi(a) * _bi(b)),
+    "big.div": big_div, "big.rem": big_rem,
+    "big.neg": lambda a: BigInt(-_bi(a)), "big.abs": lambda a: BigInt(abs(_bi(a))),
+    "big.pow": big_pow,
+    "big.from.i64": BigInt, "big.from.f64": big_from_f64, "big.from.str": big_from_str,
+    "big.to.i64": lambda a: checked(int(_bi(a))), "big.to.f64": lambda a: to_float_exact(_bi(a)),
+    "rat.add": lambda a, b: _br(a) + _br(b), "rat.sub": lambda a, b: _br(a) - _br(b),
+    "rat.mul": lambda a, b: _br(a) * _br(b), "rat.div": rat_div,
+    "rat.neg": lambda a: -_br(a), "rat.abs": lambda a: abs(_br(a)),
+    "rat.from.i64": Fraction, "rat.from.big": lambda a: Fraction(_bi(a)),
+    "rat.from.f64": rat_from_f64, "rat.from.str": rat_from_str,
+    "rat.to.big": lambda a: BigInt(int(_br(a))),
+    "rat.to.f64": lambda a: to_float_exact(_br(a)),
+    "rat.num": lambda a: BigInt(_br(a).numerator),
+    "rat.denom": lambda a: BigInt(_br(a).denominator),
+}
+for _c, _test in (("eq", lambda x, y: x == y), ("ne", lambda x, y: x != y),
+                  ("lt", lambda x, y: x < y), ("le", lambda x, y: x <= y),
+                  ("gt", lambda x, y: x > y), ("ge", lambda x, y: x >= y)):
+    BIG_OPS[f"{_c}.big"] = lambda a, b, t=_test: t(_bi(a), _bi(b))
+    BIG_OPS[f"{_c}.rat"] = lambda a, b, t=_test: t(_br(a), _br(b))
+
+# what unboxing to a numeric type makes of a number of another kind
+_NUMBER_OF: dict[Type, Callable[[Any], Any]] = {
+    INT: lambda v: checked(int(v)) if type(v) is BigInt else v,
+    FLOAT: lambda v: v if type(v) is float else to_float_exact(v),
+    BIGINT: lambda v: v if type(v) is BigInt else BigInt(v),
+    BIGRAT: lambda v: v if type(v) is Fraction else Fraction(v),
+}
+
+
+def _num_cmp(a: Any, b: Any) -> int:
+    """Two numbers compared: a bigint or bigrat with a float as floats, as the runtime."""
+    if (type(a) in _BIG or type(b) in _BIG) and float in (type(a), type(b)):
+        a, b = to_float_exact(a), to_float_exact(b)
+    return (a > b) - (a < b)
 
 
 # -------------------------------------------------------------- comparisons
@@ -178,8 +382,8 @@ def compare(a: Any, b: Any) -> int:
     if a is None or b is None:
         return (a is not None) - (b is not None)
     ta, tb = type(a), type(b)
-    if ta in (int, float, bool) and tb in (int, float, bool):
-        return (a > b) - (a < b)
+    if ta in _NUMBERS and tb in _NUMBERS:
+        return _num_cmp(a, b)
     if ta is str and tb is str:
         return (a > b) - (a < b)
     if ta is list and tb is list:
@@ -199,6 +403,8 @@ def equal(a: Any, b: Any) -> bool:
     ta, tb = type(a), type(b)
     if (ta is bool) != (tb is bool):
         return False
+    if (ta in _BIG or tb in _BIG) and ta in _NUMBERS and tb in _NUMBERS:
+        return _num_cmp(a, b) == 0
     return bool(a == b)
 
 
@@ -222,14 +428,24 @@ def any_binop(op: str) -> Callable[[Any, Any], Any]:
         ta, tb = type(a), type(b)
         if op == "abs":
             if ta in (int, float):
-                return wrap(abs(a)) if ta is int else abs(a)
+                return checked(abs(a)) if ta is int else abs(a)
+            if ta in _BIG:
+                return BigInt(abs(a)) if ta is BigInt else abs(a)
             raise MochiError(f"cannot take abs of {type_name(a)}")
+        if (ta in _BIG or tb in _BIG) and ta in _NUMBERS and tb in _NUMBERS:
+            return big_binop(op, a, b)
+        if op == "pow":
+            if ta is int and tb is int:
+                return pow_i64(a, b)
+            if ta in (int, float) and tb in (int, float):
+                return MATH2["pow"](float(a), float(b))
+            raise MochiError(f"cannot apply 'pow' to {type_name(a)} and {type_name(b)}")
         if ta is int and tb is int:
             if op == "/":
                 return div_i64(a, b)
             if op == "%":
                 return rem_i64(a, b)
-            return wrap(a + b if op == "+" else a - b if op == "-" else a * b)
+            return checked(a + b if op == "+" else a - b if op == "-" else a * b)
         if ta in (int, float) and tb in (int, float):
             a, b = float(a), float(b)
             if op == "/":
@@ -249,16 +465,29 @@ def any_binop(op: str) -> Callable[[Any, Any], Any]:
 
 def any_neg(a: Any) -> Any:
     if type(a) is int:
-        return wrap(-a)
+        return checked(-a)
     if type(a) is float:
+        return -a
+    if type(a) is BigInt:
+        return BigInt(-a)
+    if type(a) is Fraction:
         return -a
     raise MochiError(f"cannot negate {type_name(a)}")
 
 
 def truthy(v: Any) -> bool:
-    if type(v) is bool:
+    """The reference's truthiness: false for none, false, 0, 0.0, "", an empty list or
+    map (or group) and a function; true otherwise."""
+    t = type(v)
+    if t is bool:
         return v
-    raise MochiError(f"cannot cast {type_name(v)} to bool")
+    if t in (int, float, str, list, dict):
+        return bool(v)
+    if t is StructVal:
+        return True
+    if t is Group:
+        return bool(v.items)
+    return False
 
 
 # -------------------------------------------------------------- strings
@@ -296,14 +525,15 @@ def to_int(s: str) -> int:
         v = int(text, 10)
     except ValueError:
         raise MochiError(f'cannot parse "{s}" as int') from None
-    return wrap(v)
+    return checked(v)
 
 
 def parse_int(s: str, base: int) -> int:
     try:
-        return wrap(int(s.strip(), base))
+        v = int(s.strip(), base)
     except ValueError:
         return 0
+    return checked(v)
 
 
 def to_float(s: str) -> float:
@@ -323,7 +553,26 @@ def any_to_int(v: Any) -> int:
         return f2i(v)
     if t is str:
         return to_int(v)
+    if t in _BIG:
+        return checked(int(v))
     raise MochiError(f"cannot cast {type_name(v)} to int")
+
+
+def sha256(data: Any) -> list[int]:
+    """The SHA-256 digest of a string's UTF-8 or of a list of ints taken as bytes."""
+    if type(data) is str:
+        raw = data.encode("utf-8", "surrogatepass")
+    elif type(data) is list:
+        out = bytearray()
+        for x in data:
+            if type(x) not in (int, bool, float):
+                raise MochiError("sha256 needs a string or a list of ints, not a list holding "
+                                 + type_name(x))
+            out.append((f2i(x) if type(x) is float else int(x)) & 0xFF)
+        raw = bytes(out)
+    else:
+        raise MochiError(f"sha256 needs a string or a list of ints, not {type_name(data)}")
+    return list(hashlib.sha256(raw).digest())
 
 
 def any_to_float(v: Any) -> float:
@@ -332,6 +581,8 @@ def any_to_float(v: Any) -> float:
         return float(v)
     if t is str:
         return to_float(v)
+    if t in _BIG:
+        return to_float_exact(v)
     raise MochiError(f"cannot cast {type_name(v)} to float")
 
 
@@ -646,6 +897,7 @@ class Env:
         self.seed: int | None = int(seed) if seed.lstrip("-").isdigit() else None
         self.out = sys.stdout
         self.test_results: list[tuple[int, bool]] = []
+        sys.set_int_max_str_digits(0)  # a bigint prints all its digits
 
     def now(self) -> int:
         if self.seed is not None:

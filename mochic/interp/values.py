@@ -3,6 +3,8 @@
 Python values stand for Mochi values:
 
 - int: ``int`` (kept in signed 64-bit range by the interpreter)
+- bigint: :class:`BigInt`, an ``int`` of any size that is not a Mochi int
+- bigrat: ``fractions.Fraction``
 - float: ``float``
 - bool: ``bool`` (test it before ``int``: ``bool`` subclasses ``int``)
 - string: ``str`` (code points)
@@ -65,6 +67,14 @@ class StructVal:
 
     def __repr__(self) -> str:
         return f"StructVal({self.info.name}, {self.fields!r})"
+
+
+class BigInt(int):
+    """A Mochi bigint: Python's exact int, typed apart from Mochi's 64-bit int
+    (``type(v) is int`` is an int) so dynamic code and printing tell them apart.
+    Arithmetic on it gives plain ints: the runtime wraps the results again."""
+
+    __slots__ = ()
 
 
 class Closure:

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mochic.frontend import ast as A
+from mochic.frontend.numeric import BIG
 from mochic.frontend.types import (
     ANY,
+    BIGINT,
+    BIGRAT,
     BOOL,
     FLOAT,
     INT,
@@ -23,6 +26,7 @@ from mochic.frontend.types import (
     ir_type,
 )
 from mochic.ir.ir import Reg
+from mochic.ir.numeric import PREFIX
 
 if TYPE_CHECKING:
     from mochic.ir.lower import FunctionLowerer
@@ -69,7 +73,7 @@ def _json(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     return fl.result(None)
 
 
-@builtin("panic")
+@builtin("panic", "error")
 def _panic(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     fl.b.emit("panic", [_str(fl, e, args)])  # the message of any value, as str() writes it
     return fl.result(None)
@@ -100,15 +104,25 @@ def _exists(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
 
 @builtin("append", "push")
 def _append(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    et = e.ty.elem if isinstance(e.ty, ListT) else ANY
+    if getattr(e, "reuse", False) and args[0].ty == e.ty:
+        # `xs = append(xs, v)`: xs's home lets go of the list just before the append
+        lst, drop_home = fl.load_home(args[0])
+        v = fl.value_of(args[1], et)
+        drop_home()
+        return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty, ("reuse",))
     lst, lt = _as_list(fl, args[0])
     lst = fl.coerce(lst, lt, e.ty) if e.ty != lt else lst
-    et = e.ty.elem if isinstance(e.ty, ListT) else ANY
     v = fl.value_of(args[1], et)
-    reuse = ("reuse",) if getattr(e, "reuse", False) else ()
-    return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty, reuse)
+    return fl.b.value(f"list.append.{v.ty}", [lst, v], e.ty)
 
 
-@builtin("str")
+@builtin("sha256")
+def _sha256(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    return fl.b.value("sha256", [fl.box(args[0])], ListT(INT))
+
+
+@builtin("str", "string")
 def _str(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     t = args[0].ty
     r = fl.expr(args[0])
@@ -171,8 +185,16 @@ for _n in ("sqrt", "exp", "sin", "cos", "log", "floor", "ceil", "round"):
 
 @builtin("pow")
 def _pow(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
-    a, b = fl.value_of(args[0], FLOAT), fl.value_of(args[1], FLOAT)
-    return fl.b.value("math2.f64", [a, b], FLOAT, ("pow",))
+    if e.ty == INT:
+        a, b = fl.value_of(args[0], INT), fl.value_of(args[1], INT)
+        return fl.b.value("pow.i64", [a, b], INT)
+    if e.ty == FLOAT:
+        a, b = fl.value_of(args[0], FLOAT), fl.value_of(args[1], FLOAT)
+        return fl.b.value("math2.f64", [a, b], FLOAT, ("pow",))
+    if e.ty == BIGINT:
+        a, b = fl.value_of(args[0], BIGINT), fl.value_of(args[1], INT)
+        return fl.b.value("big.pow", [a, b], BIGINT)
+    return fl.b.value("any.binop", [fl.box(args[0]), fl.box(args[1])], ANY, ("pow",))
 
 
 @builtin("abs")
@@ -182,6 +204,8 @@ def _abs(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
         return fl.b.value("abs.i64", [fl.expr(args[0])], INT)
     if t == FLOAT:
         return fl.b.value("math.f64", [fl.expr(args[0])], FLOAT, ("fabs",))
+    if t in BIG:
+        return fl.b.value(f"{PREFIX[t]}.abs", [fl.expr(args[0])], t)
     return fl.b.value("any.binop", [fl.box(args[0]), fl.coerce(fl.const(INT, 0), INT, ANY)],
                       ANY, ("abs",))
 
@@ -197,6 +221,8 @@ def _int(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
         return b.value("f2i", [r], INT)
     if t == STRING:
         return b.value("str.to_int", [r], INT)
+    if t in BIG:
+        return fl.coerce(r, t, INT)
     return b.value("any.to_int", [fl.coerce(r, t, ANY)], INT)
 
 
@@ -211,7 +237,37 @@ def _float(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
         return b.value("i2f", [r], FLOAT)
     if t == STRING:
         return b.value("str.to_float", [r], FLOAT)
+    if t in BIG:
+        return fl.coerce(r, t, FLOAT)
     return b.value("any.to_float", [fl.coerce(r, t, ANY)], FLOAT)
+
+
+@builtin("num", "denom")
+def _num_denom(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    """num(x) / denom(x): of the number as a bigrat (an int n is n/1)."""
+    r = fl.value_of(args[0], BIGRAT)
+    return fl.b.value("rat.num" if e.target[1] == "num" else "rat.denom", [r], BIGINT)
+
+
+@builtin("bigint")
+def _bigint(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    t = args[0].ty
+    if t == ANY:
+        return fl.b.value("unbox.ref", [fl.expr(args[0])], BIGINT, (BIGINT,))
+    return fl.coerce(fl.expr(args[0]), t, BIGINT)
+
+
+@builtin("bigrat")
+def _bigrat(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
+    """bigrat(x), or bigrat(n, d) for n / d."""
+    def rat(x: A.Expr) -> Reg:
+        if x.ty == ANY:
+            return fl.b.value("unbox.ref", [fl.expr(x)], BIGRAT, (BIGRAT,))
+        return fl.coerce(fl.expr(x), x.ty, BIGRAT)
+    r = rat(args[0])
+    if len(args) == 2:
+        r = fl.b.value("rat.div", [r, rat(args[1])], BIGRAT)
+    return r
 
 
 @builtin("concat")
@@ -345,6 +401,9 @@ def _sum(fl: FunctionLowerer, e: A.Call, args: list[A.Expr]) -> Reg:
     lst, lt = _as_list(fl, args[0])
     if lt.elem in (INT, FLOAT):
         return fl.b.value(f"list.sum.{ir_type(lt.elem)}", [lst], lt.elem)
+    if lt.elem in BIG:  # boxed adds, which keep the big type
+        return fl.coerce(fl.b.value("list.sum.any", [fl.coerce(lst, lt, ListT(ANY))], ANY), ANY,
+                         lt.elem)
     return fl.coerce(fl.b.value("list.sum.any", [fl.coerce(lst, lt, ListT(ANY))], ANY), ANY,
                      e.ty)
 

@@ -14,8 +14,11 @@ of exactly the types its opcode names.  Dataset queries become nested loops
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mochic.frontend import ast as A
 from mochic.frontend.checker import Checked, FieldRef
+from mochic.frontend.numeric import BIG, compare_type, is_numeric
 from mochic.frontend.symbols import FunCtx, Symbol
 from mochic.frontend.types import (
     ANY,
@@ -38,6 +41,7 @@ from mochic.frontend.types import (
 from mochic.ir import ir
 from mochic.ir.builder import FunctionBuilder
 from mochic.ir.ir import Reg
+from mochic.ir.numeric import CONVERSIONS, PREFIX
 from mochic.ir.ops import OPS
 
 _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "rem"}
@@ -72,6 +76,42 @@ class Lowerer:
             FunctionLowerer(self, fn).lower()
         self.m.tests = [(name, fn.name) for name, fn in self.c.tests]
         return self.m
+
+    def closure_function(self, base: str, caps: list[Type], params: list[Type], ret: Type,
+                         line: int, body: Callable[[FunctionBuilder, list[Reg]], Reg | None]
+                         ) -> str:
+        """A new closure body named after ``base``: it reads captures of types ``caps``
+        and takes ``params``; ``body(builder, captures + params)`` emits what it
+        returns."""
+        name = f"{base}$closure{len(self.m.functions)}"
+        irfn = ir.Function(name, [], ir_type(ret) if ret != VOID else None, ret, env=True,
+                           line=line)
+        b = FunctionBuilder(irfn)
+        env = b.reg(ANY, "env")
+        irfn.params.append(env)
+        args = [b.reg(t, f"p{i}") for i, t in enumerate(params)]
+        irfn.params.extend(args)
+        got = [b.value(f"closure.get.{ir_type(t)}", [env], t, (i,)) for i, t in enumerate(caps)]
+        b.ret(body(b, got + args))
+        self.m.functions[name] = irfn
+        return name
+
+    def math_wrapper(self, name: str) -> str:
+        """A closure-convention function computing math function ``name``, for using
+        it as a value (`let f = math.sqrt`)."""
+        from mochic.frontend.builtins import MATH_FUNS
+        wrapper = f"math${name}$value"
+        if wrapper in self.m.functions:
+            return wrapper
+        arity = MATH_FUNS[name]
+        irfn = ir.Function(wrapper, [], "f64", FLOAT, env=True, line=1)
+        b = FunctionBuilder(irfn)
+        irfn.params.append(b.reg(ANY, "env"))
+        args = [b.reg(FLOAT, f"x{i}") for i in range(arity)]
+        irfn.params.extend(args)
+        b.ret(b.value("math.f64" if arity == 1 else "math2.f64", args, FLOAT, (name,)))
+        self.m.functions[wrapper] = irfn
+        return wrapper
 
     def value_wrapper(self, fn: FunCtx) -> str:
         """A closure-convention wrapper of top-level function ``fn``, for using it
@@ -234,6 +274,8 @@ class FunctionLowerer:
     def zero(self, t: Type) -> Reg:
         if t in (INT, FLOAT, BOOL, STRING):
             return self.const(t, zero_const(t))
+        if t in BIG:
+            return self.coerce(self.const(INT, 0), INT, t)
         if isinstance(t, ListT):
             return self.b.value("list.new", [], t, (t.elem,))
         if isinstance(t, MapT):
@@ -257,6 +299,11 @@ class FunctionLowerer:
             return self.coerce(r, dyn, dst)
         if src == INT and dst == FLOAT:
             return b.value("i2f", [r], FLOAT)
+        conv = CONVERSIONS.get((src, dst))
+        if conv is not None:
+            for op, t in conv:
+                r = b.value(op, [r], t)
+            return r
         if is_dynamic(dst):
             if is_dynamic(src) or src == NONE:
                 return r if r.ty == "ref" else b.value(f"box.{r.ty}", [r], dst, (src,))
@@ -278,6 +325,13 @@ class FunctionLowerer:
 
     def value_of(self, e: A.Expr, want: Type) -> Reg:
         return self.coerce(self.expr(e), e.ty, want)
+
+    def truth(self, e: A.Expr) -> Reg:
+        """A condition: a bool as it is, another value by the reference's truthiness
+        (none, 0, "" and empty containers are false)."""
+        if e.ty == BOOL:
+            return self.value_of(e, BOOL)
+        return self.b.value("any.truthy", [self.box(e)], BOOL)
 
     def box(self, e: A.Expr) -> Reg:
         return self.value_of(e, ANY)
@@ -322,6 +376,47 @@ class FunctionLowerer:
         if r is None:
             r = self.vars[sym] = b.reg(sym.ty, sym.name)
         b.emit(f"mov.{r.ty}", [value], dst=r)
+
+    def load_home(self, e: A.Expr) -> tuple[Reg, Callable[[], None]]:
+        """Read the ref in variable, element or field ``e`` for an operation that
+        replaces it (`xs = append(xs, v)`, `s = s + t`), and a function that drops the
+        reference ``e``'s home keeps, to be called just before that operation: the
+        value is then unshared (held by the register alone) and may grow in place.
+        A local variable's register is its own home and dies at the operation."""
+        b = self.b
+        none = lambda: self.const(NONE, None)  # noqa: E731
+        if isinstance(e, A.Name) and isinstance(e.ref, Symbol) and e.ty == e.ref.ty:
+            sym = e.ref
+            if sym.is_global:
+                name = self.L.global_name(sym)
+                return self.read_sym(sym), lambda: b.emit("global.set.ref", [none()], (name,))
+            if sym.in_cell:
+                cell = self.vars[sym]
+                return self.read_sym(sym), lambda: b.emit("cell.set.ref", [cell, none()])
+        if isinstance(e, A.Name) and isinstance(e.ref, FieldRef):
+            fr = e.ref
+            recv = self.read_sym(fr.receiver)
+            imm = (fr.struct.name, fr.struct.index(fr.name))
+            return (b.value("struct.get.ref", [recv], e.ty, imm),
+                    lambda: b.emit("struct.set.ref", [recv, none()], imm))
+        if isinstance(e, A.Index) and isinstance(e.obj.ty, ListT) and \
+                ir_type(e.obj.ty.elem) == "ref":
+            obj, i = self.expr(e.obj), self.value_of(e.index, INT)
+            return (b.value("list.get.ref", [obj, i], e.ty),
+                    lambda: b.emit("list.set.ref", [obj, i, none()]))
+        if isinstance(e, A.Index) and isinstance(e.obj.ty, MapT) and \
+                ir_type(e.obj.ty.value) == "ref":
+            obj, k = self.expr(e.obj), self.value_of(e.index, e.obj.ty.key)
+            return (b.value(f"map.get.{k.ty}.ref", [obj, k], e.ty,
+                            (zero_const(e.obj.ty.value),)),
+                    lambda: b.emit(f"map.set.{k.ty}.ref", [obj, k, none()]))
+        if isinstance(e, A.Field) and isinstance(e.obj.ty, StructT):
+            info = e.obj.ty.info
+            obj = self.expr(e.obj)
+            imm = (info.name, info.index(e.name))
+            return (b.value("struct.get.ref", [obj], e.ty, imm),
+                    lambda: b.emit("struct.set.ref", [obj, none()], imm))
+        return self.expr(e), lambda: None
 
     def capture_values(self, fn: FunCtx) -> list[Reg]:
         """The operands of ``closure.new`` for ``fn``: its captures, as cells or values."""
@@ -393,7 +488,38 @@ class FunctionLowerer:
                 self.write_sym(s.sym, clo, declare=True)
         elif isinstance(s, A.Expect):
             in_test = any(fn is self.ctx for _, fn in self.L.c.tests)
-            b.emit("expect", [self.value_of(s.cond, BOOL)], (in_test,))
+            b.emit("expect", [self.truth(s.cond)], (in_test,))
+        elif isinstance(s, A.Update):
+            self.update(s)
+
+    def update(self, s: A.Update) -> None:
+        """`update xs set {f: e} where c`: for each struct of xs, its fields are read
+        into the variables e and c see; where c holds, each f is set to its e."""
+        b = self.b
+        t = s.target.ty
+        assert isinstance(t, ListT) and isinstance(t.elem, StructT)
+        info = t.elem.info
+        lst = self.expr(s.target)
+
+        def body(i: Reg) -> None:
+            item = b.value("list.get.ref", [lst, i], t.elem)
+            for k, sym in enumerate(s.field_syms):  # type: ignore[attr-defined]
+                v = b.value(f"struct.get.{ir_type(sym.ty)}", [item], sym.ty, (info.name, k))
+                self.write_sym(sym, v, declare=True)
+            skip = None
+            if s.where is not None:
+                then, skip = b.new_block("then"), b.new_block("endif")
+                b.branch(self.truth(s.where), then, skip)
+                b.start(then)
+            for name, e in s.fields:
+                ft = info.fields[name]
+                b.line = e.span.line
+                b.emit(f"struct.set.{ir_type(ft)}", [item, self.value_of(e, ft)],
+                       (info.name, info.index(name)))
+            if skip is not None:
+                b.jump(skip)
+                b.start(skip)
+        self.counted_loop(b.value("list.len", [lst], INT), None, body, s.span.line)
 
     def assign(self, s: A.Assign) -> None:
         tgt = s.target
@@ -410,6 +536,9 @@ class FunctionLowerer:
             # at the next, so an unshared one may grow in place.
             for c in spine:
                 c.reuse = True  # type: ignore[attr-defined]
+            # s's home lets go of it at the first + only if nothing after reads it
+            spine[-1].drop_home = not any(  # type: ignore[attr-defined]
+                _may_read(c.right, tgt) for c in spine[:-1])
         if isinstance(tgt, A.Name):
             if isinstance(tgt.ref, FieldRef):
                 fr = tgt.ref
@@ -458,7 +587,7 @@ class FunctionLowerer:
         b = self.b
         then, after = b.new_block("then"), b.new_block("endif")
         other = b.new_block("else") if s.else_ is not None else after
-        b.branch(self.value_of(s.cond, BOOL), then, other)
+        b.branch(self.truth(s.cond), then, other)
         b.start(then)
         self.stmts(s.then)
         b.jump(after)
@@ -474,7 +603,7 @@ class FunctionLowerer:
         head, body, after = b.new_block("while"), b.new_block("do"), b.new_block("endwhile")
         b.jump(head)
         b.start(head)
-        b.branch(self.value_of(s.cond, BOOL), body, after)
+        b.branch(self.truth(s.cond), body, after)
         b.start(body)
         b.loops.append((head.label, after.label))
         self.stmts(s.body)
@@ -499,7 +628,7 @@ class FunctionLowerer:
         b.jump(step)
         b.start(step)
         b.line = line
-        b.emit("add.i64", [i, self.const(INT, 1)], dst=i)
+        b.emit("inc.i64", [i], dst=i)  # i < count <= INT64_MAX: no overflow check
         b.jump(head)
         b.start(after)
 
@@ -602,6 +731,14 @@ class FunctionLowerer:
         if isinstance(e, A.Query):
             from mochic.ir.queries import lower_query
             return lower_query(self, e)
+        if isinstance(e, A.Load):
+            opts = self.box(e.opts) if e.opts is not None else self.const(ANY, None)
+            return b.value("load", [self.const(STRING, e.path or "-"), opts], t,
+                           (t.elem,))  # type: ignore[union-attr]
+        if isinstance(e, A.Save):
+            opts = self.box(e.opts) if e.opts is not None else self.const(ANY, None)
+            b.emit("save", [self.box(e.src), self.const(STRING, e.path or "-"), opts])
+            return self.const(NONE, None)
         raise AssertionError(f"cannot lower {type(e).__name__}")
 
     def name(self, e: A.Name) -> Reg:
@@ -614,7 +751,7 @@ class FunctionLowerer:
                 # checker has seen every join.
                 r = self.coerce(r, ref.ty, e.ty)
             return r
-        if isinstance(ref, _Fixed):
+        if isinstance(ref, FixedReg):
             return ref.reg
         if isinstance(ref, FieldRef):
             ft = ref.struct.fields[ref.name]
@@ -648,19 +785,21 @@ class FunctionLowerer:
     def unary(self, e: A.Unary) -> Reg:
         b = self.b
         if e.op == "!":
-            return b.value("not.bool", [self.value_of(e.operand, BOOL)], BOOL)
+            return b.value("not.bool", [self.truth(e.operand)], BOOL)
         v = self.expr(e.operand)
         t = e.operand.ty
         if t == INT:
             return b.value("neg.i64", [v], INT)
         if t == FLOAT:
             return b.value("neg.f64", [v], FLOAT)
+        if t in BIG:
+            return b.value(f"{PREFIX[t]}.neg", [v], t)
         return b.value("any.neg", [self.coerce(v, t, ANY)], ANY)
 
     def logic(self, e: A.Binary) -> Reg:
         b = self.b
         res = b.reg(BOOL)
-        left = self.value_of(e.left, BOOL)
+        left = self.truth(e.left)
         b.emit("mov.bool", [left], dst=res)
         rhs, done = b.new_block("rhs"), b.new_block("endlogic")
         if e.op == "&&":
@@ -668,7 +807,7 @@ class FunctionLowerer:
         else:
             b.branch(left, done, rhs)
         b.start(rhs)
-        b.emit("mov.bool", [self.value_of(e.right, BOOL)], dst=res)
+        b.emit("mov.bool", [self.truth(e.right)], dst=res)
         b.jump(done)
         b.start(done)
         return res
@@ -684,7 +823,7 @@ class FunctionLowerer:
         r = self.binary_node(spine[-1])
         for node in reversed(spine[:-1]):
             holder = A.Name(node.left.span, "$left")
-            holder.ty, holder.ref = node.left.ty, _Fixed(r)
+            holder.ty, holder.ref = node.left.ty, FixedReg(r)
             step = A.Binary(node.span, node.op, holder, node.right, node.op_span)
             step.ty = node.ty
             if getattr(node, "reuse", False):
@@ -710,9 +849,19 @@ class FunctionLowerer:
             suffix = "i64" if t == INT else "f64"
             return b.value(f"{_ARITH[op]}.{suffix}",
                            [self.value_of(e.left, t), self.value_of(e.right, t)], t)
+        if t in BIG and is_numeric(lt) and is_numeric(rt):
+            return b.value(f"{PREFIX[t]}.{_ARITH[op]}",
+                           [self.value_of(e.left, t), self.value_of(e.right, t)], t)
         if t == STRING and lt == rt == STRING:
-            reuse = ("reuse",) if getattr(e, "reuse", False) else ()
-            return b.value("str.concat", [self.expr(e.left), self.expr(e.right)], STRING, reuse)
+            if not getattr(e, "reuse", False):
+                return b.value("str.concat", [self.expr(e.left), self.expr(e.right)], STRING)
+            if not getattr(e, "drop_home", False):
+                return b.value("str.concat", [self.expr(e.left), self.expr(e.right)], STRING,
+                               ("reuse",))
+            left, drop_home = self.load_home(e.left)
+            right = self.expr(e.right)
+            drop_home()
+            return b.value("str.concat", [left, right], STRING, ("reuse",))
         if isinstance(t, ListT) and op == "+":
             return b.value("list.concat", [self.value_of(e.left, t), self.value_of(e.right, t)],
                            t)
@@ -721,9 +870,10 @@ class FunctionLowerer:
     def compare(self, cmp: str, left: A.Expr, right: A.Expr) -> Reg:
         b = self.b
         lt, rt = left.ty, right.ty
-        if lt in (INT, FLOAT) and rt in (INT, FLOAT):
-            t = INT if lt == rt == INT else FLOAT
-            return b.value(f"{cmp}.{ir_type(t)}",
+        if is_numeric(lt) and is_numeric(rt):
+            t = compare_type(lt, rt)
+            kind = PREFIX[t] if t in BIG else ir_type(t)
+            return b.value(f"{cmp}.{kind}",
                            [self.value_of(left, t), self.value_of(right, t)], BOOL)
         if lt == rt == STRING:
             return b.value(f"{cmp}.str", [self.expr(left), self.expr(right)], BOOL)
@@ -731,6 +881,9 @@ class FunctionLowerer:
             return b.value(f"{cmp}.bool", [self.expr(left), self.expr(right)], BOOL)
         if cmp in ("eq", "ne") and NONE in (lt, rt):
             other = right if lt == NONE else left
+            present = self.entry_present(other)
+            if present is not None:  # `m[k] == nil`: is k absent?
+                return present if cmp == "ne" else b.value("not.bool", [present], BOOL)
             if ir_type(other.ty) != "ref":
                 return self.const(BOOL, cmp == "ne")
             r = b.value("is.none", [self.expr(other)], BOOL)
@@ -739,6 +892,17 @@ class FunctionLowerer:
                 ir_type(lt) == ir_type(rt) == "ref":
             return b.value(f"{cmp}.ref", [self.expr(left), self.expr(right)], BOOL)
         return b.value(f"{cmp}.any", [self.box(left), self.box(right)], BOOL)
+
+    def entry_present(self, e: A.Expr) -> Reg | None:
+        """For `m[k]` of a map whose absent entries read as a zero value (int, float,
+        bool, string), a register telling whether k is present; None otherwise.  An
+        absent entry is nil, which the zero value it reads as cannot show."""
+        if not (isinstance(e, A.Index) and isinstance(e.obj.ty, MapT) and
+                zero_const(e.obj.ty.value) is not None):
+            return None
+        m = self.expr(e.obj)
+        k = self.value_of(e.index, e.obj.ty.key)
+        return self.b.value(f"map.has.{k.ty}", [m, k], BOOL)
 
     def contains(self, coll: A.Expr, item: A.Expr) -> Reg:
         """``item in coll`` (also the built-in `contains(coll, item)`)."""
@@ -792,6 +956,8 @@ class FunctionLowerer:
         b = self.b
         if isinstance(e.obj, A.Name) and e.obj.ref is None and e.obj.ty is None:
             from mochic.frontend.builtins import MATH_CONSTS
+            if isinstance(e.ty, FunT):
+                return b.value("closure.new", [], e.ty, (self.L.math_wrapper(e.name),))
             return self.const(FLOAT, MATH_CONSTS[e.name])
         t = e.obj.ty
         obj = self.expr(e.obj)
@@ -822,6 +988,8 @@ class FunctionLowerer:
             return b.value("str.to_float", [v], FLOAT)
         if dst == STRING and src in (INT, FLOAT, BOOL):
             return b.value(f"str.from.{ir_type(src)}", [v], STRING)
+        if dst == STRING and src in BIG:
+            return b.value("str.from.any", [self.coerce(v, src, ANY)], STRING)
         if isinstance(dst, StructT) and isinstance(src, MapT):
             return b.value("unbox.ref", [self.coerce(v, src, ANY)], dst, (dst,))
         return self.coerce(v, src, dst)
@@ -830,7 +998,7 @@ class FunctionLowerer:
         b = self.b
         res = b.reg(e.ty)
         then, other, done = b.new_block("then"), b.new_block("else"), b.new_block("endif")
-        b.branch(self.value_of(e.cond, BOOL), then, other)
+        b.branch(self.truth(e.cond), then, other)
         for blk, x in ((then, e.then), (other, e.else_)):
             b.start(blk)
             b.emit(f"mov.{res.ty}", [self.value_of(x, e.ty)], dst=res)
@@ -878,7 +1046,7 @@ class FunctionLowerer:
             return b.value("struct.is", [obj], BOOL, (info.name,))
         holder = A.Name(p.span, "$subject")
         holder.ty = st
-        holder.ref = _Fixed(subj)
+        holder.ref = FixedReg(subj)
         return self.compare("eq", holder, p)
 
     def bind_pattern(self, p: A.Expr, subj: Reg) -> None:
@@ -893,7 +1061,43 @@ class FunctionLowerer:
 
     # ------------------------------------------------------------ calls
 
+    def partial(self, e: A.Call) -> Reg:
+        """`f(a)` with fewer arguments than f takes: a closure capturing the callee (a
+        method's receiver, a closure value) and the arguments given, whose body calls
+        the callee with them and its own parameters."""
+        tgt = e.target
+        kind = tgt[0] if tgt else "closure"
+        ft = e.ty
+        assert isinstance(ft, FunT)
+        callee: list[Reg] = []
+        if kind == "fun":
+            params = [p.ty for p in tgt[1].params]
+        elif kind in ("method", "self_method"):
+            m = tgt[1] if kind == "method" else tgt[2]
+            callee = [self.expr(e.func.obj) if kind == "method"  # type: ignore[attr-defined]
+                      else self.read_sym(tgt[1])]
+            params = [p.ty for p in m.params[1:]]
+        else:
+            callee = [self.expr(e.func)]
+            params = list(e.func.ty.params)
+        given = [self.value_of(a, t) for a, t in zip(e.args, params, strict=False)]
+        ret = ft.ret
+        name = tgt[2].name if kind == "self_method" else \
+            tgt[1].name if kind in ("fun", "method") else "partial"
+
+        def body(b: FunctionBuilder, regs: list[Reg]) -> Reg | None:
+            mty = ret if ret != VOID else None
+            if kind != "closure":
+                return b.emit("call", regs, (name,), mty)
+            return b.emit("call.closure", regs, (), mty)
+
+        caps = [r.mty for r in callee] + params[:len(given)]
+        fn = self.L.closure_function(name, caps, list(ft.params), ret, e.span.line, body)
+        return self.b.value("closure.new", callee + given, ft, (fn,))
+
     def call(self, e: A.Call) -> Reg:
+        if getattr(e, "partial", None) is not None:
+            return self.partial(e)
         tgt = e.target
         kind = tgt[0] if tgt else "closure"
         b = self.b
@@ -911,14 +1115,13 @@ class FunctionLowerer:
             args = [self.value_of(a, ft) for a, ft in zip(e.args, info.fields.values(),
                                                          strict=False)]
             return b.value("struct.new", args, StructT(info.name, info), (info.name,))
-        if kind in ("fun", "method"):
-            fn: FunCtx = tgt[1]
-            params = fn.params
+        if kind in ("fun", "method", "self_method"):
+            fn: FunCtx = tgt[2] if kind == "self_method" else tgt[1]
             args = []
-            if kind == "method":
-                assert isinstance(e.func, A.Field)
-                args.append(self.expr(e.func.obj))
-                params = params[1:]
+            if kind != "fun":
+                args.append(self.expr(e.func.obj) if kind == "method"  # type: ignore[attr-defined]
+                            else self.read_sym(tgt[1]))
+            params = fn.params if kind == "fun" else fn.params[1:]
             args += [self.value_of(a, p.ty) for a, p in zip(e.args, params, strict=False)]
             # the call gives what the callee returns, converted to what the checker
             # typed the call as
@@ -948,6 +1151,30 @@ def _concat_spine(e: A.Expr) -> list[A.Binary]:
     return spine
 
 
+def _may_read(e: A.Expr, place: A.Expr) -> bool:
+    """Could evaluating ``e`` read the variable at the root of l-value ``place``?  (A
+    call of a function could read any global or captured variable.)"""
+    root = place
+    while isinstance(root, A.Index | A.Field):
+        root = root.obj
+    if isinstance(e, A.Name):
+        return _same_place(e, root) or isinstance(e.ref, FieldRef) and isinstance(
+            root, A.Name) and isinstance(root.ref, FieldRef)
+    if isinstance(e, A.IntLit | A.FloatLit | A.StrLit | A.BoolLit | A.NoneLit):
+        return False
+    if isinstance(e, A.Binary):
+        return _may_read(e.left, place) or _may_read(e.right, place)
+    if isinstance(e, A.Unary | A.Cast):
+        return _may_read(e.operand if isinstance(e, A.Unary) else e.expr, place)
+    if isinstance(e, A.Index):
+        return _may_read(e.obj, place) or _may_read(e.index, place)
+    if isinstance(e, A.Field):
+        return _may_read(e.obj, place)
+    if isinstance(e, A.Call) and e.target and e.target[0] == "builtin":
+        return any(_may_read(a, place) for a in e.target[2])
+    return True
+
+
 def _same_place(a: A.Expr, b: A.Expr) -> bool:
     """Do two side-effect-free l-value expressions name the same storage?"""
     if isinstance(a, A.Name) and isinstance(b, A.Name):
@@ -963,7 +1190,7 @@ def _same_place(a: A.Expr, b: A.Expr) -> bool:
     return False
 
 
-class _Fixed:
+class FixedReg:
     """A Name.ref standing for an already computed register (a match subject)."""
 
     def __init__(self, reg: Reg) -> None:

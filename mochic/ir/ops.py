@@ -36,7 +36,7 @@ IMM_KINDS = {
     "global": "the name of a global of the module",
     "capture": "the index of a captured value of the running closure",
     "math": "the name of a libm function (sqrt, sin, pow ...)",
-    "binop": "an arithmetic operator: + - * / %",
+    "binop": "an arithmetic operator: + - * / %, or abs or pow",
     "name": "a field or string-map key name",
     "reuse": "the string 'reuse': the first operand's old value dies here",
     "in_test": "true when the expectation is inside a `test` block",
@@ -96,15 +96,22 @@ _op("const.str", "", "ref", "pure", "string constant imm[0] (interned, never fre
 _op("const.none", "", "ref", "pure", "the none value (a null ref)", imm="value?")
 _per_type("mov.T", "T", "T", "pure", "copy a register")
 
-# -- integer arithmetic: 64-bit two's complement, wrapping
-for _name, _doc in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b"),
-                    ("and", "bitwise and"), ("or", "bitwise or"), ("xor", "bitwise xor"),
-                    ("shl", "a << (b & 63)"), ("shr", "arithmetic a >> (b & 63)")]:
+# -- integer arithmetic: 64-bit two's complement; a result that does not fit is
+#    the runtime error 'integer overflow'
+for _name, _doc in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b")]:
+    _op(f"{_name}.i64", "i64 i64", "i64", "trap", f"{_doc}; 'integer overflow'")
+for _name, _doc in [("and", "bitwise and"), ("or", "bitwise or"), ("xor", "bitwise xor"),
+                    ("shl", "a << (b & 63), wrapping"), ("shr", "arithmetic a >> (b & 63)")]:
     _op(f"{_name}.i64", "i64 i64", "i64", "pure", _doc)
-_op("div.i64", "i64 i64", "i64", "trap", "a / b truncated toward zero; 'division by zero'")
+_op("inc.i64", "i64", "i64", "pure",
+    "a + 1 where the lowering knows it fits (a counted loop's index, below its bound)")
+_op("div.i64", "i64 i64", "i64", "trap",
+    "a / b truncated toward zero; 'division by zero', 'integer overflow' (INT64_MIN / -1)")
 _op("rem.i64", "i64 i64", "i64", "trap", "a % b with the sign of a; 'division by zero'")
-_op("neg.i64", "i64", "i64", "pure", "-a (wrapping)")
-_op("abs.i64", "i64", "i64", "pure", "|a| (wrapping)")
+_op("neg.i64", "i64", "i64", "trap", "-a; 'integer overflow'")
+_op("abs.i64", "i64", "i64", "trap", "|a|; 'integer overflow'")
+_op("pow.i64", "i64 i64", "i64", "rt", "a ** b (1 when b <= 0); 'integer overflow'",
+    effects="fail")
 
 # -- float arithmetic: IEEE-754 double
 for _name in ("add", "sub", "mul", "div"):
@@ -127,13 +134,14 @@ _op("ne.ref", "ref ref", "bool", "rt", "structural inequality", effects="read")
 
 # -- conversions
 _op("i2f", "i64", "f64", "pure", "int to float")
-_op("f2i", "f64", "i64", "pure", "float to int, truncating toward zero")
+_op("f2i", "f64", "i64", "trap",
+    "float to int, truncating toward zero; 'integer overflow' (NaN, infinite, out of range)")
 _per_type("box.T", "T", "ref", "rt", "box a value as `any`; imm = (Mochi type,)", imm="type", effects="alloc")
 _per_type("unbox.T", "ref", "T", "rt",
           "unbox an `any` to imm[0] (Mochi type); 'cannot cast X to Y' on mismatch", imm="type", effects="read fail")
 _op("any.binop", "ref ref", "ref", "rt", "dynamic arithmetic imm[0] in + - * / % on boxed values", imm="binop")
 _op("any.neg", "ref", "ref", "rt", "dynamic unary minus")
-_op("any.truthy", "ref", "bool", "rt", "a boxed bool as bool; 'cannot cast X to bool' otherwise", effects="read fail")
+_op("any.truthy", "ref", "bool", "rt", "a condition's boxed value by the reference's truthiness (none, 0, \"\" and empty containers are false)", effects="read")
 _op("is.none", "ref", "bool", "pure", "is the ref null (none)?")
 _op("conv", "ref", "ref", "rt", "convert a container from Mochi type imm[0] to imm[1]", imm="type type")
 _op("any.field", "ref", "ref", "rt", "field (or string map entry) imm[0] of a boxed value", imm="name")
@@ -144,6 +152,34 @@ _op("any.contains", "ref ref", "bool", "rt", "dynamic `a in b` (b boxed)", effec
 _op("any.iter", "ref", "ref", "rt", "what `for x in v` visits, as a list of boxed values")
 _op("any.to_int", "ref", "i64", "rt", "int(v) of a boxed value", effects="read fail")
 _op("any.to_float", "ref", "f64", "rt", "float(v) of a boxed value", effects="read fail")
+
+# -- bigint and bigrat (immutable heap numbers; a none operand reads as zero)
+for _name, _doc in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b"),
+                    ("div", "a / b; 'division by zero'")]:
+    _op(f"big.{_name}", "ref ref", "ref", "rt",
+        f"bigint {_doc}" + (", truncated toward zero" if _name == "div" else ""))
+    _op(f"rat.{_name}", "ref ref", "ref", "rt", f"bigrat {_doc}, in lowest terms")
+_op("big.rem", "ref ref", "ref", "rt", "bigint a % b with the sign of a; 'division by zero'")
+for _name, _doc in [("neg", "-a"), ("abs", "|a|")]:
+    _op(f"big.{_name}", "ref", "ref", "rt", f"bigint {_doc}")
+    _op(f"rat.{_name}", "ref", "ref", "rt", f"bigrat {_doc}")
+_op("big.pow", "ref i64", "ref", "rt", "bigint a ** b (1 when b <= 0)")
+for _cmp in ("eq", "ne", "lt", "le", "gt", "ge"):
+    _op(f"{_cmp}.big", "ref ref", "bool", "rt", f"bigint {_cmp}")
+    _op(f"{_cmp}.rat", "ref ref", "bool", "rt", f"bigrat {_cmp}")
+_op("big.from.i64", "i64", "ref", "rt", "int to bigint")
+_op("big.from.f64", "f64", "ref", "rt", "float to bigint, truncated; 'cannot cast NaN to bigint'")
+_op("big.from.str", "ref", "ref", "rt", "decimal string to bigint; 'cannot parse ...'")
+_op("big.to.i64", "ref", "i64", "rt", "bigint to int; 'integer overflow'")
+_op("big.to.f64", "ref", "f64", "rt", "bigint to the nearest float")
+_op("rat.from.i64", "i64", "ref", "rt", "int to bigrat")
+_op("rat.from.big", "ref", "ref", "rt", "bigint to bigrat")
+_op("rat.from.f64", "f64", "ref", "rt", "float to the bigrat of exactly its value")
+_op("rat.from.str", "ref", "ref", "rt", "\"a/b\", \"1.25\" or \"1e-3\" to bigrat")
+_op("rat.to.big", "ref", "ref", "rt", "bigrat to bigint, truncated toward zero")
+_op("rat.to.f64", "ref", "f64", "rt", "bigrat to the nearest float")
+_op("rat.num", "ref", "ref", "rt", "num(r): the numerator, a bigint")
+_op("rat.denom", "ref", "ref", "rt", "denom(r): the denominator, a positive bigint")
 
 # -- strings (UTF-8; indexes count code points; negative indexes count from the end)
 _op("str.concat", "ref ref", "ref", "rt",
@@ -157,8 +193,9 @@ _op("str.from.i64", "i64", "ref", "rt", "str(int)")
 _op("str.from.f64", "f64", "ref", "rt", "str(float), Go 'g' shortest")
 _op("str.from.bool", "bool", "ref", "rt", "str(bool)")
 _op("str.from.any", "ref", "ref", "rt", "str(v) of a boxed value")
-_op("str.to_int", "ref", "i64", "rt", "int(s); 'cannot parse \"s\" as int'")
-_op("str.parse_int", "ref i64", "i64", "rt", "parseIntStr(s, base); 0 when s is not a number")
+_op("str.to_int", "ref", "i64", "rt", "int(s); 'cannot parse \"s\" as int', 'integer overflow'")
+_op("str.parse_int", "ref i64", "i64", "rt",
+    "parseIntStr(s, base); 0 when s is not a number; 'integer overflow'")
 _op("str.to_float", "ref", "f64", "rt", "float(s); 'cannot parse \"s\" as float'")
 _op("str.substring", "ref i64 i64", "ref", "rt", "substring(s, a, b)")
 _op("str.lower", "ref", "ref", "rt", "lower(s)")
@@ -173,6 +210,8 @@ _op("str.starts_with", "ref ref", "bool", "rt", "s starts with t", effects="read
 _op("str.ends_with", "ref ref", "bool", "rt", "s ends with t", effects="read")
 _op("str.reverse", "ref", "ref", "rt", "reverse(s) by code points")
 _op("str.ord", "ref", "i64", "rt", "code point of a one-character string")
+_op("sha256", "ref", "ref", "rt",
+    "the SHA-256 digest of a boxed string (its UTF-8) or list of ints (bytes) as list<int>")
 _op("str.chr", "i64", "ref", "rt", "one-character string of a code point")
 
 # -- lists: imm = (element Mochi type,) where a list is created
@@ -256,6 +295,12 @@ _op("print", "*ref", None, "rt", "print boxed values separated by spaces, then a
 _op("json", "ref", None, "rt", "print a boxed value as indented JSON", effects="io read fail alloc")
 _op("input", "", "ref", "rt", "read a line from stdin, without its newline", effects="io alloc fail")
 _op("now", "", "i64", "rt", "nanoseconds, or the next MOCHI_NOW_SEED value", effects="io")
+_op("load", "ref ref", "ref", "rt",
+    "the rows of data file (path, boxed options map or none) as a list of imm[0]", imm="type",
+    effects="io read fail alloc")
+_op("save", "ref ref ref", None, "rt",
+    "write rows (a boxed list of structs or maps) to path with the boxed options",
+    effects="io read fail alloc")
 _op("panic", "ref", None, "rt", "stop with runtime error imm-less message operand", effects="fail")
 _op("expect", "bool", None, "rt", "stop with 'expect failed' when false", imm="in_test?", effects="fail io")
 

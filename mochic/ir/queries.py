@@ -8,6 +8,9 @@ Grouped queries then loop over the groups, in first-seen key order, to apply
 `having`, `sort by` and `select`.  Sorting is stable, then `skip` and `take`
 slice the result.
 
+`select sum(e)` (or avg, min, max, count) without `group by` aggregates: the
+query is the aggregate of the list of the selected values, as in the reference.
+
 Joins: an inner join is a filtered inner loop; a left join runs the rest of
 the query once with the joined variable `none` when nothing matched; a right
 join is the mirror image (the joined source drives the loop); an outer join is
@@ -20,7 +23,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mochic.frontend import ast as A
-from mochic.frontend.types import ANY, BOOL, INT, STRING, GroupT, ListT, MapT, ir_type
+from mochic.frontend.types import ANY, BOOL, INT, STRING, GroupT, ListT, MapT, Type, ir_type
+from mochic.ir.builtins import lower_builtin
 from mochic.ir.ir import Reg
 
 if TYPE_CHECKING:
@@ -30,8 +34,21 @@ Body = Callable[[], None]
 
 
 def lower_query(fl: FunctionLowerer, q: A.Query) -> Reg:
+    aggregate = getattr(q, "aggregate", None)
+    if aggregate is None:
+        return _query_list(fl, q, q.ty)
+    from mochic.ir.lower import FixedReg  # lower imports this module as it runs
+    name, items_t = aggregate
+    items = A.Name(q.span, "$rows")
+    items.ty, items.ref = items_t, FixedReg(_query_list(fl, q, items_t))
+    call = A.Call(q.span, A.Name(q.span, name), [items])
+    call.ty, call.target = q.ty, ("builtin", name, [items])
+    return lower_builtin(fl, call, name, [items])
+
+
+def _query_list(fl: FunctionLowerer, q: A.Query, rt: Type) -> Reg:
+    """The list of the selected values of query ``q``, of type ``rt``."""
     b = fl.b
-    rt = q.ty
     assert isinstance(rt, ListT)
     items = b.value("list.new", [], rt, (rt.elem,))
     keys = b.value("list.new", [], ListT(ANY), (ANY,)) if q.sort is not None else None
@@ -65,7 +82,7 @@ def _filter(fl: FunctionLowerer, cond: A.Expr | None, body: Body) -> None:
         return
     b = fl.b
     yes, done = b.new_block("where"), b.new_block("endwhere")
-    b.branch(fl.value_of(cond, BOOL), yes, done)
+    b.branch(fl.truth(cond), yes, done)
     b.start(yes)
     body()
     b.jump(done)

@@ -21,10 +21,6 @@ dead and skip counting work that cannot matter:
   a `struct.new` without fields holds an immortal value (a string constant,
   none, the one static object of a variant like `Leaf`): no counting at all.
 - ``borrowed``: registers that read a ref without owning it:
-  * the list operand of `xs = append(xs, v)` loaded from a variable's home
-    (a global, field, cell, capture, list element or map entry) just before
-    the append, so the runtime sees the list unshared (rc 1) and grows it in
-    place;
   * a capture read from the function's own closure, which is alive and
     never changes during the call;
   * a "peek": a list element, struct field or global read only by field
@@ -41,10 +37,6 @@ from dataclasses import dataclass, field
 from mochic.frontend.types import FunT, ListT, MapT, Prim, StructT, SumT
 from mochic.ir import ir
 from mochic.ir.ops import OPS
-
-# Loads that read a ref from a variable's home; see ``borrowed``.
-_HOME_LOADS = ("global.get.ref", "struct.get.ref", "cell.get.ref", "closure.get.ref",
-               "list.get.ref")
 
 # What may run while a peeked value is in use: nothing that stores into a heap object,
 # a global or a cell, and no call of Mochi code (either could drop the holder's
@@ -115,14 +107,9 @@ def analyse(fn: ir.Function) -> Facts:
     f.borrowed_params = {p.id for p in fn.params if p.ty == "ref" and p.id not in f.defs}
     _liveness(fn, f, succ)
     for b in fn.blocks:
-        for k, ins in enumerate(b.instrs):
+        for ins in b.instrs:
             d = ins.dst
-            if ins.op.startswith(("list.append.", "str.concat")) and ins.imm and \
-                    ins.imm[0] == "reuse":
-                r = ins.args[0]
-                if _home_load(f, b, k, r):
-                    f.borrowed.add(r.id)
-            elif ins.op == "closure.get.ref" and d is not None and len(f.defs[d.id]) == 1 \
+            if ins.op == "closure.get.ref" and d is not None and len(f.defs[d.id]) == 1 \
                     and ins.args[0].id in f.borrowed_params and d.id not in params:
                 f.borrowed.add(d.id)
                 f.captures.add(d.id)
@@ -243,23 +230,6 @@ def _ref_storage(t: object) -> bool:
     if isinstance(t, ListT | MapT | StructT | SumT | FunT):
         return True
     return isinstance(t, Prim) and t.name == "string"
-
-
-def _home_load(f: Facts, blk: ir.Block, k: int, r: ir.Reg) -> bool:
-    if r.hint or f.uses.get(r.id) != 1:
-        return False
-    d = f.defs.get(r.id, [])
-    if len(d) != 1 or d[0][0] != blk.label:
-        return False
-    j = d[0][1]
-    load = blk.instrs[j].op
-    if load not in _HOME_LOADS and not (load.startswith("map.get.") and load.endswith(".ref")):
-        return False
-    if load == "list.get.ref" and not _ref_storage(r.mty):
-        return False
-    between = blk.instrs[j + 1:k]
-    return all(OPS[i.op].kind == "pure" and not i.op.startswith("global.set") and
-               (i.dst is None or i.dst.ty != "ref") for i in between)
 
 
 def _cyclic_blocks(succ: dict[str, list[str]]) -> set[str]:

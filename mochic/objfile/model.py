@@ -58,8 +58,10 @@ class SymbolKind(Enum):
     NONE = "none"  # unknown (an undefined symbol may be either)
 
 
-# The relocation that writes a symbol's full address into 8 bytes of data, per ISA.
-ABS64 = {"x86_64": "R_X86_64_64", "aarch64": "R_AARCH64_ABS64", "riscv64": "R_RISCV_64"}
+# The relocation that writes a symbol's full address into a pointer of data, per ISA
+# (8 bytes; 4 on wasm32, whose addresses into linear memory are 32-bit).
+ABS64 = {"x86_64": "R_X86_64_64", "aarch64": "R_AARCH64_ABS64", "riscv64": "R_RISCV_64",
+         "wasm32": "R_WASM_MEMORY_ADDR_I32"}
 
 
 class ObjectError(ValueError):

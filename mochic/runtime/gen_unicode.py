@@ -5,6 +5,8 @@ from the Python running this script (run it with the project's pinned 3.11):
 
 - printable code points (``str.isprintable``), for Go-style quoting;
 - white space (``str.isspace``), for ``trim``;
+- letters (``str.isalpha``) and decimal digits (``str.isdecimal``), for the
+  order in which `save` writes YAML keys;
 - one-to-one case mappings (``str.lower`` / ``str.upper`` of one code point
   giving one code point), compressed into runs of equal offset and stride;
 - the few code points whose case mapping is several code points
@@ -83,6 +85,8 @@ def _c_string(s: str) -> str:
 def generate() -> str:
     printable = _ranges(lambda c: chr(c).isprintable())
     spaces = [c for c in range(MAX_CP) if chr(c).isspace()]
+    letters = _ranges(lambda c: chr(c).isalpha())
+    digits = _ranges(lambda c: chr(c).isdecimal())
     lower, lower_special = _case_runs(str.lower)
     upper, upper_special = _case_runs(str.upper)
     out = [
@@ -100,6 +104,16 @@ def generate() -> str:
         "/* str.isspace() */",
         f"static const uint32_t spaces[{len(spaces)}] = {{",
         _rows([f"0x{c:x}," for c in spaces], 10),
+        "};",
+        "",
+        "/* code point ranges for which str.isalpha() holds */",
+        f"static const uint32_t letters[{len(letters)}][2] = {{",
+        _rows([f"{{0x{a:x}, 0x{b:x}}}," for a, b in letters], 6),
+        "};",
+        "",
+        "/* code point ranges for which str.isdecimal() holds */",
+        f"static const uint32_t digits[{len(digits)}][2] = {{",
+        _rows([f"{{0x{a:x}, 0x{b:x}}}," for a, b in digits], 6),
         "};",
         "",
     ]
@@ -135,6 +149,16 @@ def generate() -> str:
         "bool mochi_uni_printable(uint32_t cp)",
         "{",
         "    return in_ranges(printable, sizeof printable / sizeof printable[0], cp);",
+        "}",
+        "",
+        "bool mochi_uni_letter(uint32_t cp)",
+        "{",
+        "    return in_ranges(letters, sizeof letters / sizeof letters[0], cp);",
+        "}",
+        "",
+        "bool mochi_uni_digit(uint32_t cp)",
+        "{",
+        "    return in_ranges(digits, sizeof digits / sizeof digits[0], cp);",
         "}",
         "",
         "bool mochi_uni_space(uint32_t cp)",

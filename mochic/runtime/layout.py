@@ -23,15 +23,16 @@ from mochic.frontend.types import FunT, GroupT, ListT, MapT, StructT, SumT, Type
 # mochi.h's enumerators that static objects hold
 MT_KINDS = {"MT_INT": 1, "MT_FLOAT": 2, "MT_BOOL": 3, "MT_STRING": 4, "MT_NONE": 5,
             "MT_ANY": 6, "MT_LIST": 7, "MT_MAP": 8, "MT_STRUCT": 9, "MT_SUM": 10,
-            "MT_FUN": 11, "MT_GROUP": 12}
+            "MT_FUN": 11, "MT_GROUP": 12, "MT_BIGINT": 13, "MT_BIGRAT": 14}
 MK_KINDS = {"MK_STR": 1, "MK_LIST": 2, "MK_MAP": 3, "MK_STRUCT": 4, "MK_CLOSURE": 5,
-            "MK_CELL": 6, "MK_BOX": 7, "MK_GROUP": 8}
+            "MK_CELL": 6, "MK_BOX": 7, "MK_GROUP": 8, "MK_BIGINT": 9, "MK_BIGRAT": 10}
 IMMORTAL = -1  # MHeader.rc of an object never counted nor freed
 
 # the runtime's own descriptors of the types every program has
 PRIM_DESCRIPTORS = {"int": "mochi_t_int", "float": "mochi_t_float", "bool": "mochi_t_bool",
                     "string": "mochi_t_string", "none": "mochi_t_none", "void": "mochi_t_none",
-                    "any": "mochi_t_any"}
+                    "any": "mochi_t_any", "bigint": "mochi_t_bigint",
+                    "bigrat": "mochi_t_bigrat"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,15 @@ STRUCTS: dict[str, tuple[tuple[str, str], ...]] = {
              ("nbytes", "int64"), ("ncp", "int64")),
     "MStruct": (("h.rc", "int32"), ("h.kind", "uint16"), ("h.flags", "uint16"),
                 ("desc", "ptr")),
+    # read and written inline by the Wasm encoder
+    "MList": (("h.rc", "int32"), ("h.kind", "uint16"), ("h.flags", "uint16"),
+              ("elem", "ptr"), ("len", "int64"), ("cap", "int64"), ("items", "ptr")),
+    "MClosure": (("h.rc", "int32"), ("h.kind", "uint16"), ("h.flags", "uint16"),
+                 ("fn", "ptr"), ("ncaps", "int32"), ("cap_types", "ptr")),
+    "MCell": (("h.rc", "int32"), ("h.kind", "uint16"), ("h.flags", "uint16"),
+              ("t", "ptr"), ("v", "int64")),
 }
+SLOT_SIZE = 8  # an MSlot (int64, double, bool or mref), 8-byte aligned
 _FORMATS = {"int32": "<i", "uint16": "<H", "int64": "<q"}
 
 
@@ -118,6 +127,11 @@ class Layout:
 
     def offset(self, name: str, member: str) -> int:
         return next(off for m, _, off in self.members(name) if m == member)
+
+    def slots(self, name: str) -> int:
+        """The offset of the trailing array of MSlots (`MStruct.f`, `MClosure.caps`)."""
+        size = self.size(name)
+        return size + -size % SLOT_SIZE
 
     def pack(self, name: str, /, **values: Value) -> tuple[bytes, list[tuple[int, Ref]]]:
         """The bytes of a ``name`` with the given members (missing ones zero), and the

@@ -36,7 +36,8 @@ extern "C" {
 /* ------------------------------------------------------------------ objects */
 
 typedef enum {
-    MK_STR = 1, MK_LIST, MK_MAP, MK_STRUCT, MK_CLOSURE, MK_CELL, MK_BOX, MK_GROUP
+    MK_STR = 1, MK_LIST, MK_MAP, MK_STRUCT, MK_CLOSURE, MK_CELL, MK_BOX, MK_GROUP,
+    MK_BIGINT, MK_BIGRAT
 } MKind;
 
 typedef struct MHeader {
@@ -62,7 +63,7 @@ typedef union MSlot {
 
 typedef enum {
     MT_INT = 1, MT_FLOAT, MT_BOOL, MT_STRING, MT_NONE, MT_ANY,
-    MT_LIST, MT_MAP, MT_STRUCT, MT_SUM, MT_FUN, MT_GROUP
+    MT_LIST, MT_MAP, MT_STRUCT, MT_SUM, MT_FUN, MT_GROUP, MT_BIGINT, MT_BIGRAT
 } MTypeKind;
 
 typedef struct MStructDesc MStructDesc;
@@ -79,7 +80,7 @@ typedef struct MType {
 } MType;
 
 extern const MType mochi_t_int, mochi_t_float, mochi_t_bool, mochi_t_string,
-    mochi_t_none, mochi_t_any;
+    mochi_t_none, mochi_t_any, mochi_t_bigint, mochi_t_bigrat;
 
 /* A struct or sum-type variant.  The emitter defines one C struct per Mochi
  * struct whose first member is `MHeader h; const MStructDesc *desc;` followed
@@ -151,9 +152,58 @@ mref mochi_str_const(const char *utf8, int64_t nbytes);
 
 /* ------------------------------------------------------------------ ints */
 
+/* An int result that does not fit in 64 bits is the runtime error 'integer
+ * overflow', never a wrapped value (LANGUAGE.md, "Types"). */
+_Noreturn void mochi_overflow(int32_t line);
 int64_t mochi_div_i64(int32_t line, int64_t a, int64_t b);  /* 'division by zero' */
 int64_t mochi_rem_i64(int32_t line, int64_t a, int64_t b);
-int64_t mochi_f2i(double f);                                /* defined for NaN/inf */
+int64_t mochi_f2i(int32_t line, double f);  /* truncated; NaN, inf, out of range: overflow */
+int64_t mochi_pow_i64(int32_t line, int64_t a, int64_t b); /* b < 0 gives 1, as Go's big.Int.Exp */
+
+/* ------------------------------------------------------------------ bigint, bigrat
+ * Immutable heap numbers of any size (mochi_big.c).  A none operand reads as
+ * zero.  bigint `/` truncates toward zero and `%` takes the dividend's sign;
+ * a bigrat is kept in lowest terms with a positive denominator. */
+
+mref mochi_big_from_i64(int32_t line, int64_t v);
+mref mochi_big_from_f64(int32_t line, double v); /* truncated; 'cannot cast NaN to bigint' */
+mref mochi_big_from_str(int32_t line, mref s);   /* 'cannot parse "s" as bigint' */
+int64_t mochi_big_to_i64(int32_t line, mref a);  /* 'integer overflow' */
+double mochi_big_to_f64(int32_t line, mref a);   /* nearest, ties to even */
+mref mochi_big_add(int32_t line, mref a, mref b);
+mref mochi_big_sub(int32_t line, mref a, mref b);
+mref mochi_big_mul(int32_t line, mref a, mref b);
+mref mochi_big_div(int32_t line, mref a, mref b); /* 'division by zero' */
+mref mochi_big_rem(int32_t line, mref a, mref b);
+mref mochi_big_neg(int32_t line, mref a);
+mref mochi_big_abs(int32_t line, mref a);
+mref mochi_big_pow(int32_t line, mref a, int64_t e); /* e <= 0 gives 1 */
+bool mochi_eq_big(int32_t line, mref a, mref b);
+bool mochi_ne_big(int32_t line, mref a, mref b);
+bool mochi_lt_big(int32_t line, mref a, mref b);
+bool mochi_le_big(int32_t line, mref a, mref b);
+bool mochi_gt_big(int32_t line, mref a, mref b);
+bool mochi_ge_big(int32_t line, mref a, mref b);
+mref mochi_rat_from_i64(int32_t line, int64_t v);
+mref mochi_rat_from_big(int32_t line, mref a);
+mref mochi_rat_from_f64(int32_t line, double v); /* exact */
+mref mochi_rat_from_str(int32_t line, mref s);   /* "a/b", "1.25", "1e-3" */
+mref mochi_rat_add(int32_t line, mref a, mref b);
+mref mochi_rat_sub(int32_t line, mref a, mref b);
+mref mochi_rat_mul(int32_t line, mref a, mref b);
+mref mochi_rat_div(int32_t line, mref a, mref b); /* 'division by zero' */
+mref mochi_rat_neg(int32_t line, mref a);
+mref mochi_rat_abs(int32_t line, mref a);
+mref mochi_rat_num(int32_t line, mref a);   /* a bigint */
+mref mochi_rat_denom(int32_t line, mref a); /* a bigint, > 0 */
+mref mochi_rat_to_big(int32_t line, mref a); /* truncated toward zero */
+double mochi_rat_to_f64(int32_t line, mref a); /* nearest, ties to even */
+bool mochi_eq_rat(int32_t line, mref a, mref b);
+bool mochi_ne_rat(int32_t line, mref a, mref b);
+bool mochi_lt_rat(int32_t line, mref a, mref b);
+bool mochi_le_rat(int32_t line, mref a, mref b);
+bool mochi_gt_rat(int32_t line, mref a, mref b);
+bool mochi_ge_rat(int32_t line, mref a, mref b);
 
 /* ------------------------------------------------------------------ boxing */
 
@@ -229,6 +279,8 @@ bool mochi_str_ends_with(int32_t line, mref s, mref p);
 mref mochi_str_reverse(int32_t line, mref s);
 int64_t mochi_str_ord(int32_t line, mref s);
 mref mochi_str_chr(int32_t line, int64_t cp);
+/* sha256(data): a boxed string (its UTF-8) or list of ints (bytes) -> list<int> */
+mref mochi_sha256(int32_t line, mref data);
 
 /* ------------------------------------------------------------------ lists */
 
@@ -331,6 +383,15 @@ double mochi_math2_f64(const char *name, double x, double y);
 double mochi_round(double x);                         /* half away from zero */
 double mochi_exp(double x);  /* correctly rounded, the same on every target */
 
+/* ------------------------------------------------------------------ datasets
+ * `load "path" as T with opts`: the rows of a CSV, JSON, JSON lines or YAML
+ * file ("-": standard input) as a list of `row`; `save rows to "path" with
+ * opts` ("-": standard output).  opts: a boxed map<string, any>, or none;
+ * rows: a boxed list of structs or maps.  Bad input is a runtime error
+ * naming the file, its line and the field. */
+mref mochi_load(int32_t line, mref path, mref opts, const MType *row);
+void mochi_save(int32_t line, mref rows, mref path, mref opts);
+
 /* ------------------------------------------------------------------ I/O */
 
 void mochi_print(int32_t line, int32_t n, const mref *boxed_args);
@@ -360,6 +421,79 @@ void mochi_clear_cache(void *begin, void *end);
  * Exposed for tests and the JIT: write into a caller buffer, return length. */
 int mochi_format_float(double f, char *buf, size_t size);           /* str() style */
 int mochi_format_float_container(double f, char *buf, size_t size); /* print container */
+
+/* ------------------------------------------------------------------ checked int arithmetic
+ * Inline, as emitted code and the JIT's stencils use them: the CPU's overflow
+ * flag where the compiler exposes it, a portable test otherwise. */
+
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_add_overflow) && __has_builtin(__builtin_mul_overflow)
+#define MOCHI_OVERFLOW_BUILTINS 1
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 5
+#define MOCHI_OVERFLOW_BUILTINS 1
+#endif
+
+#ifdef MOCHI_OVERFLOW_BUILTINS
+#define MOCHI_UNLIKELY(c) __builtin_expect(!!(c), 0)
+#else
+#define MOCHI_UNLIKELY(c) (c)
+#endif
+
+static inline int64_t mochi_add_i64(int32_t line, int64_t a, int64_t b)
+{
+#ifdef MOCHI_OVERFLOW_BUILTINS
+    int64_t r;
+    if (MOCHI_UNLIKELY(__builtin_add_overflow(a, b, &r)))
+        mochi_overflow(line);
+    return r;
+#else
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+        mochi_overflow(line);
+    return a + b;
+#endif
+}
+
+static inline int64_t mochi_sub_i64(int32_t line, int64_t a, int64_t b)
+{
+#ifdef MOCHI_OVERFLOW_BUILTINS
+    int64_t r;
+    if (MOCHI_UNLIKELY(__builtin_sub_overflow(a, b, &r)))
+        mochi_overflow(line);
+    return r;
+#else
+    if ((b < 0 && a > INT64_MAX + b) || (b > 0 && a < INT64_MIN + b))
+        mochi_overflow(line);
+    return a - b;
+#endif
+}
+
+static inline int64_t mochi_mul_i64(int32_t line, int64_t a, int64_t b)
+{
+#ifdef MOCHI_OVERFLOW_BUILTINS
+    int64_t r;
+    if (MOCHI_UNLIKELY(__builtin_mul_overflow(a, b, &r)))
+        mochi_overflow(line);
+    return r;
+#else
+    if (a > 0 ? (b > 0 ? a > INT64_MAX / b : b < INT64_MIN / a)
+              : (b > 0 ? a < INT64_MIN / b : a != 0 && b < INT64_MAX / a))
+        mochi_overflow(line);
+    return a * b;
+#endif
+}
+
+static inline int64_t mochi_neg_i64(int32_t line, int64_t a)
+{
+    if (MOCHI_UNLIKELY(a == INT64_MIN))
+        mochi_overflow(line);
+    return -a;
+}
+
+static inline int64_t mochi_abs_i64(int32_t line, int64_t a)
+{
+    return a < 0 ? mochi_neg_i64(line, a) : a;
+}
 
 /* ------------------------------------------------------------------ inline fast paths
  * Optional inline forms of the hottest calls, with the same effect: the

@@ -30,6 +30,8 @@ const char *mochi_val_type_name(MVal v)
     case V_MAP: return "map";
     case V_STRUCT: return ((MStruct *)v.v.r)->desc->name;
     case V_FUN: return "func";
+    case V_BIGINT: return "bigint";
+    case V_BIGRAT: return "bigrat";
     default: return "value";
     }
 }
@@ -38,7 +40,12 @@ const char *mochi_val_type_name(MVal v)
 
 static bool is_num(MVKind k)
 {
-    return k == V_INT || k == V_FLOAT || k == V_BOOL;
+    return k == V_INT || k == V_FLOAT || k == V_BOOL || k == V_BIGINT || k == V_BIGRAT;
+}
+
+static bool is_big(MVKind k)
+{
+    return k == V_BIGINT || k == V_BIGRAT;
 }
 
 static int64_t int_of(MVal v)
@@ -67,6 +74,8 @@ static int cmp_int_float(int64_t i, double d)
 /* -1, 0, 1, or 2 when unordered (NaN) */
 static int num_cmp(MVal a, MVal b)
 {
+    if (is_big(a.k) || is_big(b.k))
+        return mochi_num_cmp_big(0, a, b);
     if (a.k != V_FLOAT && b.k != V_FLOAT) {
         int64_t x = int_of(a), y = int_of(b);
         return (x > y) - (x < y);
@@ -200,6 +209,19 @@ uint64_t mochi_val_hash(MVal v)
     case V_NONE: return 0x5bd1e995;
     case V_BOOL: return mix((uint64_t)v.v.b);
     case V_INT: return mix((uint64_t)v.v.i);
+    case V_BIGINT: { /* as the int it equals, when it fits */
+        int64_t i;
+        if (mochi_big_fits_i64(v.v.r, &i))
+            return mix((uint64_t)i);
+        return mix(mochi_big_hash(v.v.r));
+    }
+    case V_BIGRAT: {
+        MRat *r = (MRat *)v.v.r;
+        MVal n = {V_BIGINT, {.r = &r->num->h}, NULL};
+        if (r->den->n == 1 && r->den->d[0] == 1)
+            return mochi_val_hash(n);
+        return mix(mochi_big_hash(&r->num->h) * 31 + mochi_big_hash(&r->den->h));
+    }
     case V_FLOAT: {
         double f = v.v.f;
         if (f == floor(f) && f >= -9223372036854775808.0 && f < 9223372036854775808.0)
@@ -336,19 +358,31 @@ mref mochi_any_binop(int32_t line, mref a, mref b, const char *op)
     char c = op[0];
     if (strcmp(op, "abs") == 0) {
         if (x.k == V_INT)
-            return mochi_box_i64(line, x.v.i < 0 ? (int64_t)(0 - (uint64_t)x.v.i) : x.v.i,
-                                 &mochi_t_int);
+            return mochi_box_i64(line, mochi_abs_i64(line, x.v.i), &mochi_t_int);
         if (x.k == V_FLOAT)
             return mochi_box_f64(line, fabs(x.v.f), &mochi_t_float);
+        if (is_big(x.k))
+            return x.k == V_BIGINT ? mochi_big_abs(line, x.v.r) : mochi_rat_abs(line, x.v.r);
         mochi_error(line, "cannot take abs of %s", mochi_val_type_name(x));
     }
+    if ((is_big(x.k) || is_big(y.k)) && is_num(x.k) && is_num(y.k))
+        return mochi_big_binop(line, x, y, op);
+    if (strcmp(op, "pow") == 0) { /* an int for two ints, as the reference */
+        if (x.k == V_INT && y.k == V_INT)
+            return mochi_box_i64(line, mochi_pow_i64(line, x.v.i, y.v.i), &mochi_t_int);
+        if ((x.k == V_INT || x.k == V_FLOAT) && (y.k == V_INT || y.k == V_FLOAT))
+            return mochi_box_f64(line, pow(x.k == V_INT ? (double)x.v.i : x.v.f,
+                                           y.k == V_INT ? (double)y.v.i : y.v.f),
+                                 &mochi_t_float);
+        mochi_error(line, "cannot apply 'pow' to %s and %s", mochi_val_type_name(x),
+                    mochi_val_type_name(y));
+    }
     if (x.k == V_INT && y.k == V_INT) {
-        uint64_t p = (uint64_t)x.v.i, q = (uint64_t)y.v.i;
-        int64_t r;
+        int64_t p = x.v.i, q = y.v.i, r;
         switch (c) {
-        case '+': r = (int64_t)(p + q); break;
-        case '-': r = (int64_t)(p - q); break;
-        case '*': r = (int64_t)(p * q); break;
+        case '+': r = mochi_add_i64(line, p, q); break;
+        case '-': r = mochi_sub_i64(line, p, q); break;
+        case '*': r = mochi_mul_i64(line, p, q); break;
         case '/': r = mochi_div_i64(line, x.v.i, y.v.i); break;
         default: r = mochi_rem_i64(line, x.v.i, y.v.i); break;
         }
@@ -383,18 +417,33 @@ mref mochi_any_neg(int32_t line, mref a)
 {
     MVal x = mochi_val_ref(a);
     if (x.k == V_INT)
-        return mochi_box_i64(line, (int64_t)(0 - (uint64_t)x.v.i), &mochi_t_int);
+        return mochi_box_i64(line, mochi_neg_i64(line, x.v.i), &mochi_t_int);
     if (x.k == V_FLOAT)
         return mochi_box_f64(line, -x.v.f, &mochi_t_float);
+    if (x.k == V_BIGINT)
+        return mochi_big_neg(line, x.v.r);
+    if (x.k == V_BIGRAT)
+        return mochi_rat_neg(line, x.v.r);
     mochi_error(line, "cannot negate %s", mochi_val_type_name(x));
 }
 
+/* the reference's truthiness: false for none, false, 0, 0.0, "", an empty list,
+ * map or group and a function */
 bool mochi_any_truthy(int32_t line, mref a)
 {
     MVal x = mochi_val_ref(a);
-    if (x.k != V_BOOL)
-        mochi_error(line, "cannot cast %s to bool", mochi_val_type_name(x));
-    return x.v.b;
+    (void)line;
+    switch (x.k) {
+    case V_BOOL: return x.v.b;
+    case V_INT: return x.v.i != 0;
+    case V_FLOAT: return x.v.f != 0.0;
+    case V_STR: return ((MStr *)x.v.r)->nbytes > 0;
+    case V_LIST: return ((MList *)x.v.r)->len > 0;
+    case V_MAP: return ((MMap *)x.v.r)->len > 0;
+    case V_STRUCT: return true;
+    case V_GROUP: return ((MGroup *)x.v.r)->items->len > 0;
+    default: return false;
+    }
 }
 
 int64_t mochi_any_to_int(int32_t line, mref a)
@@ -403,8 +452,15 @@ int64_t mochi_any_to_int(int32_t line, mref a)
     switch (x.k) {
     case V_INT: return x.v.i;
     case V_BOOL: return x.v.b;
-    case V_FLOAT: return mochi_f2i(x.v.f);
+    case V_FLOAT: return mochi_f2i(line, x.v.f);
     case V_STR: return mochi_str_to_int(line, a);
+    case V_BIGINT: return mochi_big_to_i64(line, x.v.r);
+    case V_BIGRAT: {
+        mref t = mochi_rat_to_big(line, x.v.r);
+        int64_t i = mochi_big_to_i64(line, t);
+        mochi_release(t);
+        return i;
+    }
     default: mochi_error(line, "cannot cast %s to int", mochi_val_type_name(x));
     }
 }
@@ -417,6 +473,7 @@ double mochi_any_to_float(int32_t line, mref a)
     case V_BOOL: return x.v.b;
     case V_FLOAT: return x.v.f;
     case V_STR: return mochi_str_to_float(line, a);
+    case V_BIGINT: case V_BIGRAT: return mochi_val_to_f64(line, x);
     default: mochi_error(line, "cannot cast %s to float", mochi_val_type_name(x));
     }
 }

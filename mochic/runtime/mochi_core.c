@@ -23,6 +23,8 @@ const MType mochi_t_bool = {MT_BOOL, NULL, NULL, NULL, NULL, "bool"};
 const MType mochi_t_string = {MT_STRING, NULL, NULL, NULL, NULL, "string"};
 const MType mochi_t_none = {MT_NONE, NULL, NULL, NULL, NULL, "none"};
 const MType mochi_t_any = {MT_ANY, NULL, NULL, NULL, NULL, "any"};
+const MType mochi_t_bigint = {MT_BIGINT, NULL, NULL, NULL, NULL, "bigint"};
+const MType mochi_t_bigrat = {MT_BIGRAT, NULL, NULL, NULL, NULL, "bigrat"};
 
 /* ------------------------------------------------------------------ lifecycle, errors */
 
@@ -140,6 +142,10 @@ static void free_object(mref o)
         mochi_release(((MGroup *)o)->key);
         mochi_release(&((MGroup *)o)->items->h);
         break;
+    case MK_BIGINT:
+    case MK_BIGRAT:
+        mochi_big_free(o);
+        break;
     default:
         break;
     }
@@ -169,12 +175,17 @@ void mochi_release(mref o)
 
 /* ------------------------------------------------------------------ ints */
 
+_Noreturn void mochi_overflow(int32_t line)
+{
+    mochi_error(line, "integer overflow");
+}
+
 int64_t mochi_div_i64(int32_t line, int64_t a, int64_t b)
 {
     if (b == 0)
         mochi_error(line, "division by zero");
     if (b == -1)
-        return (int64_t)(0 - (uint64_t)a); /* INT64_MIN / -1 wraps */
+        return mochi_neg_i64(line, a); /* INT64_MIN / -1 does not fit */
     return a / b;
 }
 
@@ -187,11 +198,30 @@ int64_t mochi_rem_i64(int32_t line, int64_t a, int64_t b)
     return a % b;
 }
 
-int64_t mochi_f2i(double f)
+int64_t mochi_f2i(int32_t line, double f)
 {
     if (!(f >= -9223372036854775808.0 && f < 9223372036854775808.0))
-        return INT64_MIN; /* NaN, infinities, out of range: what the hardware gives */
+        mochi_overflow(line); /* NaN, infinities, out of range: no int holds it */
     return (int64_t)f;
+}
+
+int64_t mochi_pow_i64(int32_t line, int64_t a, int64_t b)
+{
+    int64_t r = 1;
+    if (b <= 0)
+        return 1;
+    if (a == 0 || a == 1)
+        return a;
+    if (a == -1)
+        return b % 2 == 0 ? 1 : -1;
+    for (;;) { /* |a| >= 2: at most 63 squarings before the result overflows */
+        if (b & 1)
+            r = mochi_mul_i64(line, r, a);
+        b >>= 1;
+        if (b == 0)
+            return r;
+        a = mochi_mul_i64(line, a, a);
+    }
 }
 
 /* ------------------------------------------------------------------ dynamic values */
@@ -221,6 +251,8 @@ MVal mochi_val_ref(mref r)
     case MK_STRUCT: v.k = V_STRUCT; break;
     case MK_CLOSURE: v.k = V_FUN; break;
     case MK_CELL: v.k = V_CELL; break;
+    case MK_BIGINT: v.k = V_BIGINT; break;
+    case MK_BIGRAT: v.k = V_BIGRAT; break;
     default: v.k = V_GROUP; break;
     }
     return v;
@@ -281,14 +313,16 @@ MSlot mochi_val_as(int32_t line, MVal v, MRep rep)
     case REP_I64:
         if (v.k == V_INT)
             return v.v;
-        if (v.k != V_NONE)
+        if (v.k == V_BIGINT) /* the reference lets a bigint stand for an int */
+            s.i = mochi_big_to_i64(line, v.v.r);
+        else if (v.k != V_NONE)
             cast_error(line, v, &mochi_t_int);
         return s;
     case REP_F64:
         if (v.k == V_FLOAT)
             return v.v;
-        if (v.k == V_INT)
-            s.f = (double)v.v.i;
+        if (v.k == V_INT || v.k == V_BIGINT || v.k == V_BIGRAT)
+            s.f = mochi_val_to_f64(line, v);
         else if (v.k == V_NONE)
             s.f = 0.0;
         else
@@ -432,6 +466,20 @@ mref mochi_unbox_ref(int32_t line, mref v, const MType *t)
         ok = x.k == V_NONE || (x.k == V_STRUCT && is_variant_of(((MStruct *)v)->desc, t));
         break;
     case MT_FUN: ok = x.k == V_FUN || x.k == V_NONE; break;
+    case MT_BIGINT: /* an int becomes a bigint */
+        if (x.k == V_INT)
+            return mochi_big_from_i64(line, x.v.i);
+        ok = x.k == V_BIGINT || x.k == V_NONE;
+        break;
+    case MT_BIGRAT: /* an int, float or bigint becomes a bigrat */
+        switch (x.k) {
+        case V_INT: return mochi_rat_from_i64(line, x.v.i);
+        case V_FLOAT: return mochi_rat_from_f64(line, x.v.f);
+        case V_BIGINT: return mochi_rat_from_big(line, x.v.r);
+        default: break;
+        }
+        ok = x.k == V_BIGRAT || x.k == V_NONE;
+        break;
     default: ok = true; break; /* any, options, groups */
     }
     if (!ok)

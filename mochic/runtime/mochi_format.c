@@ -14,7 +14,8 @@
  *   str:       'g': exponent form (1e+06) iff the decimal exponent is < -4
  *              or >= 6, no forced ".0";
  *   container: never an exponent, ".0" appended to integral values;
- *   json:      exponent form (1e-07 as "1e-7") iff |f| < 1e-6 or >= 1e21.
+ *   json:      exponent form (1e-07 as "1e-7") iff |f| < 1e-6 or >= 1e21;
+ *   plain:     never an exponent, no ".0" (Go's 'f' format: CSV cells).
  *
  * Containers.  Lists, maps and structs are formatted recursively; a map
  * iterates in key-string order (mochi_map_order), a struct as a map of its
@@ -205,7 +206,7 @@ static const char *nonfinite(double f)
     return f != f ? "NaN" : f > 0 ? "+Inf" : "-Inf";
 }
 
-enum { STYLE_STR, STYLE_CONTAINER, STYLE_JSON };
+enum { STYLE_STR, STYLE_CONTAINER, STYLE_JSON, STYLE_PLAIN };
 
 /* false only for NaN and infinities in json, which Go's encoder rejects */
 static bool put_float(MBuf *b, double f, int style)
@@ -407,6 +408,8 @@ void mochi_fmt_str(MBuf *b, MVal v)
     case V_FLOAT: put_float(b, v.v.f, STYLE_STR); return;
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return;
     case V_STR: put_str(b, (MStr *)v.v.r); return;
+    case V_BIGINT: mochi_big_format(b, v.v.r); return;
+    case V_BIGRAT: mochi_rat_format(b, v.v.r); return;
     case V_LIST: case V_MAP: case V_STRUCT: case V_GROUP: break;
     default: mochi_buf_puts(b, "<fun>"); return;
     }
@@ -477,6 +480,8 @@ static void container_style(MBuf *b, MVal v)
     case V_FLOAT: put_float(b, v.v.f, STYLE_CONTAINER); return;
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return;
     case V_STR: go_quote(b, ((MStr *)v.v.r)->data, ((MStr *)v.v.r)->nbytes); return;
+    case V_BIGINT: mochi_big_format(b, v.v.r); return;
+    case V_BIGRAT: mochi_rat_format(b, v.v.r); return;
     case V_LIST: case V_MAP: case V_STRUCT: case V_GROUP: break;
     default: mochi_buf_puts(b, "nil"); return; /* the reference VM writes functions so */
     }
@@ -553,30 +558,35 @@ void mochi_fmt_print(MBuf *b, MVal v)
     }
 }
 
-/* ------------------------------------------------------------------ json */
+/* ------------------------------------------------------------------ json
+ * Go's json.MarshalIndent(v, "", "  ") (pretty, for json()) or json.Marshal
+ * (compact, for save). */
 
-static void indent(MBuf *b, int depth)
+static void indent(MBuf *b, int depth, bool pretty)
 {
     int i;
+    if (!pretty)
+        return;
     mochi_buf_putc(b, '\n');
     for (i = 0; i < depth; i++)
         mochi_buf_put(b, "  ", 2);
 }
 
-static bool json_value(MBuf *b, MVal v, int depth);
+static bool json_value(MBuf *b, MVal v, int depth, bool pretty);
 
 /* one "key": value member of an object, after its separator */
-static bool json_member(MBuf *b, const char *key, int64_t n, MVal v, int depth, bool first)
+static bool json_member(MBuf *b, const char *key, int64_t n, MVal v, int depth, bool first,
+                        bool pretty)
 {
     if (!first)
         mochi_buf_putc(b, ',');
-    indent(b, depth);
+    indent(b, depth, pretty);
     json_quote(b, key, n);
-    mochi_buf_put(b, ": ", 2);
-    return json_value(b, v, depth);
+    mochi_buf_put(b, ": ", pretty ? 2 : 1);
+    return json_value(b, v, depth, pretty);
 }
 
-static bool json_container(MBuf *b, MVal v, int depth)
+static bool json_container(MBuf *b, MVal v, int depth, bool pretty)
 {
     bool ok = true;
     int64_t i, n;
@@ -590,10 +600,10 @@ static bool json_container(MBuf *b, MVal v, int depth)
         for (i = 0; i < l->len && ok; i++) {
             if (i > 0)
                 mochi_buf_putc(b, ',');
-            indent(b, depth + 1);
-            ok = json_value(b, mochi_list_at(l, i), depth + 1);
+            indent(b, depth + 1, pretty);
+            ok = json_value(b, mochi_list_at(l, i), depth + 1, pretty);
         }
-        indent(b, depth);
+        indent(b, depth, pretty);
         mochi_buf_putc(b, ']');
         return ok;
     }
@@ -613,7 +623,7 @@ static bool json_container(MBuf *b, MVal v, int depth)
             key.n = 0;
             mochi_fmt_key(&key, mochi_val(e->key, mochi_rep(m->key)));
             ok = json_member(b, key.p, (int64_t)key.n, mochi_val(e->val, mochi_rep(m->value)),
-                             depth + 1, i == 0);
+                             depth + 1, i == 0, pretty);
         }
         mochi_buf_free(&key);
     } else if (v.k == V_STRUCT) {
@@ -622,26 +632,26 @@ static bool json_container(MBuf *b, MVal v, int depth)
         for (i = 0; i < n && ok; i++) {
             if (order[i] < 0) {
                 mref name = mochi_str_new(0, s->desc->name, (int64_t)strlen(s->desc->name));
-                ok = json_member(b, "__name", 6, mochi_val_ref(name), depth + 1, i == 0);
+                ok = json_member(b, "__name", 6, mochi_val_ref(name), depth + 1, i == 0, pretty);
                 mochi_release(name);
             } else {
                 const char *f = s->desc->field_names[order[i]];
                 ok = json_member(b, f, (int64_t)strlen(f), field(s, order[i]), depth + 1,
-                                 i == 0);
+                                 i == 0, pretty);
             }
         }
         free(order);
     } else {
         MGroup *g = (MGroup *)v.v.r;
-        ok = json_member(b, "items", 5, mochi_val_ref(&g->items->h), depth + 1, true) &&
-             json_member(b, "key", 3, mochi_val_ref(g->key), depth + 1, false);
+        ok = json_member(b, "items", 5, mochi_val_ref(&g->items->h), depth + 1, true, pretty) &&
+             json_member(b, "key", 3, mochi_val_ref(g->key), depth + 1, false, pretty);
     }
-    indent(b, depth);
+    indent(b, depth, pretty);
     mochi_buf_putc(b, '}');
     return ok;
 }
 
-static bool json_value(MBuf *b, MVal v, int depth)
+static bool json_value(MBuf *b, MVal v, int depth, bool pretty)
 {
     bool ok;
     switch (v.k) {
@@ -650,19 +660,35 @@ static bool json_value(MBuf *b, MVal v, int depth)
     case V_FLOAT: return put_float(b, v.v.f, STYLE_JSON);
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return true;
     case V_STR: json_quote(b, ((MStr *)v.v.r)->data, ((MStr *)v.v.r)->nbytes); return true;
+    case V_BIGINT: mochi_big_format(b, v.v.r); return true; /* a JSON number, as Go's */
+    case V_BIGRAT: /* Go's encoder writes a *big.Rat as its text */
+        mochi_buf_putc(b, '"');
+        mochi_rat_format(b, v.v.r);
+        mochi_buf_putc(b, '"');
+        return true;
     case V_LIST: case V_MAP: case V_STRUCT: case V_GROUP: break;
     default: return false; /* functions */
     }
     if (!enter(v))
         return false; /* Go: "encountered a cycle" */
-    ok = json_container(b, v, depth);
+    ok = json_container(b, v, depth, pretty);
     leave(v);
     return ok;
 }
 
 bool mochi_fmt_json(MBuf *b, MVal v)
 {
-    return json_value(b, v, 0);
+    return json_value(b, v, 0, true);
+}
+
+bool mochi_fmt_json_compact(MBuf *b, MVal v)
+{
+    return json_value(b, v, 0, false);
+}
+
+void mochi_fmt_float_plain(MBuf *b, double f)
+{
+    put_float(b, f, STYLE_PLAIN);
 }
 
 /* ------------------------------------------------------------------ type names */

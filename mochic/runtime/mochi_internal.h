@@ -44,7 +44,8 @@ static inline MRep mochi_rep(const MType *t)
 /* ------------------------------------------------------------------ dynamic values */
 
 typedef enum {
-    V_NONE, V_INT, V_FLOAT, V_BOOL, V_STR, V_LIST, V_MAP, V_STRUCT, V_FUN, V_CELL, V_GROUP
+    V_NONE, V_INT, V_FLOAT, V_BOOL, V_STR, V_LIST, V_MAP, V_STRUCT, V_FUN, V_CELL, V_GROUP,
+    V_BIGINT, V_BIGRAT
 } MVKind;
 
 typedef struct MVal {
@@ -192,12 +193,40 @@ typedef struct MGroup {
     MList *items;
 } MGroup;
 
+/* ------------------------------------------------------------------ bigint, bigrat */
+
+typedef struct MBig {
+    MHeader h;  /* flags: negative (mochi_big.c) */
+    int64_t n;  /* limbs; 0 for zero */
+    uint32_t d[]; /* base 2^32, least significant first, d[n-1] != 0 */
+} MBig;
+
+typedef struct MRat {
+    MHeader h;
+    MBig *num, *den; /* lowest terms, den > 0 */
+} MRat;
+
+void mochi_big_format(MBuf *b, mref big);  /* decimal */
+void mochi_rat_format(MBuf *b, mref rat);  /* "num/denom" */
+bool mochi_big_fits_i64(mref big, int64_t *out);
+uint64_t mochi_big_hash(mref big);
+int mochi_big_cmp(mref a, mref b);
+int mochi_rat_cmp(int32_t line, mref a, mref b);
+/* two numbers of which one is a bigint or bigrat: -1, 0, 1, or 2 (NaN) */
+int mochi_num_cmp_big(int32_t line, MVal a, MVal b);
+/* a op b (+ - * / % pow) of two numbers of which one is a bigint or bigrat */
+mref mochi_big_binop(int32_t line, MVal a, MVal b, const char *op);
+double mochi_val_to_f64(int32_t line, MVal v); /* a number of any kind */
+void mochi_big_free(mref o); /* release what a dying bigint or bigrat holds */
+
 /* ------------------------------------------------------------------ formatting */
 
 void mochi_fmt_str(MBuf *b, MVal v);       /* str(v): Go's fmt.Sprint */
 void mochi_fmt_print(MBuf *b, MVal v);     /* one top-level print argument */
 void mochi_fmt_key(MBuf *b, MVal v);       /* a map key's string form */
 bool mochi_fmt_json(MBuf *b, MVal v);      /* false: Go's encoder would fail */
+bool mochi_fmt_json_compact(MBuf *b, MVal v); /* json.Marshal's form, no white space */
+void mochi_fmt_float_plain(MBuf *b, double f); /* strconv.FormatFloat(f, 'f', -1, 64) */
 
 /* ------------------------------------------------------------------ Unicode tables */
 
@@ -208,6 +237,8 @@ typedef struct MUniSpecial {
 
 bool mochi_uni_printable(uint32_t cp);
 bool mochi_uni_space(uint32_t cp);
+bool mochi_uni_letter(uint32_t cp); /* str.isalpha() */
+bool mochi_uni_digit(uint32_t cp);  /* str.isdecimal() */
 /* the simple case mapping of cp; *several is set when the mapping is
  * several code points (then use that UTF-8 string instead) */
 uint32_t mochi_uni_case(uint32_t cp, bool upper, const char **several);

@@ -403,39 +403,50 @@ mref mochi_list_sort(int32_t line, mref items, mref keys)
 
 /* ------------------------------------------------------------------ aggregates */
 
+/* total += v wrapping, counting the wraps: the exact sum is total + wraps * 2^64,
+ * as Python's sum, whose partial sums may leave the int range and come back */
+static void sum_add(int64_t *total, int64_t v, int64_t *wraps)
+{
+    int64_t r = (int64_t)((uint64_t)*total + (uint64_t)v);
+    if ((v >= 0) == (*total >= 0) && (r >= 0) != (v >= 0))
+        *wraps += v >= 0 ? 1 : -1;
+    *total = r;
+}
+
 int64_t mochi_list_sum_i64(int32_t line, mref r)
 {
     MList *l = check(line, r);
-    uint64_t total = 0;
-    int64_t i;
+    int64_t total = 0, wraps = 0, i;
     bool raw = mochi_rep(l->elem) == REP_I64;
     for (i = 0; i < l->len; i++)
-        total += (uint64_t)(raw ? l->items[i].i
-                                : mochi_val_as(line, mochi_list_at(l, i), REP_I64).i);
-    return (int64_t)total;
+        sum_add(&total, raw ? l->items[i].i : mochi_val_as(line, mochi_list_at(l, i), REP_I64).i,
+                &wraps);
+    if (wraps != 0)
+        mochi_overflow(line);
+    return total;
 }
 
-/* Python's sum: ints add exactly (here: wrapping) until the first float */
+/* Python's sum: ints add exactly until the first float */
 double mochi_list_sum_f64(int32_t line, mref r)
 {
     MList *l = check(line, r);
-    uint64_t itotal = 0;
+    int64_t itotal = 0, wraps = 0;
     double total = 0.0;
     bool floating = mochi_rep(l->elem) == REP_F64;
     int64_t i;
     for (i = 0; i < l->len; i++) {
         MVal v = mochi_list_at(l, i);
         if (v.k == V_INT && !floating) {
-            itotal += (uint64_t)v.v.i;
+            sum_add(&itotal, v.v.i, &wraps);
             continue;
         }
         if (!floating) {
-            total = (double)(int64_t)itotal;
+            total = (double)itotal + (double)wraps * 18446744073709551616.0;
             floating = true;
         }
         total += v.k == V_FLOAT ? v.v.f : mochi_val_as(line, v, REP_F64).f;
     }
-    return floating ? total : (double)(int64_t)itotal;
+    return floating ? total : (double)itotal + (double)wraps * 18446744073709551616.0;
 }
 
 mref mochi_list_sum_any(int32_t line, mref r)

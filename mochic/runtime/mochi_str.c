@@ -483,14 +483,18 @@ static int digit_value(char c)
 }
 
 /* Python's integer digits in base: digit (_? digit)*, or with a leading
- * underscore after a base prefix; the value wraps modulo 2^64 */
-static bool parse_digits(const char *p, const char *e, int base, bool lead_us, uint64_t *out)
+ * underscore after a base prefix; *big is set when the value does not fit
+ * in 64 bits (the digits are still checked) */
+static bool parse_digits(const char *p, const char *e, int base, bool lead_us, uint64_t *out,
+                         bool *big)
 {
     uint64_t v = 0;
     bool need_digit = true;
+    *big = false;
     if (lead_us && p < e && *p == '_')
         p++;
     for (; p < e; p++) {
+        uint64_t d;
         if (*p == '_') {
             if (need_digit)
                 return false;
@@ -499,20 +503,26 @@ static bool parse_digits(const char *p, const char *e, int base, bool lead_us, u
         }
         if (digit_value(*p) >= base)
             return false;
-        v = v * (uint64_t)base + (uint64_t)digit_value(*p);
+        d = (uint64_t)digit_value(*p);
+        if (v > (UINT64_MAX - d) / (uint64_t)base)
+            *big = true;
+        v = v * (uint64_t)base + d;
         need_digit = false;
     }
     *out = v;
     return !need_digit;
 }
 
-/* int(text, base) of Python, wrapped to 64 bits: false on a ValueError */
-static bool parse_int(const char *p, const char *e, int64_t base, int64_t *out)
+/* int(text, base) of Python: PARSED, NOT_A_NUMBER (a ValueError) or TOO_BIG
+ * (a number no int64 holds) */
+enum { PARSED, NOT_A_NUMBER, TOO_BIG };
+
+static int parse_int(const char *p, const char *e, int64_t base, int64_t *out)
 {
-    bool neg = false, prefixed = false;
+    bool neg = false, prefixed = false, big;
     uint64_t v;
     if (base != 0 && (base < 2 || base > 36))
-        return false;
+        return NOT_A_NUMBER;
     if (p < e && (*p == '+' || *p == '-'))
         neg = *p++ == '-';
     if (e - p >= 2 && p[0] == '0') {
@@ -530,31 +540,39 @@ static bool parse_int(const char *p, const char *e, int64_t base, int64_t *out)
         if (p < e && *p == '0')
             for (q = p; q < e; q++)
                 if (*q != '0' && *q != '_')
-                    return false;
+                    return NOT_A_NUMBER;
     }
-    if (!parse_digits(p, e, (int)base, prefixed, &v))
-        return false;
+    if (!parse_digits(p, e, (int)base, prefixed, &v, &big))
+        return NOT_A_NUMBER;
+    if (big || v > (neg ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1))
+        return TOO_BIG;
     *out = (int64_t)(neg ? 0 - v : v);
-    return true;
+    return PARSED;
 }
 
 int64_t mochi_str_to_int(int32_t line, mref r)
 {
     MStr *s = check(line, r);
     const char *p, *e;
-    int64_t v;
+    int64_t v = 0;
     stripped(s, &p, &e);
-    if (!parse_int(p, e, 10, &v))
-        mochi_error(line, "cannot parse \"%s\" as int", s->data);
-    return v;
+    switch (parse_int(p, e, 10, &v)) {
+    case NOT_A_NUMBER: mochi_error(line, "cannot parse \"%s\" as int", s->data);
+    case TOO_BIG: mochi_overflow(line);
+    default: return v;
+    }
 }
 
 int64_t mochi_str_parse_int(int32_t line, mref r, int64_t base)
 {
     const char *p, *e;
-    int64_t v;
+    int64_t v = 0;
     stripped(check(line, r), &p, &e);
-    return parse_int(p, e, base, &v) ? v : 0;
+    switch (parse_int(p, e, base, &v)) {
+    case NOT_A_NUMBER: return 0;
+    case TOO_BIG: mochi_overflow(line);
+    default: return v;
+    }
 }
 
 static bool word_is(const char *p, const char *e, const char *w)

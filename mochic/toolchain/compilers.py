@@ -122,6 +122,18 @@ def run(cmd: list[str], cwd: Path, compiler: Compiler) -> None:
         raise ToolchainError(f"{compiler.name} failed ({' '.join(cmd[:4])} ...):\n{out}")
 
 
+def run_capture(cmd: list[str], cwd: Path, compiler: Compiler) -> str:
+    """``run``, returning what the command printed (standard error, then output)."""
+    try:
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=compiler.env)
+    except OSError as e:
+        raise ToolchainError(f"cannot run {cmd[0]}: {e}") from None
+    if p.returncode != 0:
+        out = (p.stderr + p.stdout).strip()
+        raise ToolchainError(f"{compiler.name} failed ({' '.join(cmd[:4])} ...):\n{out}")
+    return p.stderr + p.stdout
+
+
 def compile_many(compiler: Compiler, flags: list[str], sources: list[Path], work: Path) -> None:
     """Compile the sources to objects `<stem>.o` in ``work``, a few at a time."""
     jobs = max(1, min(len(sources), os.cpu_count() or 1))

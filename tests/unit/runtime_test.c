@@ -10,6 +10,8 @@
  *   runtime_test checks      print "tag value" lines (see test_runtime.py)
  *   runtime_test text        read a count and that many lines; print each one's
  *                            upper, lower, trim and quoted forms, then its json
+ *   runtime_test bignums     read a count and that many cases of three lines (an
+ *                            operation, two operands); print each result
  *   runtime_test churn N     build and drop N lists, strings, maps, structs
  *   runtime_test error NAME  stop with a runtime error after printing a line
  */
@@ -161,6 +163,110 @@ static int exps(void)
         f = mochi_exp(f);
         memcpy(&bits, &f, sizeof bits);
         printf("%016" PRIx64 "\n", bits);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ bignums */
+
+static double bits_f64(const char *hex)
+{
+    uint64_t bits = strtoull(hex, NULL, 16);
+    double f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static void print_bits(double f)
+{
+    uint64_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    printf("%016" PRIx64 "\n", bits);
+}
+
+static void print_text(mref v)
+{
+    mref s = mochi_str_from_any(0, v);
+    printf("%s\n", ((MStr *)s)->data);
+    mochi_release(s);
+}
+
+/* one case: operation op on the texts a and b */
+static void bignum(const char *op, mref a, mref b)
+{
+    mref x = NULL, y = NULL, r = NULL;
+    if (op[0] == 'r' && strcmp(op, "rem") != 0) { /* bigrat operands */
+        x = mochi_rat_from_str(0, a);
+        if (strcmp(op, "rf64") == 0)
+            print_bits(mochi_rat_to_f64(0, x));
+        else if (strcmp(op, "rnum") == 0)
+            r = mochi_rat_num(0, x);
+        else if (strcmp(op, "rden") == 0)
+            r = mochi_rat_denom(0, x);
+        else if (strcmp(op, "rbig") == 0)
+            r = mochi_rat_to_big(0, x);
+        else if (strcmp(op, "rstr") == 0)
+            r = mochi_rat_neg(0, x);
+        else {
+            y = mochi_rat_from_str(0, b);
+            if (strcmp(op, "radd") == 0)
+                r = mochi_rat_add(0, x, y);
+            else if (strcmp(op, "rsub") == 0)
+                r = mochi_rat_sub(0, x, y);
+            else if (strcmp(op, "rmul") == 0)
+                r = mochi_rat_mul(0, x, y);
+            else if (strcmp(op, "rdiv") == 0)
+                r = mochi_rat_div(0, x, y);
+            else
+                printf("%d\n", mochi_lt_rat(0, x, y) ? -1 : mochi_eq_rat(0, x, y) ? 0 : 1);
+        }
+    } else if (strcmp(op, "fbig") == 0) {
+        r = mochi_big_from_f64(0, bits_f64(((MStr *)a)->data));
+    } else if (strcmp(op, "frat") == 0) {
+        r = mochi_rat_from_f64(0, bits_f64(((MStr *)a)->data));
+    } else {
+        x = mochi_big_from_str(0, a);
+        if (strcmp(op, "f64") == 0) {
+            print_bits(mochi_big_to_f64(0, x));
+        } else if (strcmp(op, "pow") == 0) {
+            r = mochi_big_pow(0, x, mochi_str_to_int(0, b));
+        } else if (strcmp(op, "neg") == 0) {
+            r = mochi_big_neg(0, x);
+        } else {
+            y = mochi_big_from_str(0, b);
+            if (strcmp(op, "add") == 0)
+                r = mochi_big_add(0, x, y);
+            else if (strcmp(op, "sub") == 0)
+                r = mochi_big_sub(0, x, y);
+            else if (strcmp(op, "mul") == 0)
+                r = mochi_big_mul(0, x, y);
+            else if (strcmp(op, "div") == 0)
+                r = mochi_big_div(0, x, y);
+            else if (strcmp(op, "rem") == 0)
+                r = mochi_big_rem(0, x, y);
+            else
+                printf("%d\n", mochi_lt_big(0, x, y) ? -1 : mochi_eq_big(0, x, y) ? 0 :
+                                mochi_gt_big(0, x, y) ? 1 : 9);
+        }
+    }
+    if (r != NULL)
+        print_text(r);
+    mochi_release(x);
+    mochi_release(y);
+    mochi_release(r);
+}
+
+static int bignums(void)
+{
+    mref count = mochi_input(0);
+    int64_t n = mochi_str_to_int(0, count), i;
+    mochi_release(count);
+    for (i = 0; i < n; i++) {
+        mref op = mochi_input(0), a = mochi_input(0), b = mochi_input(0);
+        bignum(((MStr *)op)->data, a, b);
+        mochi_release(op);
+        mochi_release(a);
+        mochi_release(b);
     }
     return 0;
 }
@@ -349,7 +455,8 @@ static void strings(void)
     P("chr", keep(mochi_str_chr(0, 128512)));
     PI("toint", mochi_str_to_int(0, S(" 42 ")));
     PI("toint_", mochi_str_to_int(0, S("-1_000")));
-    PI("toint-wrap", mochi_str_to_int(0, S("18446744073709551617")));
+    PI("toint-max", mochi_str_to_int(0, S("9223372036854775807")));
+    PI("toint-min", mochi_str_to_int(0, S("-9223372036854775808")));
     PI("hex", mochi_str_parse_int(0, S("ff"), 16));
     PI("hex0x", mochi_str_parse_int(0, S("0x1F"), 16));
     PI("base0", mochi_str_parse_int(0, S("0b101"), 0));
@@ -437,7 +544,8 @@ static void lists(void)
     P("min", keep(mochi_list_min(0, list_any(3, I(3), F(1.5), I(2)))));
     P("max", keep(mochi_list_max(0, list_str(3, "a", "c", "b"))));
     P("min-empty", keep(mochi_list_min(0, keep(mochi_list_new(0, &mochi_t_int)))));
-    PI("sum", mochi_list_sum_i64(0, list_int(3, INT64_MAX, (int64_t)1, (int64_t)1)));
+    PI("sum", mochi_list_sum_i64(0, list_int(3, INT64_MAX, (int64_t)1, (int64_t)-2)));
+    PI("sum-min", mochi_list_sum_i64(0, list_int(3, INT64_MIN, (int64_t)-1, (int64_t)2)));
     PF("sumf", mochi_list_sum_f64(0, fl));
     P("sumany", keep(mochi_list_sum_any(0, list_any(3, I(1), F(0.5), I(2)))));
     PF("avg", mochi_list_avg(0, list_int(3, (int64_t)1, (int64_t)2, (int64_t)4)));
@@ -515,7 +623,7 @@ static void dynamic(void)
     P("divf0", keep(mochi_any_binop(0, F(-1.0), I(0), "/")));
     P("strcat", keep(mochi_any_binop(0, S("a"), F(1.5), "+")));
     P("listcat", keep(mochi_any_binop(0, list_int(1, (int64_t)1), list_any(1, S("x")), "+")));
-    P("abs", keep(mochi_any_binop(0, I(INT64_MIN), I(0), "abs")));
+    P("abs", keep(mochi_any_binop(0, I(INT64_MIN + 1), I(0), "abs")));
     P("neg", keep(mochi_any_neg(0, F(0.0))));
     PB("eq-1-1.0", mochi_eq_any(0, I(1), F(1.0)));
     PB("eq-true-1", mochi_eq_any(0, B(true), I(1)));
@@ -538,10 +646,14 @@ static void dynamic(void)
     PB("truthy", mochi_any_truthy(0, B(true)));
     PI("div", mochi_div_i64(0, -7, 2));
     PI("rem", mochi_rem_i64(0, -7, 2));
-    PI("div-min", mochi_div_i64(0, INT64_MIN, -1));
+    PI("div-min", mochi_div_i64(0, INT64_MIN, 1));
     PI("rem-min", mochi_rem_i64(0, INT64_MIN, -1));
-    PI("f2i-nan", mochi_f2i(NAN));
-    PI("f2i", mochi_f2i(-3.9));
+    PI("f2i-min", mochi_f2i(0, -9223372036854775808.0));
+    PI("f2i", mochi_f2i(0, -3.9));
+    PI("pow", mochi_pow_i64(0, -3, 39));
+    PI("pow-neg", mochi_pow_i64(0, 7, -2));
+    PI("add-edge", mochi_add_i64(0, INT64_MAX, INT64_MIN));
+    PI("mul-edge", mochi_mul_i64(0, -4611686018427387904, 2));
     PI("unbox-none", mochi_unbox_i64(0, NULL, &mochi_t_int));
     PF("unbox-int-as-float", mochi_unbox_f64(0, I(2), &mochi_t_float));
     P("unbox-none-str", keep(mochi_unbox_ref(0, NULL, &mochi_t_string)));
@@ -673,6 +785,28 @@ static int error(const char *name)
         mochi_any_field(16, mochi_struct_new(16, &pet), "owner");
     else if (strcmp(name, "ord") == 0)
         mochi_str_ord(17, mochi_str_const("ab", 2));
+    else if (strcmp(name, "add") == 0)
+        mochi_add_i64(18, INT64_MAX, 1);
+    else if (strcmp(name, "sub") == 0)
+        mochi_sub_i64(18, INT64_MIN, 1);
+    else if (strcmp(name, "mul") == 0)
+        mochi_mul_i64(18, 3037000500, 3037000500);
+    else if (strcmp(name, "neg") == 0)
+        mochi_neg_i64(18, INT64_MIN);
+    else if (strcmp(name, "divmin") == 0)
+        mochi_div_i64(18, INT64_MIN, -1);
+    else if (strcmp(name, "f2i") == 0)
+        mochi_f2i(18, NAN);
+    else if (strcmp(name, "pow") == 0)
+        mochi_pow_i64(18, 3, 40);
+    else if (strcmp(name, "toint") == 0)
+        mochi_str_to_int(18, mochi_str_const("9223372036854775808", 19));
+    else if (strcmp(name, "sum") == 0) {
+        mref big = mochi_list_new(18, &mochi_t_int);
+        mochi_list_push_i64(18, big, INT64_MAX);
+        mochi_list_push_i64(18, big, 1);
+        mochi_list_sum_i64(18, big);
+    }
     printf("no error\n");
     return 0;
 }
@@ -688,6 +822,8 @@ int main(int argc, char **argv)
         return checks();
     if (argc >= 2 && strcmp(argv[1], "text") == 0)
         return text();
+    if (argc >= 2 && strcmp(argv[1], "bignums") == 0)
+        return bignums();
     if (argc >= 3 && strcmp(argv[1], "churn") == 0)
         return churn(atol(argv[2]));
     if (argc >= 3 && strcmp(argv[1], "error") == 0)

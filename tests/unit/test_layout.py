@@ -24,8 +24,11 @@ def _asserts(layout: Layout) -> str:
         for member, _, offset in layout.members(name):
             out.append(f"_Static_assert(offsetof({name}, {member}) == {offset}, "
                        f"\"{name}.{member}\");")
-        if name not in ("MStr", "MStruct"):  # these end in a flexible array
+        if name not in ("MStr", "MStruct", "MClosure"):  # these end in a flexible array
             out.append(f"_Static_assert(sizeof({name}) == {layout.size(name)}, \"{name}\");")
+    for name, array in (("MStruct", "f"), ("MClosure", "caps")):  # arrays of MSlot
+        out.append(f"_Static_assert(offsetof({name}, {array}) == {layout.slots(name)}, "
+                   f"\"{name}.{array}\");")
     return "\n".join(out) + "\n"
 
 

@@ -164,3 +164,14 @@ def test_every_op_has_a_stencil(module: ir.Module, machine: str) -> None:
     assert set(translate.HANDLERS) == set(OPS)
     obj = stitch_program(module, machine).obj  # NoStencil names what is missing
     assert all(f"mochi.fn.t{n}" in obj.symbols for n in range(len(OPS)))
+
+
+def test_every_op_has_a_wasm_lowering(module: ir.Module) -> None:
+    from mochic.backends.wasm.encode import encode_module
+    from mochic.backends.wasm.instrs import LOWER
+    assert set(LOWER) == set(OPS)
+    obj = encode_module(module)  # every function is reached from main
+    assert len(obj.functions) >= len(OPS)
+    wasmtime = pytest.importorskip("wasmtime")
+    from mochic.backends.wasm.backend import module_bytes
+    wasmtime.Module.validate(wasmtime.Engine(), module_bytes(module, "dev", lambda _m: None))

@@ -597,8 +597,6 @@ def test_recovery_inside_blocks():
         ("model m {\n  provider: \"x\"\n}", "model"),
         ("package foo", "package"),
         ('let r = fetch "http://x" with {}', "fetch"),
-        ('let r = load "x.csv" as Row', "load"),
-        ('save rows to "x.json"', "save"),
         ('let s = generate text { prompt: "hi" }', "generate"),
         ("let x = 10n", "bigint literal"),
         ("let x = a ?? 1", "?? operator"),

@@ -19,6 +19,7 @@ import struct
 import subprocess
 import sys
 from decimal import Decimal, getcontext
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -258,6 +259,163 @@ def test_text_matches_python_string_methods(driver: Path) -> None:
 
 
 # ---------------------------------------------------------------------------
+# bigint and bigrat: mochi_big.c against Python's ints and fractions
+
+_LIMB_PATTERNS = (0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF)
+
+
+def _structured(rnd: random.Random, limbs: int) -> int:
+    """A number of ``limbs`` base-2^32 digits, each a corner value or random, the
+    top one never zero: the digits Knuth's division must correct for."""
+    v = 0
+    for i in range(limbs):
+        d = rnd.choice(_LIMB_PATTERNS) if rnd.random() < 0.6 else rnd.getrandbits(32)
+        if i == limbs - 1 and d == 0:
+            d = 0x80000000
+        v |= d << (32 * i)
+    return v
+
+
+def _big_values(rnd: random.Random) -> list[int]:
+    vals = [0, 1, 2, 10, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63, 2**64 - 1, 2**64,
+            10**9, 10**18, 10**19, 10**100, 3**200]
+    for limbs in [*range(1, 12), 38, 39, 40, 41, 42, 79, 80, 81, 120, 200, 333]:
+        bits = 32 * limbs
+        vals += [rnd.getrandbits(bits) | 1 << (bits - 1), (1 << bits) - 1, 1 << (bits - 1),
+                 (rnd.getrandbits(bits) | 1 << (bits - 1)) >> (bits // 2) << (bits // 2),
+                 _structured(rnd, limbs)]
+    return vals
+
+
+def _trunc_divmod(a: int, b: int) -> tuple[int, int]:
+    q = abs(a) // abs(b)
+    q = q if (a < 0) == (b < 0) else -q
+    return q, a - b * q
+
+
+def _float_of(x: int | Fraction) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
+def _bignum_cases() -> list[tuple[str, str, str, str]]:
+    """(operation, operand a, operand b, expected line)."""
+    rnd = random.Random(20261201)
+    vals = _big_values(rnd)
+    signed = vals + [-v for v in vals if v]
+    cases: list[tuple[str, str, str, str]] = []
+
+    def big(op: str, a: int, b: int) -> None:
+        if op == "add":
+            want = str(a + b)
+        elif op == "sub":
+            want = str(a - b)
+        elif op == "mul":
+            want = str(a * b)
+        elif op in ("div", "rem"):
+            q, r = _trunc_divmod(a, b)
+            want = str(q if op == "div" else r)
+        else:
+            want = str((a > b) - (a < b))
+        cases.append((op, str(a), str(b), want))
+
+    for _ in range(1500):
+        a, b = rnd.choice(signed), rnd.choice(signed)
+        big(rnd.choice(("add", "sub", "cmp")), a, b)
+        big("mul", a, b)
+        if b:
+            big(rnd.choice(("div", "rem")), a, b)
+    # products on both sides of the Karatsuba threshold, balanced and not
+    for na, nb in [(39, 39), (40, 40), (41, 40), (79, 80), (81, 81), (120, 41), (200, 41),
+                   (333, 120), (333, 333), (100, 1), (97, 13), (160, 79), (41, 1000)]:
+        for _ in range(3):
+            a, b = _structured(rnd, na), rnd.getrandbits(32 * nb) | 1 << (32 * nb - 1)
+            big("mul", a * rnd.choice((1, -1)), b * rnd.choice((1, -1)))
+    # divisions: quotient limbs estimated too high, remainders of b - 1, 0 and 1
+    for _ in range(2500):
+        nb = rnd.choice((1, 2, 2, 3, 4, 7, 41))
+        b = _structured(rnd, nb)
+        q = _structured(rnd, rnd.randint(1, 12))
+        r = rnd.choice((0, 1, b - 1, rnd.randrange(b)))
+        a = q * b + r
+        sa, sb = rnd.choice((1, -1)), rnd.choice((1, -1))
+        big(rnd.choice(("div", "rem")), sa * a, sb * b)
+    for v in signed[:120]:
+        cases.append(("neg", str(v), "", str(-v)))
+        cases.append(("f64", str(v), "", _bits(_float_of(v))))
+        e = rnd.randint(-2, 40)
+        cases.append(("pow", str(v % 10**30 - 10**29), str(e),
+                      str((v % 10**30 - 10**29) ** e if e > 0 else 1)))
+    for v in [2**53 + 1, 2**54 + 3, 2**1024 - 2**970, 2**1024 - 2**971, 2**1024,
+              (2**53 + 1) << 100, ((2**53 + 1) << 100) + 1]:
+        cases.append(("f64", str(v), "", _bits(_float_of(v))))
+    for f in [0.0, -0.0, 1.5, -2.75, 1e300, -1e19, 2.0**63, 9.2e18, 5e-324, 123456.789]:
+        cases.append(("fbig", _bits(f), "", str(int(f))))
+        q = Fraction(f)
+        cases.append(("frat", _bits(f), "", f"{q.numerator}/{q.denominator}"))
+
+    def rat_text(q: Fraction) -> str:
+        return f"{q.numerator}/{q.denominator}"
+
+    rats = [Fraction(rnd.choice(signed[:300]), rnd.choice(vals[1:300])) for _ in range(400)]
+    rats += [Fraction(0), Fraction(1, 3), Fraction(-7, 2), Fraction(10**40 + 1, 10**20)]
+    for _ in range(800):
+        x, y = rnd.choice(rats), rnd.choice(rats)
+        op = rnd.choice(("radd", "rsub", "rmul", "rdiv", "rcmp"))
+        if op == "rdiv" and y == 0:
+            continue
+        if op == "rcmp":
+            want = str((x > y) - (x < y))
+        else:
+            want = rat_text(x + y if op == "radd" else x - y if op == "rsub" else
+                            x * y if op == "rmul" else x / y)
+        cases.append((op, rat_text(x), rat_text(y), want))
+    tiny = [Fraction(1, 2**1075), Fraction(3, 2**1076), Fraction(1, 3 * 2**1070),
+            Fraction(2**1024 - 1), Fraction(10**400, 3), Fraction(-1, 10**330),
+            Fraction(2**53 + 1, 2**1100), Fraction(1, 2**1074), Fraction(-5, 2**1077)]
+    for x in rats[:200] + tiny:
+        cases.append(("rf64", rat_text(x), "", _bits(_float_of(x))))
+        cases.append(("rnum", rat_text(x), "", str(x.numerator)))
+        cases.append(("rden", rat_text(x), "", str(x.denominator)))
+        cases.append(("rbig", rat_text(x), "", str(int(x))))
+    for text in ["1.25", "-0.5e3", "3/4", "+7", "12e-5", ".5", "5.", " 6/4 ", "-10/4",
+                 "0.000", "1E2", "123456789012345678901234567890.5"]:
+        cases.append(("rstr", text, "", rat_text(-rt.rat_from_str(text))))
+    return cases
+
+
+@pytest.fixture
+def long_int_text() -> object:
+    """Python's int <-> str conversions of any length, as the interpreter allows them."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    yield
+    sys.set_int_max_str_digits(limit)
+
+
+def test_bignums_match_python(driver: Path, long_int_text: object) -> None:
+    cases = _bignum_cases()
+    stdin = f"{len(cases)}\n" + "".join(f"{op}\n{a}\n{b}\n" for op, a, b, _ in cases)
+    res = run(driver, "bignums", stdin=stdin)
+    assert res.returncode == 0, res.stderr
+    got = res.stdout.split("\n")[:-1]
+    assert len(got) == len(cases)
+    bad = [f"{op}({a[:40]}, {b[:40]}): got {g[:60]}, want {w[:60]}"
+           for (op, a, b, w), g in zip(cases, got, strict=True) if g != w]
+    assert not bad, f"{len(bad)} of {len(cases)} wrong:\n" + "\n".join(bad[:20])
+
+
+def test_big_decimal_text_of_many_digits(fast_driver: Path, long_int_text: object) -> None:
+    """A number of 40,000 digits squared: parsed, multiplied and printed exactly."""
+    n = 7 ** 47000
+    res = run(fast_driver, "bignums", stdin=f"1\nmul\n{n}\n{n}\n")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == str(n * n)
+
+
+# ---------------------------------------------------------------------------
 # Checks: runtime_test.c's `checks`, mirrored here with the interpreter
 
 
@@ -370,7 +528,8 @@ def _strings(e: Expected) -> None:
     e.p("chr", rt.str_chr(128512))
     e.p("toint", rt.to_int(" 42 "))
     e.p("toint_", rt.to_int("-1_000"))
-    e.p("toint-wrap", rt.to_int("18446744073709551617"))
+    e.p("toint-max", rt.to_int("9223372036854775807"))
+    e.p("toint-min", rt.to_int("-9223372036854775808"))
     e.p("hex", rt.parse_int("ff", 16))
     e.p("hex0x", rt.parse_int("0x1F", 16))
     e.p("base0", rt.parse_int("0b101", 0))
@@ -436,7 +595,8 @@ def _lists(e: Expected) -> None:
     e.p("min", rt.list_min_max(-1)([3, 1.5, 2]))
     e.p("max", rt.list_min_max(1)(["a", "c", "b"]))
     e.p("min-empty", rt.list_min_max(-1)([]))
-    e.p("sum", rt.wrap(sum([rt.MAX_I64, 1, 1])))
+    e.p("sum", rt.checked(sum([rt.MAX_I64, 1, -2])))  # in range once the -2 comes in
+    e.p("sum-min", rt.checked(sum([rt.MIN_I64, -1, 2])))
     e.p("sumf", float(sum([2.5])))
     e.p("sumany", rt.list_sum_any([1, 0.5, 2]))
     e.p("avg", rt.list_avg([1, 2, 4]))
@@ -499,7 +659,7 @@ def _dynamic(e: Expected) -> None:
     e.p("divf0", rt.any_binop("/")(-1.0, 0))
     e.p("strcat", add("a", 1.5))
     e.p("listcat", add([1], ["x"]))
-    e.p("abs", rt.any_binop("abs")(rt.MIN_I64, 0))
+    e.p("abs", rt.any_binop("abs")(rt.MIN_I64 + 1, 0))
     e.p("neg", rt.any_neg(0.0))
     e.p("eq-1-1.0", rt.equal(1, 1.0))
     e.p("eq-true-1", rt.equal(True, 1))
@@ -521,10 +681,14 @@ def _dynamic(e: Expected) -> None:
     e.p("truthy", rt.truthy(True))
     e.p("div", rt.div_i64(-7, 2))
     e.p("rem", rt.rem_i64(-7, 2))
-    e.p("div-min", rt.div_i64(rt.MIN_I64, -1))
+    e.p("div-min", rt.div_i64(rt.MIN_I64, 1))
     e.p("rem-min", rt.rem_i64(rt.MIN_I64, -1))
-    e.p("f2i-nan", rt.f2i(math.nan))
+    e.p("f2i-min", rt.f2i(-9223372036854775808.0))
     e.p("f2i", rt.f2i(-3.9))
+    e.p("pow", rt.pow_i64(-3, 39))
+    e.p("pow-neg", rt.pow_i64(7, -2))
+    e.p("add-edge", rt.checked(rt.MAX_I64 + rt.MIN_I64))
+    e.p("mul-edge", rt.checked(-4611686018427387904 * 2))
     e.p("unbox-none", rt.unbox(rt.INT)(None))
     e.p("unbox-int-as-float", rt.unbox(rt.FLOAT)(2))
     e.p("unbox-none-str", rt.unbox(rt.STRING)(None))
@@ -612,6 +776,8 @@ def test_a_musl_build_prints_the_same(driver: Path, tmp_path: Path) -> None:
     ("binop", 15, "cannot apply '+' to bool and int"),
     ("field", 16, "Pet has no field 'owner'"),
     ("ord", 17, "ord expects a one-character string, got 2 characters"),
+    *((name, 18, "integer overflow")
+      for name in ("add", "sub", "mul", "neg", "divmin", "f2i", "pow", "toint", "sum")),
 ])
 def test_runtime_errors(fast_driver: Path, name: str, line: int, message: str) -> None:
     res = run(fast_driver, "error", name)

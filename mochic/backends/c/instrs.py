@@ -43,7 +43,6 @@ _LIBM1 = {"sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "asin": "asi
           "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "round": "mochi_round"}
 _LIBM2 = {"pow": "pow", "atan2": "atan2", "fmod": "fmod", "hypot": "hypot"}
 
-_INT_BINOPS = {"add": "+", "sub": "-", "mul": "*"}
 _BIT_BINOPS = {"and": "&", "or": "|", "xor": "^"}
 _CMPS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
@@ -119,11 +118,11 @@ def _mov_ref(e: FunctionEmitter, ins: ir.Instr) -> str:
 
 # ---------------------------------------------------------------- arithmetic
 
-# Two-operand operations as C expressions of {a} and {b}: ints wrap (computed
-# unsigned), shifts take the count modulo 64, floats are IEEE.
+# Two-operand operations as C expressions of {a} and {b} ({line}: the Mochi
+# line): int + - * are mochi.h's checked forms ('integer overflow'), shifts
+# take the count modulo 64 and wrap, floats are IEEE.
 _BINARY = {
-    **{f"{n}.i64": f"(int64_t)((uint64_t){{a}} {op} (uint64_t){{b}})"
-       for n, op in _INT_BINOPS.items()},
+    **{f"{n}.i64": f"mochi_{n}_i64({{line}}, {{a}}, {{b}})" for n in ("add", "sub", "mul")},
     **{f"{n}.i64": f"({{a}} {op} {{b}})" for n, op in _BIT_BINOPS.items()},
     "shl.i64": "(int64_t)((uint64_t){a} << ({b} & 63))",
     "shr.i64": "({a} >> ({b} & 63))",
@@ -138,7 +137,7 @@ _BINARY = {
 
 def _binary(e: FunctionEmitter, ins: ir.Instr) -> str:
     a, b = (e.r(x) for x in ins.args)
-    return e.set_scalar(ins.dst, _BINARY[ins.op].format(a=a, b=b))
+    return e.set_scalar(ins.dst, _BINARY[ins.op].format(a=a, b=b, line=ins.line))
 
 
 for _op in _BINARY:
@@ -149,22 +148,22 @@ for _op in _BINARY:
 def _div(e: FunctionEmitter, ins: ir.Instr) -> str:
     a, b = (e.r(x) for x in ins.args)
     name = ins.op.split(".")[0]
-    # b == 0 reports the error through the runtime; INT64_MIN / -1 wraps
-    minus1 = f"(int64_t)(0 - (uint64_t){a})" if name == "div" else "0"
+    # b == 0 and INT64_MIN / -1 report their errors through the runtime
+    minus1 = f"mochi_neg_i64({ins.line}, {a})" if name == "div" else "0"
     cop = "/" if name == "div" else "%"
     return e.set_scalar(ins.dst, f"({b} == -1 ? {minus1} : {b} == 0 ? "
                                  f"mochi_{name}_i64({ins.line}, {a}, {b}) : {a} {cop} {b})")
 
 
-@handles("neg.i64")
-def _neg_i64(e: FunctionEmitter, ins: ir.Instr) -> str:
-    return e.set_scalar(ins.dst, f"(int64_t)(0 - (uint64_t){e.r(ins.args[0])})")
+@handles("neg.i64", "abs.i64")
+def _neg_abs_i64(e: FunctionEmitter, ins: ir.Instr) -> str:
+    name = ins.op.split(".")[0]
+    return e.set_scalar(ins.dst, f"mochi_{name}_i64({ins.line}, {e.r(ins.args[0])})")
 
 
-@handles("abs.i64")
-def _abs_i64(e: FunctionEmitter, ins: ir.Instr) -> str:
-    a = e.r(ins.args[0])
-    return e.set_scalar(ins.dst, f"({a} < 0 ? (int64_t)(0 - (uint64_t){a}) : {a})")
+@handles("inc.i64")
+def _inc_i64(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.set_scalar(ins.dst, f"({e.r(ins.args[0])} + 1)")
 
 
 @handles("neg.f64")
@@ -185,9 +184,9 @@ def _i2f(e: FunctionEmitter, ins: ir.Instr) -> str:
 @handles("f2i")
 def _f2i(e: FunctionEmitter, ins: ir.Instr) -> str:
     a = e.r(ins.args[0])
-    # in range: the C conversion; NaN, infinities and overflow: the runtime's defined value
+    # in range: the C conversion; NaN, infinities and overflow: the runtime's error
     return e.set_scalar(ins.dst, f"({a} >= -9223372036854775808.0 && {a} < 9223372036854775808.0"
-                                 f" ? (int64_t){a} : mochi_f2i({a}))")
+                                 f" ? (int64_t){a} : mochi_f2i({ins.line}, {a}))")
 
 
 @handles("is.none")
@@ -378,9 +377,9 @@ def _call_closure(e: FunctionEmitter, ins: ir.Instr) -> str:
 
 # ---------------------------------------------------------------- runtime calls with immediates
 
-@handles("list.new")
-def _list_new(e: FunctionEmitter, ins: ir.Instr) -> str:
-    return e.runtime_call(ins, "list_new", e.mtype(ins.imm[0]))
+@handles("list.new", "load")
+def _typed(e: FunctionEmitter, ins: ir.Instr) -> str:
+    return e.runtime_call(ins, ins.op.replace(".", "_"), e.mtype(ins.imm[0]))
 
 
 @handles("map.new")
@@ -439,11 +438,9 @@ def _str_concat(e: FunctionEmitter, ins: ir.Instr) -> str:
 def _reusing(e: FunctionEmitter, ins: ir.Instr, call: str) -> str:
     """A runtime call that may extend its first operand in place and return it: the
     operand's old value dies here, so its reference is dropped once the runtime is
-    done (a borrowed one, loaded from its home just before, has none)."""
+    done."""
     a = ins.args[0]
-    if a.id in e.facts.borrowed:
-        drop = ""
-    elif e.facts.owned(a):
+    if e.facts.owned(a):
         drop = f" {RELEASE}({e.r(a)}); {e.r(a)} = NULL;"
         e.moved.add(a.id)
     else:

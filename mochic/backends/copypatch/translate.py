@@ -100,6 +100,7 @@ class FunctionTranslator:
         self.pieces: list[Piece] = []
         self.blocks = {b.label: b for b in fn.blocks}
         self.into: dict[int, ir.Reg] = {}
+        self.traps: dict[str, int] = {}  # label of an overflow stub -> its line
         self.consts = self._small_constants()
         self.unfolded = self._unfolded_uses()
         self.borrowed = {r for r in self.facts.borrowed if self._raw_writes(r)}
@@ -183,7 +184,19 @@ class FunctionTranslator:
                         self.emit("release", A=rid * SLOT)
                 self.step(ins, ins.line)
             self.terminator(blk, nxt)
+        for label, line in self.traps.items():  # after every block: nothing falls in
+            labels[label] = len(self.steps)
+            self.emit("overflow", LINE=line)
+            self.step("integer overflow", line)
         return Translation(fn, self.steps, labels, self.fs, self.outgoing)
+
+    def _trap(self, piece: Piece, line: int) -> None:
+        """Send a checked operation's TARGET (taken when its result does not fit) to
+        the stub reporting 'integer overflow' at ``line``, one per line, after the
+        function's blocks."""
+        if any(h.value == "TARGET" for h in self.stencils[piece.stencil].holes):
+            piece.target = f"$overflow{line}"
+            self.traps[piece.target] = line
 
     # ------------------------------------------------------------ block layout
 
@@ -318,11 +331,11 @@ class FunctionTranslator:
                 self.emit(name, D=self.fs, **vals)
                 self.emit("release", A=self.fs)
             else:
-                self.emit(name, D=self.fs, **vals)
+                self._trap(self.emit(name, D=self.fs, **vals), ins.line)
             return
         if d.ty == "ref" and not self.owned(d) and name + "__raw" in self.stencils:
             name += "__raw"
-        self.emit(name, D=d.id * SLOT, **vals)
+        self._trap(self.emit(name, D=d.id * SLOT, **vals), ins.line)
 
     def instr(self, ins: ir.Instr) -> None:
         handler = HANDLERS[ins.op]
@@ -422,13 +435,16 @@ class FunctionTranslator:
         if parts[1] == "i64" and len(ins.args) == 2 and ins.args[1].id in self.consts \
                 and parts[0] in _INT_BINOPS:
             name += "_k"
-        if ins.dst is None:
+        if ins.dst is None and OPS[ins.op].kind == "pure":
             return True
         vals = self._operands(name, ins)
         if name in ("div_i64_k", "rem_i64_k") and vals["KS"] >= 2:
             name = name[:3] + "_i64_magic"
             vals["K"], vals["N"] = magic(vals["KS"])
-        self.emit(name, D=ins.dst.id * SLOT, LINE=ins.line, **vals)
+        # a result nobody reads still traps on overflow: it goes to the scratch slot
+        p = self.emit(name, D=self.dest(ins.dst) if ins.dst is not None else self.fs,
+                      LINE=ins.line, **vals)
+        self._trap(p, ins.line)
         return True
 
 
@@ -446,8 +462,8 @@ class FunctionTranslator:
             self.emit("i2f", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
 
     def op_f2i(self, ins: ir.Instr) -> None:
-        if ins.dst is not None:
-            self.emit("f2i", D=ins.dst.id * SLOT, A=ins.args[0].id * SLOT)
+        d = self.dest(ins.dst) if ins.dst is not None else self.fs
+        self._trap(self.emit("f2i", D=d, A=ins.args[0].id * SLOT), ins.line)
 
     def op_math(self, ins: ir.Instr) -> None:
         fam = "math" if ins.op == "math.f64" else "math2"

@@ -31,23 +31,36 @@ STENCIL(zero_slots)
     NEXT;
 }
 
-/* ---------------------------------------------------------------- int arithmetic (wrapping) */
+/* ---------------------------------------------------------------- int arithmetic
+ * + - * and negation set the CPU's overflow flag; a result that does not fit
+ * jumps to TARGET, a stub the JIT puts after the function that reports
+ * 'integer overflow' at the instruction's line (`overflow`), so the hot path
+ * is the stencil's straight line: no call, no jump over one. */
 
 #define INT_BINOP(name, expr_ab)                                       \
     STENCIL(name) { int64_t a = I64(A), b = I64(B); I64(D) = (expr_ab); NEXT; } \
     STENCIL(name##_k) { int64_t a = I64(A), b = KS; I64(D) = (expr_ab); NEXT; }
+/* The result is stored before the test, so that the stencil ends in the branch
+ * (which the generator turns into one `jo TARGET`); a wrapped value left in D
+ * is never read: the stub stops the program. */
+#define CHECKED_BINOP(name, builtin)                                                \
+    STENCIL(name) { int64_t r; bool o = builtin(I64(A), I64(B), &r); I64(D) = r; JUMP_IF(o); NEXT; } \
+    STENCIL(name##_k) { int64_t r; bool o = builtin(I64(A), KS, &r); I64(D) = r; JUMP_IF(o); NEXT; }
 
-INT_BINOP(add_i64, (int64_t)((uint64_t)a + (uint64_t)b))
-INT_BINOP(sub_i64, (int64_t)((uint64_t)a - (uint64_t)b))
-INT_BINOP(mul_i64, (int64_t)((uint64_t)a * (uint64_t)b))
+CHECKED_BINOP(add_i64, __builtin_add_overflow)
+CHECKED_BINOP(sub_i64, __builtin_sub_overflow)
+CHECKED_BINOP(mul_i64, __builtin_mul_overflow)
+STENCIL(overflow) { (void)f; mochi_overflow(LINE); }
 INT_BINOP(and_i64, a & b)
 INT_BINOP(or_i64, a | b)
 INT_BINOP(xor_i64, a ^ b)
 INT_BINOP(shl_i64, (int64_t)((uint64_t)a << (b & 63)))
 INT_BINOP(shr_i64, a >> (b & 63))
-/* b == 0 reports the error through the runtime; INT64_MIN / -1 wraps */
-INT_BINOP(div_i64, b == -1 ? (int64_t)(0 - (uint64_t)a) : b == 0 ? mochi_div_i64(LINE, a, b) : a / b)
+/* b == 0 and INT64_MIN / -1 report their errors through the runtime */
+INT_BINOP(div_i64, b == -1 ? mochi_neg_i64(LINE, a) : b == 0 ? mochi_div_i64(LINE, a, b) : a / b)
 INT_BINOP(rem_i64, b == -1 ? 0 : b == 0 ? mochi_rem_i64(LINE, a, b) : a % b)
+/* a counted loop's index, below its bound: cannot overflow */
+STENCIL(inc_i64) { I64(D) = I64(A) + 1; NEXT; }
 
 /* Division by a constant d >= 2 (KS) as a C compiler does it: multiply by
  * d's magic number (K), keep the high half, shift right by N, correct toward
@@ -68,8 +81,21 @@ STENCIL(rem_i64_magic)
     NEXT;
 }
 
-STENCIL(neg_i64) { I64(D) = (int64_t)(0 - (uint64_t)I64(A)); NEXT; }
-STENCIL(abs_i64) { int64_t a = I64(A); I64(D) = a < 0 ? (int64_t)(0 - (uint64_t)a) : a; NEXT; }
+STENCIL(neg_i64)
+{
+    int64_t r;
+    bool o = __builtin_sub_overflow((int64_t)0, I64(A), &r);
+    I64(D) = r;
+    JUMP_IF(o);
+    NEXT;
+}
+STENCIL(abs_i64)
+{
+    int64_t a = I64(A);
+    I64(D) = a < 0 ? (int64_t)(0 - (uint64_t)a) : a;
+    JUMP_IF(a == INT64_MIN);
+    NEXT;
+}
 
 /* ---------------------------------------------------------------- float arithmetic */
 
@@ -80,11 +106,13 @@ STENCIL(div_f64) { F64(D) = F64(A) / F64(B); NEXT; }
 STENCIL(rem_f64) { F64(D) = fmod(F64(A), F64(B)); NEXT; }
 STENCIL(neg_f64) { F64(D) = -F64(A); NEXT; }
 STENCIL(i2f) { F64(D) = (double)I64(A); NEXT; }
-/* in range: the machine conversion; NaN, infinities and overflow: the runtime's value */
+/* in range: the machine conversion; NaN, infinities and overflow: 'integer overflow' */
 STENCIL(f2i)
 {
     double a = F64(A);
-    I64(D) = a >= -9223372036854775808.0 && a < 9223372036854775808.0 ? (int64_t)a : mochi_f2i(a);
+    bool in_range = a >= -9223372036854775808.0 && a < 9223372036854775808.0;
+    I64(D) = in_range ? (int64_t)a : 0;
+    JUMP_IF(!in_range);
     NEXT;
 }
 
