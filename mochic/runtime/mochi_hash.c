@@ -82,7 +82,7 @@ mref mochi_sha256(int32_t line, mref data)
             else if (e.k == V_BOOL)
                 bytes[i] = e.v.b;
             else if (e.k == V_FLOAT)
-                bytes[i] = (unsigned char)mochi_f2i(e.v.f);
+                bytes[i] = (unsigned char)mochi_f2i(line, e.v.f);
             else
                 mochi_error(line, "sha256 needs a string or a list of ints, not a list holding %s",
                             mochi_val_type_name(e));
