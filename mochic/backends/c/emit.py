@@ -25,6 +25,7 @@ from mochic import stack
 from mochic.backends.c.function import FunctionEmitter, signature
 from mochic.backends.c.names import (
     C_TYPES,
+    CALLS_LEFT,
     PEEK_HELPER,
     STACK_LIMIT,
     ZERO,
@@ -113,6 +114,8 @@ class ModuleEmitter:
         if self.need_peek:
             out.append(PEEK_HELPER)
         out.append(f"static char *{STACK_LIMIT}; /* deeper, a Mochi call is 'stack overflow' */")
+        out.append(f"static int32_t {CALLS_LEFT} = {stack.CALL_DEPTH}; /* Mochi calls that may "
+                   "still nest */")
         if self.strings:
             out.append(f"static mref K_[{len(self.strings)}];")
         for name, g in self.module.globals.items():

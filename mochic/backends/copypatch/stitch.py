@@ -34,7 +34,7 @@ from mochic.runtime.statics import StaticData
 
 ENTER = "mochi.enter"  # the code that enters `main` from C: enter(frames)
 LIMITS = "mochi.limits"  # JitLimits (stencils/jit.h): where frames and the stack end
-LIMITS_SIZE = 16
+LIMITS_SIZE = 24
 
 
 def stencil_module(machine: str) -> ModuleType:
@@ -83,7 +83,8 @@ def stitch_program(module: ir.Module, machine: str) -> Stitched:
 def _layout(module: ir.Module, obj: ObjectFile, translations: list[Translation],
             stencils: dict[str, Stencil]) -> Stitched:
     text = obj.section(".text", SectionKind.TEXT, 16)
-    enter = Piece("enter", {"K": Ref(LIMITS), "K2": stack.JIT_STACK_BUDGET},
+    enter = Piece("enter", {"K": Ref(LIMITS), "K2": stack.JIT_STACK_BUDGET,
+                            "N": stack.CALL_DEPTH},
                   callee=module.main)
     offset = len(stencils["enter"].code)
     placed: dict[str, Placed] = {}
