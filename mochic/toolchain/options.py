@@ -58,8 +58,8 @@ def compile_flags(opts: Options) -> list[str]:
         # which may differ from the target's libm in the last bit: leave them to run time.
         # (sqrt, fabs, floor, ceil, trunc are exact and stay inline.)
         flags += [f"-fno-builtin-{f}" for f in _TRANSCENDENTAL]
-        if opts.portable and opts.target.os == "linux":
-            flags += ["-fPIE"]  # linked as a static PIE
+        if opts.target.os == "linux":
+            flags += ["-fPIE"]  # linked as a PIE (static for --portable): ASLR for all of it
     if c.is_zig:
         flags += ["-fno-sanitize=undefined"]  # zig cc turns UBSan traps on at -O0
     flags += ["-I", str(RUNTIME_DIR)]
@@ -76,6 +76,8 @@ def link_flags(opts: Options) -> list[str]:
             flags += ["-Wl,--gc-sections"]
         if opts.portable:
             flags += ["-static", "-pie"] if c.is_zig else ["-static"]  # a static PIE
+        elif c.gnu_flags:
+            flags += ["-pie"]
         if c.is_zig and not opts.portable:
             flags += ["-Wl,--build-id=none"]
     elif t.os == "macos":
