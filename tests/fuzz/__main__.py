@@ -1,6 +1,7 @@
 """The differential fuzzer's long run, outside CI.
 
     python3 -m tests.fuzz [--programs N] [--batch UNITS] [--jobs J] [--seed S] [--out DIR]
+                          [--tiers A,B,...]
 
 generates N programs (default 100,000) in batches of UNITS, runs each batch on
 every tier (tests/fuzz/runner.py, compiled once in the process for speed)
@@ -24,9 +25,10 @@ from tests.fuzz.generate import batch
 from tests.fuzz.runner import Failure, InProcess, check_batch
 
 
-def _one(first: int, units: int, build_mode: str) -> tuple[int, Failure | None, float]:
+def _one(first: int, units: int, build_mode: str,
+         tiers: set[str] | None) -> tuple[int, Failure | None, float]:
     start = time.monotonic()
-    failure = check_batch(batch(first, units), InProcess(build_mode))
+    failure = check_batch(batch(first, units), InProcess(build_mode, tiers))
     return first, failure, time.monotonic() - start
 
 
@@ -41,15 +43,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--release-every", type=int, default=4, metavar="K",
                    help="build every K-th batch optimised (release), the others for debugging "
                         "(dev, several times faster to compile)")
+    p.add_argument("--tiers", help="only these tiers besides the interpreter, comma-separated "
+                   "(default: every backend that runs here)")
     args = p.parse_args(argv)
+    only = set(args.tiers.split(",")) if args.tiers else None
     if jit.host_machine() is not None:  # once, not on a tier's standard error
         shared_library(lambda _msg: None)
+    tiers = InProcess(names=only)
+    for name, why in tiers.unavailable.items():
+        print(f"not fuzzed here: {name} ({why})", flush=True)
+    print(f"tiers: {', '.join(tiers.names)}", flush=True)
     firsts = list(range(args.seed, args.seed + args.programs, args.batch))
     done = failed = 0
     start = time.monotonic()
     with cf.ProcessPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(_one, f, min(args.batch, args.seed + args.programs - f),
-                               "release" if i % args.release_every == 0 else "dev")
+                               "release" if i % args.release_every == 0 else "dev", only)
                    for i, f in enumerate(firsts)]
         for fut in cf.as_completed(futures):
             first, failure, seconds = fut.result()

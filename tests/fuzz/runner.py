@@ -90,21 +90,25 @@ class Subprocesses:
 class InProcess:
     """Runs a program for throughput (the long run): it is compiled once here, then
     every backend of `mochic.backends.BACKENDS` runs it in a child process forked
-    from this one (a backend that runs programs), or builds it for this machine
-    and the executable runs (a backend that builds them); ``interp-untyped`` is
-    the interpreter on the program without its function annotations.  A backend
-    added to that table is fuzzed with no change here."""
+    from this one (a backend that runs programs: the interpreter, the JIT, Wasm
+    under wasmtime), or builds it for this machine and the executable runs (a
+    backend that builds them for this machine); ``interp-untyped`` is the
+    interpreter on the program without its function annotations.  A backend added
+    to that table is fuzzed with no change here.  A backend that says it cannot
+    run programs here (`Unavailable`: no JIT for this machine, no wasmtime) is left
+    out of the comparison and named in ``unavailable``."""
 
     def __init__(self, build_mode: str = "release", names: set[str] | None = None) -> None:
         self.build_mode = build_mode
         host = targets.host()
-        every = [*(n for n in backends.names("run")
-                   if host.name in backends.BACKENDS[n].targets),
+        every = [*backends.names("run"),
                  *(n for n in backends.names("build")
-                   if host.name in backends.BACKENDS[n].targets), "interp-untyped"]
+                   if host.name in backends.BACKENDS[n].targets and n not in
+                   backends.names("run")), "interp-untyped"]
         first = "interp"
-        self.names = [first, *(n for n in every if n != first and
-                               (names is None or n in names))]
+        self.unavailable = _unavailable_here()  # backend: why it cannot run here
+        self.names = [first, *(n for n in every if n != first and n not in self.unavailable
+                               and (names is None or n in names))]
 
     def only(self, names: set[str]) -> InProcess:
         return InProcess(self.build_mode, names)
@@ -119,10 +123,8 @@ class InProcess:
             if isinstance(compiled, Result):
                 results[name] = compiled
             elif untyped or name in backends.names("run"):
-                backend = backends.get("interp" if untyped else name, "run")
-                request = backends.RunRequest(False, _log)
-                results[name] = _forked(lambda b=backend, m=compiled, r=request:
-                                        b.entry("run")(m, r), stdin, workdir)
+                results[name] = _run_forked("interp" if untyped else name, compiled, stdin,
+                                            workdir)
             else:
                 results[name] = self.build_and_run(name, compiled, stdin, workdir)
         return results
@@ -156,6 +158,38 @@ def _compiled(source: str) -> Module | Result:
     if c.diags or c.module is None:
         return Result("", c.diags.render(), 1)
     return c.module
+
+
+UNAVAILABLE = 75  # a forked backend's status when it cannot run a program (EX_TEMPFAIL)
+
+
+def _run_forked(name: str, module: Module, stdin: str, workdir: Path) -> Result:
+    """The backend ``name`` running ``module`` in a child process; UNAVAILABLE, the
+    reason on standard error, if it says it cannot (for a program that runs
+    elsewhere, a crash)."""
+    backend = backends.get(name, "run")
+
+    def run() -> int:
+        try:
+            return backend.entry("run")(module, backends.RunRequest(False, _log))
+        except backends.Unavailable as e:
+            print(e, file=sys.stderr)
+            return UNAVAILABLE
+    return _forked(run, stdin, workdir)
+
+
+def _unavailable_here() -> dict[str, str]:
+    """The backends that cannot run even the empty program on this machine (no JIT
+    for its ISA, no wasmtime), each with the reason: they are not fuzzed here."""
+    module = _compiled("")
+    assert not isinstance(module, Result), module
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="mochic-fuzz-") as d:
+        for name in backends.names("run"):
+            r = _run_forked(name, module, "", Path(d))
+            if r.status == UNAVAILABLE:
+                out[name] = r.stderr.strip()
+    return out
 
 
 def _forked(run: Callable[[], int], stdin: str, workdir: Path) -> Result:
