@@ -177,6 +177,15 @@ def _neg_i64(e: FunctionEncoder, ins: ir.Instr) -> None:
     e.set_scalar(ins.dst, value)
 
 
+@lowers("inc.i64")
+def _inc_i64(e: FunctionEncoder, ins: ir.Instr) -> None:
+    def value() -> None:
+        e.get(ins.args[0])
+        e.code.op("i64.const", 1)
+        e.code.op("i64.add")
+    e.set_scalar(ins.dst, value)
+
+
 @lowers("abs.i64")
 def _abs_i64(e: FunctionEncoder, ins: ir.Instr) -> None:
     a = ins.args[0]
