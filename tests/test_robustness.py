@@ -8,6 +8,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,44 @@ def test_doctor_runs_what_it_reports(tmp_path: Path) -> None:
     line = next(x for x in res.stdout.splitlines() if x.split()[1:2] == ["zig"])
     assert line.split()[2] == "broken"
     assert "ziglang version` fails (zig: cannot execute binary)" in line
+
+
+LOUD = "for i in 0..200000 {\n  print(i)\n}\n"
+
+
+def _first_line_then_close(cmd: list[str], cwd: Path) -> tuple[int, str]:
+    """Run ``cmd``, read one line of its output and close the pipe, as `| head -1`
+    does; its exit status and standard error."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert p.stdout is not None and p.stderr is not None
+    assert p.stdout.readline() == b"0\n"
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    return p.wait(timeout=120), err
+
+
+@pytest.mark.parametrize("tier", ["interp", "jit", "wasm", "c"])
+def test_a_closed_standard_output_ends_every_tier_quietly(tmp_path: Path, tier: str) -> None:
+    (tmp_path / "loud.mochi").write_text(LOUD)
+    if tier == "c":
+        built = mochic(["build", "loud.mochi", "-o", "loud"], tmp_path)
+        assert built.status == 0, built.stderr
+        cmd = [str(tmp_path / "loud")]
+    else:
+        cmd = [sys.executable, "-m", "mochic", "run", "--tier", tier, "loud.mochi"]
+    status, err = _first_line_then_close(cmd, tmp_path)
+    assert (status, err) == (1, "")  # never a signal (SIGPIPE: -13), never a traceback
+
+
+@pytest.mark.parametrize("flags", [[], ["--portable"]])
+def test_linux_executables_are_position_independent(tmp_path: Path, flags: list[str]) -> None:
+    from elftools.elf.elffile import ELFFile
+    (tmp_path / "p.mochi").write_text(HELLO)
+    built = mochic(["build", "p.mochi", "--target", "x86_64-linux", "-o", "p", *flags], tmp_path)
+    assert built.status == 0, built.stderr
+    with open(tmp_path / "p", "rb") as f:
+        elf = ELFFile(f)
+        assert elf.header.e_type == "ET_DYN"
+        interp = [s for s in elf.iter_segments() if s.header.p_type == "PT_INTERP"]
+        assert bool(interp) == (not flags)  # --portable: a static PIE, no loader

@@ -24,8 +24,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <time.h>
+#if !defined(__wasi__) /* WASI has no signals (and no SIGPIPE to ignore) */
+#include <signal.h>
+#endif
 #if defined(_WIN32)
 #include <fcntl.h>
 #include <io.h>
@@ -71,7 +73,7 @@ void mochi_io_init(void)
     _setmode(_fileno(stderr), _O_BINARY);
 #endif
     setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
-#if defined(SIGPIPE) && !defined(__wasi__)
+#if defined(SIGPIPE)
     signal(SIGPIPE, SIG_IGN);
 #endif
     seeded = s != NULL && parse_seed(s, &seed);
@@ -82,7 +84,11 @@ void mochi_io_init(void)
 static _Noreturn void output_failed(void)
 {
 #if !defined(_WIN32)
-    if (errno != EPIPE)
+    bool closed = errno == EPIPE;
+#if defined(__wasi__)
+    closed = closed || errno == EIO; /* how wasmtime reports a closed pipe */
+#endif
+    if (!closed)
         fprintf(stderr, "%s: cannot write the standard output: %s\n", mochi_source_file,
                 strerror(errno));
 #endif

@@ -37,8 +37,9 @@ _TRANSCENDENTAL = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "exp", 
                    "log10", "sinh", "cosh", "tanh", "pow", "hypot")
 
 
-def compile_flags(opts: Options) -> list[str]:
-    """Flags for compiling one C file (the program or a runtime source), each with its why."""
+def compile_flags(opts: Options, shared: bool = False) -> list[str]:
+    """Flags for compiling one C file (the program or a runtime source) for an
+    executable, or for a ``shared`` library (the JIT's runtime), each with its why."""
     c = opts.compiler
     flags = ["-std=c11"]
     if c.is_zig:
@@ -58,7 +59,9 @@ def compile_flags(opts: Options) -> list[str]:
         # which may differ from the target's libm in the last bit: leave them to run time.
         # (sqrt, fabs, floor, ceil, trunc are exact and stay inline.)
         flags += [f"-fno-builtin-{f}" for f in _TRANSCENDENTAL]
-        if opts.target.os == "linux":
+        if shared:
+            flags += ["-fPIC"]  # loaded anywhere
+        elif opts.target.os == "linux":
             flags += ["-fPIE"]  # linked as a PIE (static for --portable): ASLR for all of it
     if c.is_zig:
         flags += ["-fno-sanitize=undefined"]  # zig cc turns UBSan traps on at -O0

@@ -83,7 +83,7 @@ def _shared_library_plan() -> tuple[Path, list[str], Options]:
     if host is None or TARGETS[host].os != "linux":
         raise ToolchainError("the JIT runs on x86_64 or aarch64 Linux only")
     opts = Options(TARGETS[host], "release", False, find_compiler("zig"))
-    flags = [*compile_flags(opts), "-fPIC", "-shared"]
+    flags = [*compile_flags(opts, shared=True), "-shared"]
     key = cache.key(flags, opts.compiler.identity, runtime_hash())
     return cache.cache_dir() / "jit" / key / "libmochi.so", flags, opts
 
