@@ -3,6 +3,9 @@ compiles and links with, each with why."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +119,26 @@ def first_use_note(opts: Options, log: Log) -> Path | None:
         f"{' (portable)' if opts.portable and opts.target.os == 'linux' else ''} "
         "toolchain (first use, about a minute)...")
     return marker
+
+
+SLOW_STEP = 15.0  # seconds of a silent compiler step after which the user is told why
+
+
+@contextmanager
+def note_if_slow(opts: Options, log: Log, after: float = SLOW_STEP) -> Iterator[None]:
+    """Say what is going on if the step inside takes longer than ``after`` seconds:
+    the marker of first_use_note can exist while zig still prepares what this
+    build needs (another mode, another build's half-filled cache), and a build
+    never sits silent for minutes."""
+    timer = threading.Timer(after, log, (
+        f"mochic: still building for {opts.target.name}: zig is preparing its C library "
+        "and runtime for this configuration (first use; up to a few minutes)...",))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def mark_ready(marker: Path | None) -> None:

@@ -4,6 +4,7 @@ shared object the JIT loads into the compiler's process."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -26,6 +27,7 @@ from mochic.toolchain.options import (
     compile_flags,
     first_use_note,
     mark_ready,
+    note_if_slow,
     prefix_maps,
 )
 
@@ -56,7 +58,8 @@ def static_library(opts: Options, log: Log = stderr_log) -> list[Path]:
     marker = first_use_note(opts, log)
     work = cache.workdir(key)
     try:
-        compile_many(opts.compiler, flags + prefix_maps(opts, work), sources, work)
+        with note_if_slow(opts, log) if marker is None else contextlib.nullcontext():
+            compile_many(opts.compiler, flags + prefix_maps(opts, work), sources, work)
         objects = [f"{s.stem}.o" for s in sources]
         if opts.compiler.ar is not None:
             ar = list(opts.compiler.ar)
