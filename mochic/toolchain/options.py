@@ -131,8 +131,8 @@ def note_if_slow(opts: Options, log: Log, after: float = SLOW_STEP) -> Iterator[
     build needs (another mode, another build's half-filled cache), and a build
     never sits silent for minutes."""
     timer = threading.Timer(after, log, (
-        f"mochic: still building for {opts.target.name}: zig is preparing its C library "
-        "and runtime for this configuration (first use; up to a few minutes)...",))
+        f"mochic: still building for {opts.target.name} (the first build of a configuration "
+        "takes up to a few minutes while zig prepares its C library)...",))
     timer.daemon = True
     timer.start()
     try:
