@@ -12,6 +12,7 @@ after reporting.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -43,12 +44,14 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
     # Stop collecting after this many; a file with hundreds of errors helps nobody.
     limit: int = 50
+    reported: set[tuple[Span, str]] = field(default_factory=set, repr=False)
 
     def error(self, span: Span, message: str, hint: str | None = None) -> None:
         if len(self.items) >= self.limit:
             raise CompileError(message)
-        if any(d.span == span and d.message == message for d in self.items):
+        if (span, message) in self.reported:
             return
+        self.reported.add((span, message))
         self.items.append(Diagnostic(span, message, hint))
 
     def fatal(self, span: Span, message: str, hint: str | None = None) -> CompileError:
@@ -65,12 +68,41 @@ class Diagnostics:
         for d in sorted(self.items, key=lambda d: (d.span.line, d.span.col)):
             out.append(f"{self.file}:{d.span.line}:{d.span.col}: error: {d.message}")
             if 1 <= d.span.line <= len(lines):
-                text = lines[d.span.line - 1].rstrip("\r").replace("\t", " ")
+                text = lines[d.span.line - 1].rstrip("\r")
                 gutter = str(d.span.line)
                 pad = " " * len(gutter)
-                out.append(f" {gutter} | {text}")
-                width = max(1, min(d.span.length, len(text) - d.span.col + 1))
-                out.append(f" {pad} | {' ' * (d.span.col - 1)}{'^' * width}")
+                out.append(f" {gutter} | {''.join(map(shown, text))}")
+                before = text[:d.span.col - 1]
+                under = text[d.span.col - 1:d.span.col - 1 + d.span.length]
+                caret = max(1, sum(width(shown(c)) for c in under))
+                out.append(f" {pad} | {' ' * sum(width(shown(c)) for c in before)}{'^' * caret}")
             if d.hint:  # the '=' lines up with the gutter's '|'
                 out.append(f" {' ' * len(str(d.span.line))} = hint: {d.hint}")
         return "\n".join(out) + "\n"
+
+
+def shown(ch: str) -> str:
+    """How a character of a source line appears in an excerpt: as itself, or as
+    an escape when a terminal could take it for a command or would draw it in
+    another place (control and bidirectional characters), or it is not text (a
+    byte that is not UTF-8, decoded as a surrogate escape)."""
+    if ch == "\t":
+        return " "
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"<{code - 0xDC00:02X}>"
+    if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or 0x202A <= code <= 0x202E or \
+            0x2066 <= code <= 0x2069 or code in (0x200E, 0x200F, 0x061C):
+        return f"<U+{code:04X}>"
+    return ch
+
+
+def width(text: str) -> int:
+    """How many terminal columns ``text`` takes: two for a wide East Asian
+    character, none for a combining mark."""
+    n = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        n += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return n

@@ -10,6 +10,10 @@ that runs the program here, or a builder that writes a file.
 
 from __future__ import annotations
 
+import errno
+import gc
+import os
+import stat
 import sys
 from dataclasses import dataclass
 
@@ -36,10 +40,14 @@ class Compiled:
 
 
 def read_source(path: str) -> str:
-    """The file's text; undecodable bytes become U+FFFD so the lexer can point at them."""
+    """The file's text.  Only a regular file is read (not a device, which could
+    never end, nor a pipe or a folder).  A byte that is not UTF-8 becomes a
+    surrogate escape, which the lexer reports where it is."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a pipe would block
+        raise OSError(errno.EINVAL, "it is not a regular file")
     with open(path, "rb") as f:
         data = f.read()
-    return data.decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="surrogateescape")
 
 
 def front_end(file: str, source: str, diags: Diagnostics) -> Program | None:
@@ -57,27 +65,32 @@ def front_end(file: str, source: str, diags: Diagnostics) -> Program | None:
     return program
 
 
-def compile_source(file: str, source: str, verify_ir: bool = False) -> Compiled:
+def compile_source(file: str, source: str) -> Compiled:
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    # The passes build millions of small objects that all live until the end:
+    # the cycle collector would scan them again and again, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         diags = Diagnostics(file, source)
         program = front_end(file, source, diags)
         if program is None:
             return Compiled(None, diags)
         module = lower(program.checked)  # type: ignore[attr-defined]
-        if verify_ir:
-            verify(module)
+        verify(module)  # the backends rely on what it checks
         return Compiled(module, diags)
     finally:
         sys.setrecursionlimit(old_limit)
+        if collecting:
+            gc.enable()
 
 
-def compile_file(path: str, source: str, verify_ir: bool = False) -> Compiled:
+def compile_file(path: str, source: str) -> Compiled:
     """``compile_source`` on a thread with a big stack; a compiler bug becomes an
     internal-error diagnostic, never a traceback."""
     try:
-        return run_in_big_stack(lambda: compile_source(path, source, verify_ir))
+        return run_in_big_stack(lambda: compile_source(path, source))
     except Exception as e:
         diags = Diagnostics(path, source)
         internal_error(diags, e)

@@ -2,8 +2,8 @@
 work (compiling deeply nested programs, interpreting deeply recursive ones) on
 a thread with a large stack.
 
-Mochi recursion as deep as the interpreter's fits everywhere, and deeper is
-the runtime error 'stack overflow', never a crash:
+Mochi recursion CALL_DEPTH calls deep fits everywhere, and deeper is the
+runtime error 'stack overflow', never a crash:
 
 - the interpreter and the JIT run Mochi code on a thread of THREAD_STACK
   bytes (`run_in_big_stack`); the JIT keeps Mochi frames on a separate
@@ -27,13 +27,19 @@ JIT_STACK_BUDGET = THREAD_STACK - (64 << 20)  # what Mochi calls may use below t
 JIT_FRAMES = 256 << 20  # committed as deep recursion touches it
 # the main stack of an executable, by target OS ("other": where nothing links it bigger)
 MAIN_STACK = {"windows": 256 << 20, "wasi": 64 << 20, "other": 8 << 20}
-PYTHON_RECURSION_LIMIT = 200_000  # the interpreter's frames on THREAD_STACK
-# Wasm code runs on the engine's stack, which the module cannot measure: the Wasm
-# backend counts Mochi calls instead, and a call deeper than this is 'stack
-# overflow'.  The engine is given WASM_ENGINE_STACK bytes of native stack (a Mochi
-# frame of Cranelift's code takes far less than 2 KiB); the runtime's C code gets
-# WASM_LINEAR_STACK bytes of linear memory.
+# Every tier counts Mochi calls: main runs at depth 0, and a call made at depth
+# CALL_DEPTH is the runtime error 'stack overflow' (LANGUAGE.md: the same limit,
+# counted in calls, on every tier).  Stacks are sized so that the count, not
+# the stack, is what ends a deep recursion; the byte checks below stay as a
+# backstop for frames too big for them.
 CALL_DEPTH = 200_000
+# the interpreter's Python frames on THREAD_STACK: one per Mochi call, and room
+# for the runtime's own recursion at the deepest call
+PYTHON_RECURSION_LIMIT = CALL_DEPTH + 50_000
+# Wasm code runs on the engine's stack, which the module cannot measure.  The
+# engine is given WASM_ENGINE_STACK bytes of native stack (a Mochi frame of
+# Cranelift's code takes far less than 2 KiB); the runtime's C code gets
+# WASM_LINEAR_STACK bytes of linear memory.
 WASM_ENGINE_STACK = 512 << 20
 WASM_LINEAR_STACK = 8 << 20
 

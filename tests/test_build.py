@@ -278,7 +278,8 @@ def test_doctor_reports_compilers_and_runners() -> None:
     assert res.status == 0
     for name in ("zig", "gcc", "clang", "tcc", "qemu-aarch64", "qemu-riscv64", "wine",
                  "wasmtime"):
-        assert re.search(rf"^\s+\w+\s+{re.escape(name)}\s+(ok|missing)", res.stdout, re.M), name
+        assert re.search(rf"^\s+\w+\s+{re.escape(name)}\s+(ok|missing|broken)", res.stdout,
+                         re.M), name
     assert re.search(r"zig\s+ok\s+zig 0\.17\.0", res.stdout)
 
 
@@ -383,3 +384,15 @@ def test_gdb_backtrace_of_a_runtime_error_shows_mochi_lines(tmp_path: Path) -> N
     assert "prog.mochi:2: runtime error: division by zero" in p.stderr + p.stdout
     assert re.search(r"mf_ratio \(.*\) at prog\.mochi:2", p.stdout), p.stdout
     assert re.search(r"mf_main \(\) at prog\.mochi:5", p.stdout), p.stdout
+
+
+def test_a_slow_step_says_why_even_when_the_first_use_is_over() -> None:
+    opts = options.Options(targets.get("x86_64-windows"), "release", False, find_compiler("zig"))
+    said: list[str] = []
+    with options.note_if_slow(opts, said.append, after=0.05):
+        time.sleep(0.5)
+    assert len(said) == 1 and said[0].startswith("mochic: still building for x86_64-windows")
+    with options.note_if_slow(opts, said.append, after=5.0):
+        pass  # a quick step says nothing
+    time.sleep(0.1)
+    assert len(said) == 1

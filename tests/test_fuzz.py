@@ -11,10 +11,9 @@ Inputs come from three sources:
   lines, NUL bytes and invalid UTF-8;
 * regression inputs: each once crashed or hung the compiler.
 
-Every input runs through the in-process pipeline
-``compile_source(..., verify_ir=True)`` (and the IR verifier when it
-compiles) under a per-case time limit, and its diagnostics are rendered.  A
-few compiled mutants also run through ``python -m mochic run``, which must
+Every input runs through the in-process pipeline ``compile_source`` (which
+verifies the IR it lowers) under a per-case time limit, and its diagnostics
+are rendered.  A few compiled mutants also run through ``python -m mochic run``, which must
 never print a Python traceback (a timeout is fine: a mutant may loop).
 
 The whole file stays under a minute on two cores.  For a long local run, set
@@ -84,7 +83,7 @@ def compile_checked(source: str) -> Module | None:
     start = time.monotonic()
     try:
         with time_limit(CASE_LIMIT):
-            compiled = compile_source(FILE, source, verify_ir=True)
+            compiled = compile_source(FILE, source)
             if compiled.module is not None:
                 verify(compiled.module)
             rendered = compiled.diags.render() if compiled.diags else ""

@@ -8,7 +8,7 @@ can point a diagnostic at the source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from mochic.diagnostics import Span
@@ -207,6 +207,7 @@ class Lambda(Expr):
     params: list[Param]
     ret: TypeExpr | None
     body: Expr | list[Stmt]
+    end: Span | None = None  # the closing brace of a block body
 
 
 @dataclass
@@ -328,6 +329,7 @@ class FunDecl(Stmt):
     params: list[Param]
     ret: TypeExpr | None
     body: list[Stmt]
+    end: Span | None = None  # the closing brace of the body
     sym: Any = field(default=None, init=False, repr=False, compare=False)
 
 
@@ -471,3 +473,33 @@ class Program:
     file: str
     source: str
     body: list[Stmt]
+
+
+def clear_annotations(node: object) -> None:
+    """Remove everything the checker wrote into the tree under ``node``, so that it
+    can be checked again from scratch: the fields the constructor does not take go
+    back to None, and attributes set on the nodes go away."""
+    layouts: dict[type, tuple[frozenset[str], frozenset[str]]] = {}
+    work = [node]
+    while work:
+        n = work.pop()
+        if isinstance(n, list | tuple):
+            work.extend(n)
+            continue
+        cls = type(n)
+        layout = layouts.get(cls)
+        if layout is None:
+            mine = is_dataclass(n) and cls.__module__ == __name__ and cls is not Span
+            fs = fields(n) if mine else ()  # type: ignore[arg-type]
+            layout = layouts[cls] = (frozenset(f.name for f in fs if f.init),
+                                     frozenset(f.name for f in fs if not f.init))
+        given, annotations = layout
+        if not given:
+            continue
+        for name in list(vars(n)):
+            if name in given:
+                work.append(getattr(n, name))
+            elif name in annotations:
+                setattr(n, name, None)
+            else:
+                delattr(n, name)

@@ -17,6 +17,7 @@ from mochic.frontend.types import (
     FLOAT,
     INT,
     STRING,
+    UNKNOWN,
     VOID,
     GroupT,
     ListT,
@@ -70,8 +71,8 @@ def elem_type(t: Type) -> Type | None:
         return t.key
     if t == STRING:
         return STRING
-    if t == ANY:
-        return ANY
+    if t in (ANY, UNKNOWN):
+        return t
     return None
 
 

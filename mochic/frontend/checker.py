@@ -13,6 +13,7 @@ implementation does.
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from mochic.frontend.builtins import (
     builtin_result,
     elem_type,
 )
+from mochic.frontend.infer import Inference, has_unknown, join_results, rebind
 from mochic.frontend.numeric import WIDENS, arith_type, is_numeric
 from mochic.frontend.symbols import FunCtx, Symbol
 from mochic.frontend.types import (
@@ -38,6 +40,7 @@ from mochic.frontend.types import (
     INT,
     NONE,
     STRING,
+    UNKNOWN,
     VOID,
     FunT,
     GroupT,
@@ -87,13 +90,16 @@ class _Scope:
         self.parent = parent
         self.fn = fn
         self.names: dict[str, Symbol] = {}
+        self.shadowed: dict[str, list[Symbol]] = {}  # earlier declarations of a name
         self.loop = loop or (parent is not None and parent.fn is fn and parent.loop)
 
 
 def join(a: Type, b: Type) -> Type:
     """The least type holding both ``a`` and ``b`` (``any`` when nothing closer fits)."""
-    if a == b:
+    if a == b or b == UNKNOWN:
         return a
+    if a == UNKNOWN:
+        return b
     if is_numeric(a) and is_numeric(b):
         return arith_type("+", a, b) or ANY
     if a == NONE:
@@ -123,7 +129,7 @@ def _sum_of(t: Type) -> Type | None:
 def assignable(src: Type, dst: Type) -> bool:
     """Can a value of type ``src`` be stored where ``dst`` is expected (with the
     lowering's implicit conversions: int to float, boxing, checked unboxing)?"""
-    if src == dst or dst == ANY or src == ANY:
+    if src == dst or ANY in (src, dst) or UNKNOWN in (src, dst):
         return True
     if (src, dst) in WIDENS:
         return True
@@ -191,10 +197,59 @@ def _has_value_return(body: list[A.Stmt]) -> bool:
     return False
 
 
+def can_complete(body: list[A.Stmt]) -> bool:
+    """Can running ``body`` reach its end (Go's rule for terminating statements)?"""
+    return all(_completes(s) for s in body)
+
+
+def _completes(s: A.Stmt) -> bool:
+    if isinstance(s, A.Return):
+        return False
+    if isinstance(s, A.ExprStmt):
+        e = s.expr
+        return not (isinstance(e, A.Call) and isinstance(e.func, A.Name) and
+                    e.func.id == "panic" and isinstance(e.target, tuple) and
+                    e.target[:2] == ("builtin", "panic"))
+    if isinstance(s, A.If):
+        return s.else_ is None or can_complete(s.then) or can_complete(s.else_)
+    if isinstance(s, A.While):
+        forever = isinstance(s.cond, A.BoolLit) and s.cond.value
+        return not forever or _breaks(s.body)
+    return True
+
+
+def _breaks(body: list[A.Stmt]) -> bool:
+    """Does a `break` in ``body`` leave the loop whose body it is?"""
+    for s in body:
+        if isinstance(s, A.Break):
+            return True
+        if isinstance(s, A.If) and (_breaks(s.then) or (s.else_ is not None and
+                                                       _breaks(s.else_))):
+            return True
+    return False
+
+
+_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=", "in")
+
+
+def _mentions_any(t: Type) -> bool:
+    if t == ANY:
+        return True
+    if isinstance(t, ListT):
+        return _mentions_any(t.elem)
+    if isinstance(t, MapT):
+        return _mentions_any(t.key) or _mentions_any(t.value)
+    return False
+
+
 class Checker:
-    def __init__(self, program: A.Program, diags: Diagnostics) -> None:
+    def __init__(self, program: A.Program, diags: Diagnostics,
+                 infer: Inference | None = None) -> None:
         self.prog = program
         self.d = diags
+        self.infer = infer if infer is not None else Inference()
+        self.callee: A.Expr | None = None  # the function name of the call being checked
+        self.declarations = 0
         self.structs: dict[str, StructInfo] = {}
         self.sums: dict[str, SumInfo] = {}
         self.aliases: dict[str, Type] = {}
@@ -228,11 +283,30 @@ class Checker:
         s: _Scope | None = scope
         while s is not None:
             if name in s.names:
-                sym = s.names[name]
+                sym = self._visible(scope.fn, s, s.names[name])
                 self._note_capture(scope.fn, sym)
                 return sym
             s = s.parent
         return None
+
+    @staticmethod
+    def _nested_in(fn: FunCtx, outer: FunCtx) -> FunCtx | None:
+        """The function directly inside ``outer`` that contains ``fn``, if any."""
+        f: FunCtx | None = fn
+        while f is not None and f.parent is not outer:
+            f = f.parent
+        return f
+
+    def _visible(self, fn: FunCtx, s: _Scope, sym: Symbol) -> Symbol:
+        """A nested function's body is checked after its enclosing block: of the
+        declarations of a name there, it sees the last one before it."""
+        if s.fn is fn or sym.kind != "var":
+            return sym
+        f = self._nested_in(fn, s.fn)
+        if f is None or f.declared_at is None or sym.order <= f.declared_at:
+            return sym
+        earlier = [x for x in s.shadowed.get(sym.name, []) if x.order <= f.declared_at]
+        return earlier[-1] if earlier else sym
 
     def _note_capture(self, fn: FunCtx, sym: Symbol) -> None:
         """Record that ``fn`` reads ``sym``; if it belongs to an enclosing function,
@@ -250,7 +324,10 @@ class Checker:
             prev = scope.names[sym.name]
             if prev.kind in ("fun", "nested") or sym.kind in ("fun", "nested"):
                 self.err(span, f"'{sym.name}' is already declared in this scope")
+            scope.shadowed.setdefault(sym.name, []).append(prev)
         scope.names[sym.name] = sym
+        self.declarations += 1
+        sym.order = self.declarations
         return sym
 
     def new_var(self, scope: _Scope, name: str, ty: Type, mutable: bool,
@@ -320,8 +397,7 @@ class Checker:
         self.hoist_funs(body, self.top)
         for s in body:
             self.stmt(s, self.top)
-        while self.pending:
-            fn, decl, scope = self.pending.pop(0)
+        for fn, decl, scope in self.pending:  # grows as nested functions are found
             self.fun_body(fn, decl, scope)
         return Checked(self.prog, self.structs, self.sums, self.functions, self.main,
                        self.tests, self.globals, self.math_alias)
@@ -380,13 +456,17 @@ class Checker:
         if receiver is not None:
             params.append(receiver)
         for i, p in enumerate(decl.params):
+            inferred = None
             if p.type is not None:
                 pt = self.resolve(p.type)
             elif expected is not None and i < len(expected.params):
                 pt = expected.params[i]
+            elif isinstance(decl, A.FunDecl):
+                pt = self.known(self.infer.param(decl, i))
+                inferred = ("param", id(decl), i)
             else:
                 pt = ANY
-            params.append(Symbol(p.name, pt, "param", mutable=True))
+            params.append(Symbol(p.name, pt, "param", mutable=True, inferred=inferred))
         if decl.ret is not None:
             ret, infer = self.resolve(decl.ret), False
         elif isinstance(decl, A.Lambda) and not isinstance(decl.body, list):
@@ -395,7 +475,8 @@ class Checker:
             ret, infer = expected.ret, False
         else:
             infer = _has_value_return(decl.body if isinstance(decl.body, list) else [])
-            ret = ANY if infer else VOID
+            ret = VOID if not infer else \
+                self.known(self.infer.result(decl)) if isinstance(decl, A.FunDecl) else ANY
         fn = FunCtx(self.unique(name), params, ret, parent=parent, receiver=receiver,
                     node=decl, infer_ret=infer)
         for p in params:
@@ -406,6 +487,16 @@ class Checker:
     def fun_type(self, fn: FunCtx) -> FunT:
         ps = fn.params[1:] if fn.receiver is not None else fn.params
         return FunT(tuple(p.ty for p in ps), fn.ret)
+
+    def known(self, t: Type) -> Type:
+        """An inferred type from an earlier round, naming this round's declarations."""
+        return rebind(t, self.structs, self.sums)
+
+    def result_of(self, fn: FunCtx) -> Type:
+        """``fn``'s result type, as a call uses it (noted while it is being inferred)."""
+        if fn.infer_ret and isinstance(fn.node, A.FunDecl):
+            self.infer.read(fn.node, fn.ret)
+        return fn.ret
 
     def hoist_funs(self, body: list[A.Stmt], scope: _Scope) -> None:
         """Declare a block's functions before its statements run, for (mutual) recursion."""
@@ -419,17 +510,14 @@ class Checker:
                          is_global=False, owner=None if top else scope.fn)
             self.declare(scope, sym, s.span)
             s.sym = sym
-            if fn.infer_ret:
-                # The result type comes from the body: check it now.
-                self.fun_body(fn, s, scope)
-                sym.ty = self.fun_type(fn)
-            else:
-                self.pending.append((fn, s, scope))
+            # Bodies are checked once every global is declared; a result type still
+            # being inferred comes from the previous round (see frontend/infer.py).
+            self.pending.append((fn, s, scope))
 
     def fun_body(self, fn: FunCtx, decl: A.FunDecl, outer: _Scope) -> None:
-        if getattr(decl, "_checked", False):
+        if fn.checked:
             return
-        decl._checked = True  # type: ignore[attr-defined]
+        fn.checked = True
         scope = _Scope(outer, fn)
         for p in fn.params:
             if p is not fn.receiver:
@@ -437,16 +525,21 @@ class Checker:
         self.hoist_funs(decl.body, scope)
         for s in decl.body:
             self.stmt(s, scope)
-        if fn.infer_ret:
-            fn.ret = self._joined_returns(fn)
+        self.end_body(fn, decl, decl.body)
 
-    def _joined_returns(self, fn: FunCtx) -> Type:
-        if not fn.returns:
-            return VOID
-        t = fn.returns[0]
-        for r in fn.returns[1:]:
-            t = join(t, r)
-        return t
+    def end_body(self, fn: FunCtx, decl: A.FunDecl | A.Lambda, body: list[A.Stmt]) -> None:
+        """After a block body: its inferred result, or a missing `return` reported."""
+        completes = can_complete(body)
+        if fn.infer_ret:
+            t = join_results(fn.returns + ([NONE] if completes else []))
+            fn.ret = self.infer.finished(decl, t) if isinstance(decl, A.FunDecl) else t
+            if fn.ret == UNKNOWN and not isinstance(decl, A.FunDecl):
+                fn.ret = ANY
+        elif completes and fn.ret != VOID and fn is not self.main:
+            what = f"'{decl.name}'" if isinstance(decl, A.FunDecl) else "this function"
+            self.err(decl.end or decl.span, f"missing return at the end of {what}",
+                     f"{what} (line {decl.span.line}) is declared to return {fn.ret}, but "
+                     f"the end of its body can be reached; end it with a `return`")
 
     # ------------------------------------------------------------ statements
 
@@ -493,8 +586,9 @@ class Checker:
         elif isinstance(s, A.Return):
             self.ret(s, scope)
         elif isinstance(s, A.FunDecl):
-            if s.sym is not None and s.sym.fun is not None and not s.sym.fun.infer_ret:
-                pass  # checked from the pending list once every global is known
+            if s.sym is not None and s.sym.fun is not None:
+                # its body is checked later, from the pending list
+                s.sym.fun.declared_at = self.declarations
         elif isinstance(s, A.TypeDecl):
             if scope.parent is not None:
                 self.err(s.span, "types can only be declared at the top level")
@@ -609,9 +703,9 @@ class Checker:
                 else:
                     self.check_key(tgt.index.span, kt)
                 t = ot.value
-            elif ot == ANY:
+            elif ot in (ANY, UNKNOWN):
                 self.expr(tgt.index, scope)
-                t = ANY
+                t = ot
             else:
                 self.err(tgt.span, f"cannot assign to an element of a {ot}")
                 t = ANY
@@ -621,7 +715,11 @@ class Checker:
         else:
             self.err(tgt.span, "cannot assign to this expression")
             return
-        vt = self.expr(s.value, scope, t)
+        key = tgt.ref.inferred if isinstance(tgt, A.Name) and isinstance(tgt.ref, Symbol) \
+            else None
+        vt = self.expr(s.value, scope, t if key is None else None)
+        if key is not None:
+            self.infer.observe(key, vt, inside=True)
         if not assignable(vt, t):
             self.err(s.value.span, f"cannot assign a value of type {vt} to {t}")
 
@@ -631,7 +729,9 @@ class Checker:
             self.err(s.span, "'return' outside a function")
             return
         if s.value is None:
-            if fn.ret not in (VOID, ANY) and not fn.infer_ret:
+            if fn.infer_ret:
+                fn.returns.append(NONE)
+            elif fn.ret not in (VOID, ANY):
                 self.err(s.span, f"missing return value of type {fn.ret}")
             return
         want = None if fn.infer_ret else fn.ret
@@ -725,7 +825,7 @@ class Checker:
             for b in (e.start, e.end):
                 if b is not None:
                     self.expect_type(b, INT, scope, "slice bound")
-            if isinstance(t, ListT) or t in (STRING, ANY):
+            if isinstance(t, ListT) or t in (STRING, ANY, UNKNOWN):
                 return t
             self.err(e.obj.span, f"cannot slice a value of type {t}")
             return ANY
@@ -765,6 +865,12 @@ class Checker:
         sym = self.lookup(scope, e.id)
         if sym is not None:
             e.ref = sym
+            self.check_capture_order(scope.fn, sym, e.span)
+            fn = sym.fun
+            if fn is not None:
+                if e is not self.callee:
+                    self.infer.escape(fn.node)  # its callers cannot all be seen
+                sym.ty = FunT(self.fun_type(fn).params, self.result_of(fn))
             return sym.ty
         fr = self._field_ref(scope, e.id)
         if fr is not None:
@@ -784,6 +890,17 @@ class Checker:
                      did_you_mean(e.id, self.names_in_scope(scope)))
         e.ref = None
         return ANY
+
+    def check_capture_order(self, fn: FunCtx, sym: Symbol, span: A.Span) -> None:
+        """A nested function captures its enclosing function's variables when its
+        declaration runs, so it cannot use one declared after it."""
+        if sym.kind != "var" or sym.owner is None or sym.is_global or sym.owner is fn:
+            return
+        f = self._nested_in(fn, sym.owner)
+        if f is not None and f.declared_at is not None and sym.order > f.declared_at:
+            name = f.node.name if isinstance(f.node, A.FunDecl) else "function"
+            self.err(span, f"'{sym.name}' is declared after the function '{name}' that "
+                           f"uses it", f"declare '{sym.name}' before '{name}'")
 
     def names_in_scope(self, scope: _Scope) -> list[str]:
         """Every name an expression in ``scope`` could mean, for spelling hints."""
@@ -835,21 +952,33 @@ class Checker:
     def unary(self, e: A.Unary, scope: _Scope) -> Type:
         t = self.expr(e.operand, scope)
         if e.op == "-":
-            if is_numeric(t) or t == ANY:
+            if is_numeric(t) or t in (ANY, UNKNOWN):
                 return t
             self.err(e.span, f"cannot negate a value of type {t}")
             return ANY
-        if not (t in (BOOL, ANY, NONE) or isinstance(t, _TRUTHY)):
+        if not (t in (BOOL, ANY, NONE, UNKNOWN) or isinstance(t, _TRUTHY)):
             self.err(e.span, f"'!' needs a bool, not {t}")
         return BOOL
 
     def binary(self, e: A.Binary, scope: _Scope) -> Type:
+        """A chain `a + b + c ...` nests down its left side as deep as it is long:
+        that side is walked in a loop, and each operation typed from the inside out."""
+        spine = [e]
+        while isinstance(spine[-1].left, A.Binary):
+            spine.append(spine[-1].left)
+        t = self.expr(spine[-1].left, scope)
+        for node in reversed(spine):
+            t = node.ty = self.binary_after(node, t, scope)
+        return t
+
+    def binary_after(self, e: A.Binary, lt: Type, scope: _Scope) -> Type:
+        """The type of ``e`` once its left operand is known to be a ``lt``."""
         op = e.op
         if op in ("&&", "||"):
-            self.cond(e.left, scope)
+            if not assignable(lt, BOOL):
+                self.err(e.left.span, f"condition must be bool, not {lt}")
             self.cond(e.right, scope)
             return BOOL
-        lt = self.expr(e.left, scope)
         rt = self.expr(e.right, scope, lt if isinstance(lt, ListT | MapT) else None)
         if op == "in":
             if isinstance(rt, ListT):
@@ -859,10 +988,12 @@ class Checker:
             elif rt == STRING:
                 ok = lt in (STRING, ANY)
             else:
-                ok = rt == ANY
+                ok = rt in (ANY, UNKNOWN)
             if not ok:
                 self.err(e.span, f"cannot test whether a {lt} is in a {rt}")
             return BOOL
+        if UNKNOWN in (lt, rt) and op not in _COMPARISONS:
+            return UNKNOWN
         if op in ("union", "union_all", "except", "intersect"):
             if isinstance(lt, ListT) and isinstance(rt, ListT):
                 return ListT(join(lt.elem, rt.elem))
@@ -876,8 +1007,9 @@ class Checker:
                 self.err(e.span, f"cannot compare {lt} with {rt}")
             return BOOL
         if op in ("<", "<=", ">", ">="):
-            ok = ((is_numeric(lt) or lt == ANY) and (is_numeric(rt) or rt == ANY)) or \
-                 (lt in (STRING, ANY) and rt in (STRING, ANY))
+            ok = UNKNOWN in (lt, rt) or \
+                ((is_numeric(lt) or lt == ANY) and (is_numeric(rt) or rt == ANY)) or \
+                (lt in (STRING, ANY) and rt in (STRING, ANY))
             if not ok:
                 self.err(e.span, f"cannot compare {lt} with {rt} using '{op}'")
             return BOOL
@@ -897,6 +1029,9 @@ class Checker:
 
     def index(self, e: A.Index, scope: _Scope) -> Type:
         t = self.expr(e.obj, scope)
+        if t == UNKNOWN:
+            self.expr(e.index, scope)
+            return UNKNOWN
         if isinstance(t, ListT):
             self.expect_type(e.index, INT, scope, "list index")
             return t.elem
@@ -960,6 +1095,8 @@ class Checker:
             return ANY
         if t == ANY or isinstance(t, OptionT):
             return ANY
+        if t == UNKNOWN:
+            return UNKNOWN
         self.err(e.name_span or e.span, f"a value of type {t} has no field '{e.name}'")
         return ANY
 
@@ -1055,8 +1192,7 @@ class Checker:
             self.hoist_funs(e.body, inner)
             for s in e.body:
                 self.stmt(s, inner)
-            if fn.infer_ret:
-                fn.ret = self._joined_returns(fn)
+            self.end_body(fn, e, e.body)
         else:
             t = self.expr(e.body, inner, None if fn.infer_ret else fn.ret)
             if fn.infer_ret:
@@ -1080,7 +1216,9 @@ class Checker:
                 if method is not None:
                     # another method of the receiver's type, called by bare name
                     e.target = ("self_method", *method)
-                    return self.args(e, self.fun_type(method[1]), scope)
+                    m = method[1]
+                    return self.args(e, FunT(self.fun_type(m).params, self.result_of(m)),
+                                     scope, m)
                 if f.id in ARITY:
                     return self.builtin(e, f.id, e.args, scope, expected)
         if isinstance(f, A.Field):
@@ -1102,27 +1240,29 @@ class Checker:
             if isinstance(ot, StructT) and f.name in ot.info.methods:
                 m: FunCtx = ot.info.methods[f.name]  # type: ignore[assignment]
                 e.target = ("method", m)
-                return self.args(e, self.fun_type(m), scope)
+                return self.args(e, FunT(self.fun_type(m).params, self.result_of(m)), scope, m)
             if isinstance(ot, StructT | MapT | GroupT) and not self._is_method_builtin(ot, f.name):
                 pass  # a field holding a function: an ordinary closure call below
-            elif f.name in METHOD_BUILTINS or ot == ANY:
+            elif f.name in METHOD_BUILTINS or ot in (ANY, UNKNOWN):
                 name = METHOD_BUILTINS.get(f.name, f.name)
                 if name in ARITY:
                     return self.builtin(e, name, [f.obj, *e.args], scope, expected, typed=True)
         if isinstance(f, A.Field):
             ft = f.ty = self.field_of(f, f.obj.ty)
         else:
+            self.callee = f
             ft = self.expr(f, scope)
         if isinstance(ft, FunT):
             e.target = ("closure",)
-            if isinstance(f, A.Name) and isinstance(f.ref, Symbol) and f.ref.kind == "fun":
-                e.target = ("fun", f.ref.fun)
-            return self.args(e, ft, scope)
-        if ft == ANY:
+            direct = f.ref.fun if isinstance(f, A.Name) and isinstance(f.ref, Symbol) else None
+            if direct is not None and f.ref.kind == "fun":
+                e.target = ("fun", direct)
+            return self.args(e, ft, scope, direct)
+        if ft in (ANY, UNKNOWN):
             e.target = ("closure",)
             for a in e.args:
                 self.expr(a, scope)
-            return ANY
+            return ft
         self.err(f.span, f"a value of type {ft} cannot be called")
         for a in e.args:
             self.expr(a, scope)
@@ -1132,11 +1272,17 @@ class Checker:
     def _is_method_builtin(t: Type, name: str) -> bool:
         return isinstance(t, MapT) and name in ("keys", "values", "contains", "len", "get")
 
-    def args(self, e: A.Call, ft: FunT, scope: _Scope) -> Type:
+    def args(self, e: A.Call, ft: FunT, scope: _Scope, callee: FunCtx | None = None) -> Type:
         """Check a call's arguments against ``ft``; the call's type.  Fewer arguments
-        than parameters is partial application: a function of the rest."""
+        than parameters is partial application: a function of the rest.  For a
+        direct call of ``callee``, each argument reaching an unannotated parameter
+        is noted for inference."""
+        params = callee.params[1:] if callee is not None and callee.receiver is not None \
+            else callee.params if callee is not None else []
         if len(e.args) < len(ft.params):
             e.partial = len(e.args)  # type: ignore[attr-defined]
+            if callee is not None:
+                self.infer.escape(callee.node)  # the closure's callers give the rest
         elif len(e.args) > len(ft.params):
             f = e.func
             who = f"'{f.id}'" if isinstance(f, A.Name) else \
@@ -1145,7 +1291,10 @@ class Checker:
                      f"got {len(e.args)}")
         for i, a in enumerate(e.args):
             want = ft.params[i] if i < len(ft.params) else None
-            t = self.expr(a, scope, want)
+            key = params[i].inferred if i < len(params) else None
+            t = self.expr(a, scope, want if key is None else None)
+            if key is not None:
+                self.infer.observe(key, t, self._nested_in(scope.fn, callee.parent) is callee)
             if want is not None and not assignable(t, want):
                 self.err(a.span, f"argument {i + 1} must be {want}, not {t}")
         if len(e.args) < len(ft.params):
@@ -1205,6 +1354,10 @@ class Checker:
                 hint = expected
             types.append(self.expr(a, scope, hint))
         e.target = ("builtin", name, args)
+        if any(has_unknown(t) for t in types):
+            # known already when it does not depend on what is not known yet
+            res = builtin_result(name, [ANY if has_unknown(t) else t for t in types])
+            return res if res is not None and not _mentions_any(res) else UNKNOWN
         res = builtin_result(name, types)
         if res is None:
             shown = ", ".join(str(t) for t in types)
@@ -1225,7 +1378,27 @@ class Checker:
             self.pattern(c.pattern, st, inner)
             t = self.expr(c.result, inner, expected)
             result = t if result is None else join(result, t)
+        if isinstance(st, SumT):
+            self.check_exhaustive(e, st.info)
         return result if result is not None else VOID
+
+    def check_exhaustive(self, e: A.Match, info: SumInfo) -> None:
+        """A match on a sum type covers every variant, or has a `_` case."""
+        covered: set[str] = set()
+        for c in e.cases:
+            p = c.pattern
+            if isinstance(p, A.Name) and p.ref == "wild":
+                return
+            if isinstance(p, A.Name) and isinstance(p.ref, StructInfo):
+                covered.add(p.ref.name)
+            elif isinstance(p, A.Call) and p.target and p.target[0] == "pattern":
+                covered.add(p.target[1].name)
+        missing = [v for v in info.variants if v not in covered]
+        if missing:
+            self.err(A.Span(e.span.line, e.span.col, len("match")),
+                     f"this match does not cover every {info.name}: "
+                     f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing",
+                     "add a case for each missing variant, or `_ => ...` for the rest")
 
     def pattern(self, p: A.Expr, st: Type, scope: _Scope) -> None:
         """Type a pattern against subject type ``st``, declaring its bindings."""
@@ -1350,4 +1523,17 @@ METHOD_BUILTINS = {
 
 
 def check(program: A.Program, diags: Diagnostics) -> Checked:
-    return Checker(program, diags).check()
+    """Check ``program`` in rounds until the inferred types are a fixed point (see
+    frontend/infer.py); the last round's annotations and diagnostics are kept."""
+    infer = Inference()
+    while True:
+        if infer.rounds:
+            A.clear_annotations(program)
+        infer.start_round()
+        found = Diagnostics(diags.file, diags.source, limit=sys.maxsize)
+        checked = Checker(program, found, infer).check()
+        if infer.settle():
+            break
+    for d in found.items:
+        diags.error(d.span, d.message, d.hint)
+    return checked

@@ -50,6 +50,10 @@ PUNCTUATION = (
     "+", "-", "*", "/", "%", "=", "<", ">", "!", "|",
     "{", "}", "[", "]", "(", ")", ",", ".", ":", "?",
 )  # fmt: skip
+# The punctuation a character can start, longest first.
+_PUNCT_BY_FIRST: dict[str, tuple[str, ...]] = {
+    c: tuple(p for p in PUNCTUATION if p[0] == c) for c in {p[0] for p in PUNCTUATION}
+}
 
 _SIMPLE_ESCAPES = {
     "n": "\n",
@@ -129,7 +133,24 @@ def is_ident_char(ch: str) -> bool:
 
 def tokenize(source: str, diags: Diagnostics) -> list[Token]:
     """Split ``source`` into tokens, reporting lexical errors to ``diags``."""
+    _report_invalid_utf8(source, diags)
     return _Lexer(source, diags).run()
+
+
+# Bytes that are not UTF-8, as driver.read_source decodes them (surrogate escapes).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]+")
+
+
+def _report_invalid_utf8(source: str, diags: Diagnostics) -> None:
+    line, seen = 1, 0
+    for m in _NOT_UTF8.finditer(source):
+        line += source.count("\n", seen, m.start())
+        seen = m.start()
+        col = m.start() - (source.rfind("\n", 0, m.start()) + 1) + 1
+        shown = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in m.group()[:4])
+        more = "..." if len(m.group()) > 4 else ""
+        diags.error(Span(line, col, len(m.group())), f"invalid UTF-8: {shown}{more}",
+                    "Mochi source is UTF-8 text; save the file as UTF-8")
 
 
 class _Lexer:
@@ -239,7 +260,7 @@ class _Lexer:
 
     def punct_or_garbage(self) -> None:
         src = self.src
-        for p in PUNCTUATION:
+        for p in _PUNCT_BY_FIRST.get(src[self.pos], ()):
             if src.startswith(p, self.pos):
                 self.add(p, p, self.line, self.col)
                 self.pos += len(p)
@@ -251,7 +272,7 @@ class _Lexer:
             ch = src[self.pos]
             if ch in " \t\r\n\f\v;\"#/" or ("0" <= ch <= "9") or is_ident_start(ch):
                 break
-            if any(src.startswith(p, self.pos) for p in PUNCTUATION):
+            if ch in _PUNCT_BY_FIRST:
                 break
             self.pos += 1
         bad = src[start]

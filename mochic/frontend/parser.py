@@ -49,6 +49,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import NoReturn
 
 from mochic.diagnostics import CompileError, Diagnostics, Span
@@ -62,12 +63,15 @@ INT_MAX = 2**63 - 1
 
 # Binary operator precedence, lowest first, follows the reference (mochi
 # types/check_expr.go): set operators, `??`, `||`, `&&`, `== != in`,
-# `< <= > >=`, `+ -`, `* / %`; one parse_* method per level.  The set
+# `< <= > >=`, `+ -`, `* / %`; every level is left-associative.  The set
 # operators are words, identifiers to the lexer.
 SET_OPS = ("union", "except", "intersect")
-BINARY_OPS = frozenset(
-    ("||", "&&", "==", "!=", "in", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "??")
+PRECEDENCE: tuple[tuple[str, ...], ...] = (
+    SET_OPS, ("??",), ("||",), ("&&",), ("==", "!=", "in"), ("<", "<=", ">", ">="),
+    ("+", "-"), ("*", "/", "%"),
 )
+LEVEL = {op: i for i, ops in enumerate(PRECEDENCE) for op in ops}
+BINARY_OPS = frozenset(op for ops in PRECEDENCE[1:] for op in ops)
 
 # Binary operators that continue the previous line's expression when they
 # start a line (not `-`: a line may start with a negative number).  `.` and
@@ -513,7 +517,7 @@ class Parser:
         ret = self.parse_type() if self.accept(":") else None
         span = self.span_from(kw)
         body = self.parse_block(f"the body of function '{name.text}'")
-        return ast.FunDecl(span, name.text, params, ret, body)
+        return ast.FunDecl(span, name.text, params, ret, body, self.prev.span)
 
     def parse_type_params(self, feature: str) -> None:
         """type_params = "<" IDENT { "," IDENT } ">"   (reported as unsupported)"""
@@ -760,29 +764,27 @@ class Parser:
     # ================================================================ expressions
 
     def parse_expr(self) -> ast.Expr:
-        """expr = setop_expr"""
+        """expr = binary(0)"""
         with self.nested():
-            return self.parse_setop()
+            return self.parse_binary(0)
 
     def parse_cond(self) -> ast.Expr:
         """An expression before a block: struct literals need parentheses here."""
         with self.mode(self.nl_skip, no_struct=True):
             return self.parse_expr()
 
-    def binary_level(self, ops: tuple[str, ...], operand: Callable[[], ast.Expr]) -> ast.Expr:
-        """Parse `operand { op operand }` for one left-associative precedence level."""
-        left = operand()
-        levels = 0
-        try:
-            while True:
-                t = self.binary_op()
-                if t is None or self.op_name(t) not in ops:
-                    return left
-                levels += 1
-                self.deeper()
-                left = self.binary_rest(t, left, operand)
-        finally:
-            self.depth -= levels
+    def parse_binary(self, level: int) -> ast.Expr:
+        """binary(level) = binary(level + 1) { op binary(level + 1) } for the operators
+        of PRECEDENCE[level:], by precedence climbing: each operand is parsed once
+        whatever its level, and a chain of operators is a loop, so `a + b + ...`
+        of any length does not nest (later passes walk such a chain iteratively)."""
+        left = self.parse_unary()
+        while True:
+            t = self.binary_op()
+            op_level = LEVEL.get(self.op_name(t)) if t is not None else None
+            if t is None or op_level is None or op_level < level:
+                return left
+            left = self.binary_rest(t, left, partial(self.parse_binary, op_level + 1))
 
     def binary_rest(self, t: Token, left: ast.Expr, operand: Callable[[], ast.Expr]) -> ast.Binary:
         """After `left` with operator token ``t`` current: the operator and the right operand."""
@@ -826,38 +828,6 @@ class Parser:
         if t.kind in BINARY_OPS:
             return t
         return None
-
-    def parse_setop(self) -> ast.Expr:
-        """setop_expr = coalesce_expr { ("union" ["all"] | "except" | "intersect") coalesce_expr }"""
-        return self.binary_level(SET_OPS, self.parse_coalesce)
-
-    def parse_coalesce(self) -> ast.Expr:
-        """coalesce_expr = or_expr { "??" or_expr }   (reported as unsupported)"""
-        return self.binary_level(("??",), self.parse_or)
-
-    def parse_or(self) -> ast.Expr:
-        """or_expr = and_expr { "||" and_expr }"""
-        return self.binary_level(("||",), self.parse_and)
-
-    def parse_and(self) -> ast.Expr:
-        """and_expr = equality { "&&" equality }"""
-        return self.binary_level(("&&",), self.parse_equality)
-
-    def parse_equality(self) -> ast.Expr:
-        """equality = relational { ("==" | "!=" | "in") relational }"""
-        return self.binary_level(("==", "!=", "in"), self.parse_relational)
-
-    def parse_relational(self) -> ast.Expr:
-        """relational = additive { ("<" | "<=" | ">" | ">=") additive }"""
-        return self.binary_level(("<", "<=", ">", ">="), self.parse_additive)
-
-    def parse_additive(self) -> ast.Expr:
-        """additive = multiplicative { ("+" | "-") multiplicative }"""
-        return self.binary_level(("+", "-"), self.parse_multiplicative)
-
-    def parse_multiplicative(self) -> ast.Expr:
-        """multiplicative = unary { ("*" | "/" | "%") unary }"""
-        return self.binary_level(("*", "/", "%"), self.parse_unary)
 
     def parse_unary(self) -> ast.Expr:
         """unary = { "-" | "!" } postfix
@@ -1181,7 +1151,8 @@ class Parser:
         span = self.span_from(kw)
         if not self.at("{"):
             self.fail(f"expected '=>' or '{{' after the function's parameters, found {self.tok.describe()}")
-        return ast.Lambda(span, params, ret, self.parse_block("the function body"))
+        body = self.parse_block("the function body")
+        return ast.Lambda(span, params, ret, body, self.prev.span)
 
     def parse_if_rest(self, kw: Token, cond: ast.Expr) -> ast.IfExpr:
         """if_expr = "if" expr ( "then" expr | branch ) "else" ( if_expr | branch | expr )

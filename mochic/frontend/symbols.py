@@ -27,6 +27,8 @@ class Symbol:
     captured: bool = False
     fun: FunCtx | None = None
     value: Any = None  # for "const": the constant (extern let math.pi)
+    inferred: tuple | None = None  # an unannotated parameter: its key in infer.Inference
+    order: int = 0  # when it was declared, counting every declaration
 
     @property
     def in_cell(self) -> bool:
@@ -49,6 +51,8 @@ class FunCtx:
     node: Any = None
     infer_ret: bool = False  # no declared result type: inferred from returns
     returns: list[Type] = field(default_factory=list)
+    checked: bool = False  # its body has been checked
+    declared_at: int | None = None  # a nested `fun`: the declarations before it
 
     def capture(self, sym: Symbol) -> None:
         if sym not in self.captures:

@@ -32,6 +32,9 @@ STRING = Prim("string")
 ANY = Prim("any")
 VOID = Prim("void")
 NONE = Prim("none")
+# A type not inferred yet: only while the checker iterates to a fixed point
+# (frontend/infer.py); every rule lets it through, and no later stage sees it.
+UNKNOWN = Prim("unknown")
 BIGINT = Prim("bigint")
 BIGRAT = Prim("bigrat")
 

@@ -8,8 +8,8 @@ reference Go VM (``runtime/vm`` of mochilang/mochi), where:
 - ``str(v)`` is ``fmt.Sprint`` of the value: ``map[__name:Node name:A]``;
 - ``print`` of a list/map/struct uses the VM's own container formatter
   (``valueToString``); a float there is ``FormatFloat(f, 'f', -1, 64)`` with
-  ``.0`` appended when the text has no ``.``, so NaN and the infinities come
-  out as ``NaN.0``, ``+Inf.0``, ``-Inf.0``; a function value there is ``nil``
+  ``.0`` appended when the text has no ``.`` (LANGUAGE.md: but not to NaN and
+  the infinities, ``NaN``, ``+Inf``, ``-Inf``); a function value there is ``nil``
   and a container met again inside itself is ``[...]`` / ``{...}``;
 - map keys are stored as strings: a string key as is, an int in decimal,
   anything else in the container style (a float key 2.0 is ``"2.0"``). That
@@ -138,13 +138,13 @@ def format_float_container(f: float) -> str:
     """A float inside a container under ``print``: the shortest round-trip
     decimal without exponent, ``.0`` added when it has no fractional part
     (``2.0``, ``0.575``, ``1e21`` -> ``1000000000000000000000.0``).
-    NaN/infinities follow the reference VM: ``NaN.0``, ``+Inf.0``, ``-Inf.0``."""
+    NaN and the infinities are ``NaN``, ``+Inf``, ``-Inf`` (LANGUAGE.md)."""
     r = repr(f)
     # repr is already right unless it uses an exponent or is inf/nan.
     if "e" not in r and "n" not in r:
         return r
     if f - f != 0.0:
-        return _nonfinite(f) + ".0"
+        return _nonfinite(f)
     if f < 0:
         digits, dp = _digits(-f)
         s = "-" + _layout_f(digits, dp)

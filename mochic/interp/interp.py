@@ -28,6 +28,7 @@ from mochic.interp.runtime import MAX_I64, MIN_I64, Env, MochiError, wrap
 from mochic.interp.values import Closure, StructInfo, StructVal
 from mochic.ir import ir
 from mochic.ir.ops import OPS
+from mochic.stack import CALL_DEPTH
 
 _FILE_PREFIX = "<mochi:"
 
@@ -52,7 +53,7 @@ class Interpreter:
 
     def call(self, name: str, *args: Any) -> Any:
         try:
-            return self.funcs[name](*args)
+            return self.funcs[name](0, *args)  # at depth 0, as main
         except MochiError as e:
             if not e.line:
                 e.line = self._line_of(e.__traceback__)
@@ -177,7 +178,8 @@ class _Translator:
 
     def translate(self) -> tuple[str, list[int]]:
         fn = self.fn
-        params = ", ".join(f"r{p.id}" for p in fn.params)
+        # `d`: the depth of Mochi calls this call runs at (see _call)
+        params = ", ".join(["d", *(f"r{p.id}" for p in fn.params)])
         self.emit(0, f"def {_fname(fn.name)}({params}):", fn.line)
         globs = sorted({_global(i.imm[0]) for b in fn.blocks for i in b.instrs
                         if i.op.startswith("global.set")})
@@ -354,15 +356,20 @@ def _global_set(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> s
     return f"{_global(ins.imm[0])} = {a[0]}"
 
 
+# Calls are counted, as on every tier: each function takes the depth of Mochi
+# calls it runs at, and a call deeper than CALL_DEPTH is 'stack overflow'.
+_DEEPER = f"if d >= {CALL_DEPTH}: _stack_overflow()\n"
+
+
 def _call(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
-    call = f"{_fname(ins.imm[0])}({', '.join(a)})"
-    return f"{d} = {call}" if d is not None else call
+    call = f"{_fname(ins.imm[0])}({', '.join(['d + 1', *a])})"
+    return _DEEPER + (f"{d} = {call}" if d is not None else call)
 
 
 def _call_closure(t: _Translator, ins: ir.Instr, d: str | None, a: list[str]) -> str:
     c = a[0]
-    call = f"{c}.func({', '.join([c, *a[1:]])})"
-    return (f"if type({c}) is not _Closure: _not_callable({c})\n" +
+    call = f"{c}.func({', '.join(['d + 1', c, *a[1:]])})"
+    return (_DEEPER + f"if type({c}) is not _Closure: _not_callable({c})\n" +
             (f"{d} = {call}" if d is not None else call))
 
 
@@ -433,10 +440,15 @@ def _not_callable(v: Any) -> None:
     raise MochiError(f"cannot call {rt.type_name(v)}")
 
 
+def _stack_overflow() -> None:
+    raise MochiError("stack overflow")
+
+
 _BASE_NAMESPACE: dict[str, Any] = {
     "_overflow": rt.overflow, "_div_i64": rt.div_i64, "_rem_i64": rt.rem_i64, "_div_f64": rt.div_f64,
     "_index_error": rt.index_error, "_MochiError": MochiError, "_Closure": Closure,
-    "_StructVal": StructVal, "_not_callable": _not_callable, "_grow": _grow, "_NAN": math.nan,
+    "_StructVal": StructVal, "_not_callable": _not_callable,
+    "_stack_overflow": _stack_overflow, "_grow": _grow, "_NAN": math.nan,
     "_INF": math.inf, "__builtins__": {"len": len, "float": float, "type": type, "abs": abs,
                                        "bool": bool, "IndexError": IndexError},
 }

@@ -913,8 +913,9 @@ class Env:
         self.out.write(to_json(v) + "\n")
 
     def input(self) -> str:
-        line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
+        """A line up to its \\n, without the \\r and \\n at its end (the reference
+        reads to the \\n and trims them all)."""
+        return sys.stdin.readline().rstrip("\r\n")
 
 
 def zero_of(t: Type) -> Any:

@@ -57,21 +57,18 @@ class Lowerer:
     def __init__(self, checked: Checked) -> None:
         self.c = checked
         self.m = ir.Module(checked.program.file, structs=dict(checked.structs))
-        self.global_suffix: dict[str, int] = {}  # the last $n given to a global's name
+        self.uses: dict[str, int] = {}  # how many globals are named after each name
         for sym in checked.globals:
             name = self.global_name(sym)
             self.m.globals[name] = ir.Global(name, ir_type(sym.ty), sym.ty)
         self.wrappers: dict[str, str] = {}
+        self.adapters: dict[tuple[FunT, FunT], str] = {}
 
     def global_name(self, sym: Symbol) -> str:
         if not hasattr(sym, "ir_name"):
-            n = self.global_suffix.get(sym.name, 1)
-            name = sym.name if n == 1 else f"{sym.name}${n}"
-            while name in self.m.globals:
-                n += 1
-                name = f"{sym.name}${n}"
-            self.global_suffix[sym.name] = n
-            sym.ir_name = name  # type: ignore[attr-defined]
+            # `x`, then `x$2`, `x$3` for the globals that shadow it (no Mochi name has a $)
+            n = self.uses[sym.name] = self.uses.get(sym.name, 0) + 1
+            sym.ir_name = sym.name if n == 1 else f"{sym.name}${n}"  # type: ignore[attr-defined]
         return sym.ir_name  # type: ignore[attr-defined]
 
     def run(self) -> ir.Module:
@@ -134,6 +131,36 @@ class Lowerer:
         self.wrappers[fn.name] = name
         return name
 
+    def adapter(self, src: FunT, dst: FunT, line: int) -> str:
+        """A closure body that makes a closure of type ``src`` (its only capture) a
+        ``dst``: ``adapter(env, args...)`` converts each argument to ``src``'s
+        parameter type, calls the closure, and converts its result to ``dst``'s.
+        Backends call a closure at the types of its static type, so a function
+        value changing type needs one."""
+        key = (src, dst)
+        if key in self.adapters:
+            return self.adapters[key]
+        name = f"adapt${len(self.adapters) + 1}"
+        self.adapters[key] = name
+        irfn = ir.Function(name, [], ir_type(dst.ret) if dst.ret != VOID else None, dst.ret,
+                           env=True, line=line)
+        fl = FunctionLowerer.synthetic(self, irfn)
+        b = fl.b
+        env = b.reg(ANY, "env")
+        irfn.params.append(env)
+        params = [b.reg(t) for t in dst.params]
+        irfn.params.extend(params)
+        orig = b.value("closure.get.ref", [env], src, (0,))
+        args = [fl.coerce(p, t, u) for p, t, u in zip(params, dst.params, src.params,
+                                                      strict=True)]
+        r = b.emit("call.closure", [orig, *args], (), src.ret if src.ret != VOID else None)
+        if dst.ret == VOID:
+            b.ret(None)
+        else:
+            b.ret(fl.coerce(r, src.ret, dst.ret) if r is not None else fl.zero(dst.ret))
+        self.m.functions[name] = irfn
+        return name
+
 
 class FunctionLowerer:
     def __init__(self, owner: Lowerer, ctx: FunCtx) -> None:
@@ -145,6 +172,16 @@ class FunctionLowerer:
                               ctx.ret, env=ctx.is_closure, line=line)
         self.b = FunctionBuilder(self.fn)
         self.vars: dict[Symbol, Reg] = {}
+
+    @classmethod
+    def synthetic(cls, owner: Lowerer, fn: ir.Function) -> FunctionLowerer:
+        """A lowerer emitting into ``fn``, a function made by the compiler itself
+        (it has no checked source: only the helpers, like ``coerce``, apply)."""
+        self = cls.__new__(cls)
+        self.L, self.fn = owner, fn
+        self.b = FunctionBuilder(fn)
+        self.vars = {}
+        return self
 
     # ------------------------------------------------------------ entry
 
@@ -250,6 +287,16 @@ class FunctionLowerer:
         if src == dst or dst in (VOID, NONE):
             return r
         b = self.b
+        if isinstance(src, FunT) and (isinstance(dst, FunT) or is_dynamic(dst)):
+            # a dynamic call passes and gets boxed values
+            want = dst if isinstance(dst, FunT) else FunT((ANY,) * len(src.params), ANY)
+            if want != src:
+                r = b.value("closure.new", [r], want, (self.L.adapter(src, want, b.line),))
+            return r if want == dst else b.value("box.ref", [r], dst, (want,))
+        if is_dynamic(src) and isinstance(dst, FunT):
+            dyn = FunT((ANY,) * len(dst.params), ANY)
+            r = b.value("unbox.ref", [r], dyn, (dst,))
+            return self.coerce(r, dyn, dst)
         if src == INT and dst == FLOAT:
             return b.value("i2f", [r], FLOAT)
         conv = CONVERSIONS.get((src, dst))
@@ -387,7 +434,22 @@ class FunctionLowerer:
 
     def stmts(self, body: list[A.Stmt]) -> None:
         for s in body:
+            if isinstance(s, A.FunDecl) and s.sym is not None and s.sym.kind == "nested":
+                self.predeclare(s.sym)
+        for s in body:
             self.stmt(s)
+
+    def predeclare(self, sym: Symbol) -> None:
+        """A block's nested functions are visible from its start (the checker hoists
+        them): their storage exists, holding none, until the declaration runs."""
+        if sym in self.vars:
+            return
+        none = self.const(ANY, None)
+        if sym.in_cell:
+            self.vars[sym] = self.b.value("cell.new.ref", [none], ANY)
+        else:
+            r = self.vars[sym] = self.b.reg(sym.ty, sym.name)
+            self.b.emit("mov.ref", [none], dst=r)
 
     def stmt(self, s: A.Stmt) -> None:
         b = self.b
@@ -751,6 +813,25 @@ class FunctionLowerer:
         return res
 
     def binary(self, e: A.Binary) -> Reg:
+        """A chain `a + b + c ...` nests down its left side as deep as it is long:
+        that side is walked in a loop, each operation given the value of the one
+        inside it.  (`in` evaluates its right side first, so a chain stops there.)"""
+        spine = [e]
+        while isinstance(spine[-1].left, A.Binary) and "in" not in (spine[-1].op,
+                                                                   spine[-1].left.op):
+            spine.append(spine[-1].left)
+        r = self.binary_node(spine[-1])
+        for node in reversed(spine[:-1]):
+            holder = A.Name(node.left.span, "$left")
+            holder.ty, holder.ref = node.left.ty, FixedReg(r)
+            step = A.Binary(node.span, node.op, holder, node.right, node.op_span)
+            step.ty = node.ty
+            if getattr(node, "reuse", False):
+                step.reuse = True  # type: ignore[attr-defined]
+            r = self.binary_node(step)
+        return r
+
+    def binary_node(self, e: A.Binary) -> Reg:
         op = e.op
         if op in ("&&", "||"):
             return self.logic(e)
@@ -1034,16 +1115,18 @@ class FunctionLowerer:
             args = [self.value_of(a, ft) for a, ft in zip(e.args, info.fields.values(),
                                                          strict=False)]
             return b.value("struct.new", args, StructT(info.name, info), (info.name,))
-        if kind == "fun":
-            fn: FunCtx = tgt[1]
-            args = [self.value_of(a, p.ty) for a, p in zip(e.args, fn.params, strict=False)]
-            return self.result(b.emit("call", args, (fn.name,), ret))
-        if kind in ("method", "self_method"):
-            m: FunCtx = tgt[1] if kind == "method" else tgt[2]
-            recv = self.expr(e.func.obj) if kind == "method" else \
-                self.read_sym(tgt[1])  # type: ignore[attr-defined]
-            args = [self.value_of(a, p.ty) for a, p in zip(e.args, m.params[1:], strict=False)]
-            return self.result(b.emit("call", [recv, *args], (m.name,), ret))
+        if kind in ("fun", "method", "self_method"):
+            fn: FunCtx = tgt[2] if kind == "self_method" else tgt[1]
+            args = []
+            if kind != "fun":
+                args.append(self.expr(e.func.obj) if kind == "method"  # type: ignore[attr-defined]
+                            else self.read_sym(tgt[1]))
+            params = fn.params if kind == "fun" else fn.params[1:]
+            args += [self.value_of(a, p.ty) for a, p in zip(e.args, params, strict=False)]
+            # the call gives what the callee returns, converted to what the checker
+            # typed the call as
+            r = b.emit("call", args, (fn.name,), fn.ret if fn.ret != VOID else None)
+            return self.coerce(r, fn.ret, e.ty) if r is not None else self.result(r)
         ft = e.func.ty
         clo = self.expr(e.func)
         if isinstance(ft, FunT):

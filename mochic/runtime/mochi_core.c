@@ -39,14 +39,14 @@ void mochi_init(const char *file, int argc, char **argv)
 
 void mochi_exit(int status)
 {
-    fflush(stdout);
+    mochi_flush_output();
     exit(status);
 }
 
 _Noreturn void mochi_error(int32_t line, const char *fmt, ...)
 {
     va_list ap;
-    fflush(stdout);
+    mochi_flush_output();
     fprintf(stderr, "%s:%ld: runtime error: ", mochi_source_file, (long)line);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

@@ -216,9 +216,7 @@ static bool put_float(MBuf *b, double f, int style)
     if (f != f || f - f != 0.0) {
         if (style == STYLE_JSON)
             return false;
-        mochi_buf_puts(b, nonfinite(f));
-        if (style == STYLE_CONTAINER)
-            mochi_buf_put(b, ".0", 2);
+        mochi_buf_puts(b, nonfinite(f)); /* never ".0", in a container too */
         return true;
     }
     if (signbit(f))

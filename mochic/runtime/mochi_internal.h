@@ -248,7 +248,8 @@ uint32_t mochi_uni_case(uint32_t cp, bool upper, const char **several);
 extern const char *mochi_source_file; /* FILE of runtime errors, from mochi_init */
 
 _Noreturn void mochi_nil(int32_t line); /* 'nil dereference' */
-void mochi_io_init(void);      /* stdout buffering, MOCHI_NOW_SEED */
+void mochi_io_init(void);      /* stdout buffering, SIGPIPE, MOCHI_NOW_SEED */
+void mochi_flush_output(void); /* a closed stdout ends the program quietly, status 1 */
 void mochi_str_forget(MStr *s); /* s is being freed: drop cached positions */
 
 #endif

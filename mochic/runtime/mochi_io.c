@@ -4,8 +4,12 @@
  * Standard output is fully buffered through a large buffer, flushed at exit
  * and before a runtime error (mochi_error), so a program's output costs few
  * system calls and still comes out whole and in order.  It is also flushed
- * before reading a line, so a prompt shows first.  Lines end as Python's
- * text-mode stdin ends them: at \n, \r\n or \r.  On Windows the standard
+ * before reading a line, so a prompt shows first.  A standard output that
+ * can no longer be written (a closed pipe: `prog | head -1`) ends the
+ * program quietly with status 1, as on every tier: SIGPIPE is ignored so that
+ * the write fails instead of killing the program.  input() reads to the next
+ * \n and drops the \r and \n at the end of the line, as the reference does.
+ * On Windows the standard
  * streams are switched to binary mode, so output is the same bytes as on
  * every other target (text mode would write \n as \r\n) and input is read
  * as it is (text mode would also end it at a Ctrl-Z).
@@ -18,11 +22,17 @@
 #endif
 #include "mochi_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <time.h>
+#if !defined(__wasi__) /* WASI has no signals (and no SIGPIPE to ignore) */
+#include <signal.h>
+#endif
 #if defined(_WIN32)
 #include <fcntl.h>
 #include <io.h>
+#else
+#include <unistd.h>
 #endif
 
 #define NOW_MOD 2147483647
@@ -63,7 +73,38 @@ void mochi_io_init(void)
     _setmode(_fileno(stderr), _O_BINARY);
 #endif
     setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
+#if defined(SIGPIPE)
+    signal(SIGPIPE, SIG_IGN);
+#endif
     seeded = s != NULL && parse_seed(s, &seed);
+}
+
+/* The standard output failed: closed, it ends the program quietly (not
+ * exit(), whose flush would fail again); anything else is said first. */
+static _Noreturn void output_failed(void)
+{
+#if !defined(_WIN32)
+    bool closed = errno == EPIPE;
+#if defined(__wasi__)
+    closed = closed || errno == EIO; /* how wasmtime reports a closed pipe */
+#endif
+    if (!closed)
+        fprintf(stderr, "%s: cannot write the standard output: %s\n", mochi_source_file,
+                strerror(errno));
+#endif
+    _exit(1);
+}
+
+void mochi_flush_output(void)
+{
+    if (fflush(stdout) != 0)
+        output_failed();
+}
+
+static void put_output(const char *p, size_t n)
+{
+    if (fwrite(p, 1, n, stdout) != n)
+        output_failed();
 }
 
 int64_t mochi_now(int32_t line)
@@ -98,7 +139,7 @@ void mochi_print(int32_t line, int32_t n, const mref *boxed_args)
         mochi_fmt_print(&line_buf, mochi_val_ref(boxed_args[i]));
     }
     mochi_buf_putc(&line_buf, '\n');
-    fwrite(line_buf.p, 1, line_buf.n, stdout);
+    put_output(line_buf.p, line_buf.n);
 }
 
 void mochi_json(int32_t line, mref boxed)
@@ -108,7 +149,7 @@ void mochi_json(int32_t line, mref boxed)
     if (!mochi_fmt_json(&line_buf, mochi_val_ref(boxed)))
         line_buf.n = 0; /* Go's encoder failed: nothing but the newline */
     mochi_buf_putc(&line_buf, '\n');
-    fwrite(line_buf.p, 1, line_buf.n, stdout);
+    put_output(line_buf.p, line_buf.n);
 }
 
 mref mochi_input(int32_t line)
@@ -116,16 +157,12 @@ mref mochi_input(int32_t line)
     MBuf b = {NULL, 0, 0};
     mref s;
     int c;
-    fflush(stdout);
-    while ((c = getchar()) != EOF && c != '\n') {
-        if (c == '\r') { /* Python's universal newlines: \r\n or \r ends a line too */
-            c = getchar();
-            if (c != '\n' && c != EOF)
-                ungetc(c, stdin);
-            break;
-        }
+    mochi_flush_output();
+    while ((c = getchar()) != EOF && c != '\n')
         mochi_buf_putc(&b, (char)c);
-    }
+    /* the line without the \r and \n at its end, as the reference trims it */
+    while (b.n > 0 && b.p[b.n - 1] == '\r')
+        b.n--;
     s = mochi_str_new(line, b.p, (int64_t)b.n);
     mochi_buf_free(&b);
     return s;

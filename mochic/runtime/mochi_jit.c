@@ -16,7 +16,7 @@ _Noreturn void mochi_unreachable(int32_t line)
 
 void mochi_flush(void)
 {
-    fflush(stdout);
+    mochi_flush_output();
 }
 
 void mochi_clear_cache(void *begin, void *end)

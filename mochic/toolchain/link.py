@@ -9,6 +9,7 @@ and no timestamp or build id is embedded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -26,6 +27,7 @@ from mochic.toolchain.options import (
     first_use_note,
     link_flags,
     mark_ready,
+    note_if_slow,
     prefix_maps,
 )
 from mochic.toolchain.runtime import runtime_hash, static_library
@@ -94,7 +96,8 @@ def build(c_source: str, opts: Options, output: Path, log: Log = stderr_log) -> 
                 names.append(lib.name)
             cmd = [*opts.compiler.cc, *cflags, *prefix_maps(opts, work), "prog.c",
                    *names, *lflags, "-o", exe_name]
-            run(cmd, work, opts.compiler)
+            with note_if_slow(opts, log) if marker is None else contextlib.nullcontext():
+                run(cmd, work, opts.compiler)
             if opts.target.os == "windows":
                 _fix_pdb_guid(work / exe_name)
             if opts.target.os == "macos":

@@ -3,6 +3,9 @@ compiles and links with, each with why."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +40,9 @@ _TRANSCENDENTAL = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "exp", 
                    "log10", "sinh", "cosh", "tanh", "pow", "hypot")
 
 
-def compile_flags(opts: Options) -> list[str]:
-    """Flags for compiling one C file (the program or a runtime source), each with its why."""
+def compile_flags(opts: Options, shared: bool = False) -> list[str]:
+    """Flags for compiling one C file (the program or a runtime source) for an
+    executable, or for a ``shared`` library (the JIT's runtime), each with its why."""
     c = opts.compiler
     flags = ["-std=c11"]
     if c.is_zig:
@@ -58,8 +62,10 @@ def compile_flags(opts: Options) -> list[str]:
         # which may differ from the target's libm in the last bit: leave them to run time.
         # (sqrt, fabs, floor, ceil, trunc are exact and stay inline.)
         flags += [f"-fno-builtin-{f}" for f in _TRANSCENDENTAL]
-        if opts.portable and opts.target.os == "linux":
-            flags += ["-fPIE"]  # linked as a static PIE
+        if shared:
+            flags += ["-fPIC"]  # loaded anywhere
+        elif opts.target.os == "linux":
+            flags += ["-fPIE"]  # linked as a PIE (static for --portable): ASLR for all of it
     if c.is_zig:
         flags += ["-fno-sanitize=undefined"]  # zig cc turns UBSan traps on at -O0
     flags += ["-I", str(RUNTIME_DIR)]
@@ -76,6 +82,8 @@ def link_flags(opts: Options) -> list[str]:
             flags += ["-Wl,--gc-sections"]
         if opts.portable:
             flags += ["-static", "-pie"] if c.is_zig else ["-static"]  # a static PIE
+        elif c.gnu_flags:
+            flags += ["-pie"]
         if c.is_zig and not opts.portable:
             flags += ["-Wl,--build-id=none"]
     elif t.os == "macos":
@@ -111,6 +119,26 @@ def first_use_note(opts: Options, log: Log) -> Path | None:
         f"{' (portable)' if opts.portable and opts.target.os == 'linux' else ''} "
         "toolchain (first use, about a minute)...")
     return marker
+
+
+SLOW_STEP = 15.0  # seconds of a silent compiler step after which the user is told why
+
+
+@contextmanager
+def note_if_slow(opts: Options, log: Log, after: float = SLOW_STEP) -> Iterator[None]:
+    """Say what is going on if the step inside takes longer than ``after`` seconds:
+    the marker of first_use_note can exist while zig still prepares what this
+    build needs (another mode, another build's half-filled cache), and a build
+    never sits silent for minutes."""
+    timer = threading.Timer(after, log, (
+        f"mochic: still building for {opts.target.name} (the first build of a configuration "
+        "takes up to a few minutes while zig prepares its C library)...",))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def mark_ready(marker: Path | None) -> None:

@@ -4,6 +4,7 @@ shared object the JIT loads into the compiler's process."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -26,6 +27,7 @@ from mochic.toolchain.options import (
     compile_flags,
     first_use_note,
     mark_ready,
+    note_if_slow,
     prefix_maps,
 )
 
@@ -56,7 +58,8 @@ def static_library(opts: Options, log: Log = stderr_log) -> list[Path]:
     marker = first_use_note(opts, log)
     work = cache.workdir(key)
     try:
-        compile_many(opts.compiler, flags + prefix_maps(opts, work), sources, work)
+        with note_if_slow(opts, log) if marker is None else contextlib.nullcontext():
+            compile_many(opts.compiler, flags + prefix_maps(opts, work), sources, work)
         objects = [f"{s.stem}.o" for s in sources]
         if opts.compiler.ar is not None:
             ar = list(opts.compiler.ar)
@@ -83,18 +86,24 @@ def _shared_library_plan() -> tuple[Path, list[str], Options]:
     if host is None or TARGETS[host].os != "linux":
         raise ToolchainError("the JIT runs on x86_64, aarch64 or riscv64 Linux only")
     opts = Options(TARGETS[host], "release", False, find_compiler("zig"))
-    flags = [*compile_flags(opts), "-fPIC", "-shared"]
+    flags = [*compile_flags(opts, shared=True), "-shared"]
     key = cache.key(flags, opts.compiler.identity, runtime_hash())
     return cache.cache_dir() / "jit" / key / "libmochi.so", flags, opts
 
 
 def shared_library(log: Log = stderr_log) -> Path:
     """The runtime built as a shared object for this machine, for the JIT (cached by
-    runtime hash)."""
+    runtime hash).  Loading runs its code, so the cached file is loaded only if it
+    is byte for byte the one built (its digest is recorded beside it); a damaged
+    or foreign one is built again."""
     lib, flags, opts = _shared_library_plan()
-    if lib.exists():
-        return lib
-    log("mochic: building the runtime library for the JIT (once per version)...")
+    digest = lib.with_name(lib.name + ".sha256")
+    if lib.exists() and digest.exists():
+        if _sha256(lib) == digest.read_text().strip():
+            return lib
+        log("mochic: the JIT's runtime library in the cache is damaged; building it again...")
+    else:
+        log("mochic: building the runtime library for the JIT (once per version)...")
     lib.parent.mkdir(parents=True, exist_ok=True)
     tmp = lib.with_name(f"libmochi.so.{os.getpid()}")
     cmd = [*opts.compiler.cc, *flags, *map(str, runtime_sources()), "-lm", "-o", str(tmp)]
@@ -102,5 +111,12 @@ def shared_library(log: Log = stderr_log) -> Path:
         run(cmd, lib.parent, opts.compiler)
     except ToolchainError as e:
         raise ToolchainError(f"building the JIT runtime failed:\n{e}") from None
+    recorded = digest.with_name(f"{digest.name}.{os.getpid()}")
+    recorded.write_text(_sha256(tmp) + "\n")
+    os.replace(recorded, digest)
     os.replace(tmp, lib)
     return lib
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mochic.driver import compile_source
-from mochic.frontend.types import INT
+from mochic.frontend.types import ANY, FLOAT, INT, FunT
 from mochic.ir import ir
 from mochic.ir.ops import OPS
 from mochic.ir.printer import format_function, format_module
@@ -22,7 +22,7 @@ SOURCES = sorted([*(ROOT / "tests" / "programs").glob("*/*.mochi"),
 
 
 def lower(src: str) -> ir.Module:
-    c = compile_source("t.mochi", src, verify_ir=True)
+    c = compile_source("t.mochi", src)
     assert not c.diags, c.diags.render()
     assert c.module is not None
     return c.module
@@ -30,7 +30,7 @@ def lower(src: str) -> ir.Module:
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_program_lowers_to_verified_ir(path: Path) -> None:
-    c = compile_source(path.name, path.read_text(), verify_ir=True)
+    c = compile_source(path.name, path.read_text())
     assert not c.diags, c.diags.render()
 
 
@@ -89,8 +89,57 @@ def test_verifier_checks_calls_against_the_callee() -> None:
     m = lower("fun f(a: int): int { return a }\nprint(f(1))\n")
     call = next(i for b in m.functions["main"].blocks for i in b.instrs if i.op == "call")
     call.args[0] = m.functions["main"].new_reg("f64", INT)
-    with pytest.raises(VerifyError, match="do not match parameters"):
+    with pytest.raises(VerifyError, match="do not match f's parameters"):
         verify(m)
+
+
+def _instr(m: ir.Module, fn: str, op: str) -> ir.Instr:
+    return next(i for b in m.functions[fn].blocks for i in b.instrs if i.op == op)
+
+
+def test_verifier_checks_closure_calls_against_the_function_type() -> None:
+    m = lower("let f = fun(x: int): int => x + 1\nprint(f(2))\n")
+    call = _instr(m, "main", "call.closure")
+    call.args[1] = m.functions["main"].new_reg("ref", ANY)
+    with pytest.raises(VerifyError, match=r"do not match the closure's parameters \['i64'\]"):
+        verify(m)
+
+
+def test_verifier_checks_closures_against_their_function() -> None:
+    m = lower("let f = fun(x: int): int => x + 1\nprint(f(2))\n")
+    new = _instr(m, "main", "closure.new")
+    new.dst.mty = FunT((FLOAT,), INT)
+    with pytest.raises(VerifyError, match=r"must be a closure of \(f64\) -> i64"):
+        verify(m)
+
+
+def test_verifier_checks_that_registers_are_set_on_every_path() -> None:
+    m = lower("var x = 0\nif len([1]) > 0 {\n  x = 1\n}\nprint(x)\n")
+    fn = m.functions["main"]
+    then = next(b for b in fn.blocks if b.label.startswith("then"))
+    r = fn.new_reg("i64", INT)
+    then.instrs.append(ir.Instr("const.i64", r, [], (1,), 3))
+    fn.blocks[-1].instrs.insert(0, ir.Instr("add.i64", fn.new_reg("i64", INT), [r, r], (), 5))
+    with pytest.raises(VerifyError, match="may be used before it is set"):
+        verify(m)
+
+
+def test_verifier_checks_typed_runtime_calls() -> None:
+    m = lower("type P { x: int }\nlet xs = [1]\nprint(xs[0], P { x: 2 })\n")
+    _instr(m, "main", "list.get.i64").op = "list.get.f64"
+    _instr(m, "main", "struct.new").args[0] = m.functions["main"].new_reg("f64", FLOAT)
+    with pytest.raises(VerifyError) as e:
+        verify(m)
+    assert "the list is a list<int>" in str(e.value)
+    assert "fields ['f64'] do not match P's ['i64']" in str(e.value)
+
+
+def test_a_recursive_untyped_function_has_one_result_type() -> None:
+    m = lower("fun f(n) {\n  if n == 0 { return true }\n  let r = f(n - 1)\n"
+              "  if r { return true }\n  return false\n}\nprint(f(3))\n")
+    f = m.functions["f"]
+    assert [p.ty for p in f.params] == ["i64"] and f.ret == "bool"
+    assert _instr(m, "f", "call").dst.ty == "bool"
 
 
 def test_printer_shows_types_lines_and_blocks() -> None:

@@ -19,10 +19,13 @@ module always gives the same bytes.
 
 from __future__ import annotations
 
+import os
+
 from mochic import stack
 from mochic.backends.c.function import FunctionEmitter, signature
 from mochic.backends.c.names import (
     C_TYPES,
+    CALLS_LEFT,
     PEEK_HELPER,
     STACK_LIMIT,
     ZERO,
@@ -54,7 +57,7 @@ class ModuleEmitter:
     def __init__(self, module: ir.Module) -> None:
         self.module = module
         self.file = module.file
-        self.file_literal = c_string(module.file.encode())
+        self.file_literal = c_string(os.fsencode(module.file))  # the name's own bytes
         self.types = TypeTable(module.structs)
         self.fnames = Namer("mf_")
         self.gnames = Namer("mg_")
@@ -111,6 +114,8 @@ class ModuleEmitter:
         if self.need_peek:
             out.append(PEEK_HELPER)
         out.append(f"static char *{STACK_LIMIT}; /* deeper, a Mochi call is 'stack overflow' */")
+        out.append(f"static int32_t {CALLS_LEFT} = {stack.CALL_DEPTH}; /* Mochi calls that may "
+                   "still nest */")
         if self.strings:
             out.append(f"static mref K_[{len(self.strings)}];")
         for name, g in self.module.globals.items():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from mochic.backends.c.names import (
     C_TYPES,
+    CALLS_LEFT,
     PEEK,
     RELEASE,
     RETAIN,
@@ -344,11 +345,11 @@ def _call_result(e: FunctionEmitter, ins: ir.Instr, call: str) -> str:
 
 
 def _nested(e: FunctionEmitter, ins: ir.Instr, stmt: str) -> str:
-    """A call of Mochi code, after a check that the stack has room: too deep a
-    recursion is the runtime error 'stack overflow' at the calling line, as in the
-    interpreter, never a crash."""
-    return (f"if ((char *)__builtin_frame_address(0) < {STACK_LIMIT}) "
-            f"mochi_error({ins.line}, \"stack overflow\"); {stmt}")
+    """A call of Mochi code, counted and after a check that the stack has room: a
+    call made CALL_DEPTH calls deep (or with the stack nearly full) is the runtime
+    error 'stack overflow' at the calling line, as on every tier, never a crash."""
+    return (f"if (--{CALLS_LEFT} < 0 || (char *)__builtin_frame_address(0) < {STACK_LIMIT}) "
+            f"mochi_error({ins.line}, \"stack overflow\"); {stmt} {CALLS_LEFT}++;")
 
 
 @handles("call")

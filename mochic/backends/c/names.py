@@ -107,6 +107,8 @@ PEEK = "mochi_list_peek_"
 # Below this address a Mochi call is the runtime error 'stack overflow' (set by the
 # emitted main from the stack it runs on: emit.STACK_PRELUDE).
 STACK_LIMIT = "mochi_stack_limit_"
+# How many more Mochi calls may nest (stack.CALL_DEPTH at main).
+CALLS_LEFT = "mochi_calls_left_"
 # A list element read without a reference of its own (ir/refcount.py: a peek), for lists
 # that store refs: mochi.h's checked fast path of mochi_list_get_ref without the count;
 # any other case (a negative index, an error) goes through the runtime.

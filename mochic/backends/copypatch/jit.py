@@ -62,6 +62,7 @@ class RuntimeLibrary:
 
     def __init__(self, path: Path) -> None:
         self.lib = ctypes.CDLL(str(path))
+        self.address("mochi_init")  # a library that is not the runtime is an error, not a crash
 
     def address(self, name: str) -> int:
         """Where a function or datum of the runtime (or the C library it links) is."""

@@ -42,7 +42,7 @@ from mochic.runtime.statics import StaticData
 
 ENTER = "mochi.enter"  # the code that enters `main` from C: enter(frames)
 LIMITS = "mochi.limits"  # JitLimits (stencils/jit.h): where frames and the stack end
-LIMITS_SIZE = 16
+LIMITS_SIZE = 24
 
 # Rewrites an absolute address hole into a position-independent form and relocates
 # that instead: (object, .text, offset, kind, symbol, addend); backends/native/pic.py
@@ -99,7 +99,8 @@ def stitch_program(module: ir.Module, machine: str,
 def _layout(module: ir.Module, obj: ObjectFile, translations: list[Translation],
             stencils: dict[str, Stencil], rewrite: AddressRewrite | None) -> Stitched:
     text = obj.section(".text", SectionKind.TEXT, 16)
-    enter = Piece("enter", {"K": Ref(LIMITS), "K2": stack.JIT_STACK_BUDGET},
+    enter = Piece("enter", {"K": Ref(LIMITS), "K2": stack.JIT_STACK_BUDGET,
+                            "N": stack.CALL_DEPTH},
                   callee=module.main)
     offset = len(stencils["enter"].code)
     placed: dict[str, Placed] = {}

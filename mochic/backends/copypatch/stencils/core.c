@@ -153,8 +153,9 @@ STENCIL(unreachable) { (void)f; mochi_unreachable(LINE); }
     STENCIL(name)                                                         \
     {                                                                     \
         char *nf = f + HOLE(FS);                                          \
-        jit_check_depth(nf);                                              \
+        jit_enter_call(nf);                                               \
         callee;                                                           \
+        ((JitLimits *)K)->calls_left++; /* K again: nothing kept across */ \
         take;                                                             \
         NEXT;                                                             \
     }
@@ -183,10 +184,12 @@ STENCIL(ret_retained) { *(mref *)f = RETAINED(REF(A)); return; }
 STENCIL(ret_none) { *(mref *)f = NULL; return; }
 
 /* The JIT's entry from C: main's frame at f.  Sets the machine stack limit
- * (K: the JitLimits; K2: how much stack below this frame Mochi calls may use). */
+ * and the calls that may nest (K: the JitLimits; K2: how much stack below this
+ * frame Mochi calls may use; N: CALL_DEPTH). */
 void enter(char *f)
 {
     JitLimits *l = (JitLimits *)K;
     l->cstack_end = (char *)__builtin_stack_address() - K2;
+    l->calls_left = N;
     _JIT_CALLEE(f);
 }

@@ -113,17 +113,20 @@ static inline __attribute__((always_inline)) uintptr_t jit_value(uintptr_t v)
 #define JUMP_IF(c) do { if (__builtin_expect(!!(c), 0)) JUMP; } while (0)
 
 /* The JIT's limits, at address K of the stencils that check them: a callee
- * frame must start below frame_end and the machine stack must stay above
- * cstack_end, or the call is the runtime error 'stack overflow'. */
+ * frame must start below frame_end, the machine stack must stay above
+ * cstack_end, and calls_left (CALL_DEPTH at main: mochic/stack.py) calls may
+ * still nest, or the call is the runtime error 'stack overflow'. */
 typedef struct JitLimits {
     char *frame_end;
     char *cstack_end;
+    int64_t calls_left;
 } JitLimits;
 
-static inline void jit_check_depth(char *nf)
+static inline void jit_enter_call(char *nf)
 {
-    const JitLimits *l = (const JitLimits *)K;
-    if (nf > l->frame_end || (char *)__builtin_stack_address() < l->cstack_end)
+    JitLimits *l = (JitLimits *)K;
+    if (--l->calls_left < 0 || nf > l->frame_end ||
+        (char *)__builtin_stack_address() < l->cstack_end)
         mochi_stack_overflow(LINE);
 }
 
