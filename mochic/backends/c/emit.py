@@ -114,8 +114,9 @@ class ModuleEmitter:
         if self.need_peek:
             out.append(PEEK_HELPER)
         out.append(f"static char *{STACK_LIMIT}; /* deeper, a Mochi call is 'stack overflow' */")
-        out.append(f"static int32_t {CALLS_LEFT} = {stack.CALL_DEPTH}; /* Mochi calls that may "
-                   "still nest */")
+        # unused by a program without calls between Mochi functions
+        out.append(f"static int32_t __attribute__((unused)) {CALLS_LEFT} = {stack.CALL_DEPTH};"
+                   " /* Mochi calls that may still nest */")
         if self.strings:
             out.append(f"static mref K_[{len(self.strings)}];")
         for name, g in self.module.globals.items():
