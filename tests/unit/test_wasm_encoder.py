@@ -12,7 +12,7 @@ import pytest
 
 from mochic.backends.wasm import control
 from mochic.backends.wasm.leb128 import read_sleb, read_uleb, sleb, sleb5, uleb, uleb5
-from mochic.frontend.types import BOOL, INT
+from mochic.frontend.types import ANY, BOOL, INT
 from mochic.ir import ir
 from mochic.ir.verify import verify
 
@@ -46,7 +46,7 @@ def _irreducible() -> ir.Module:
     five = fn.new_reg("i64", INT)
     t = fn.new_reg("bool", BOOL)
     c = fn.new_reg("bool", BOOL)
-    boxed = fn.new_reg("ref", INT)
+    boxed = fn.new_reg("ref", ANY)
 
     def i(op: str, dst: ir.Reg | None, args: list[ir.Reg], *imm: object) -> ir.Instr:
         return ir.Instr(op, dst, args, tuple(imm), 1)
