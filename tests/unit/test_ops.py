@@ -27,6 +27,7 @@ from mochic.frontend.types import (
     FLOAT,
     INT,
     STRING,
+    FunT,
     ListT,
     StructInfo,
     StructT,
@@ -67,7 +68,7 @@ def _immediates(spec: OpSpec, module: ir.Module) -> tuple:
         "type": lambda: next(types),
         "struct": lambda: "S",
         "field": lambda: list(FIELDS.values()).index(ty),
-        "function": lambda: "callee",
+        "function": lambda: "cbody" if spec.name == "closure.new" else "callee",
         "global": lambda: f"g_{ty}",
         "capture": lambda: 0,
         "math": lambda: "sqrt" if spec.name == "math.f64" else "pow",
@@ -106,6 +107,13 @@ def sample_module() -> ir.Module:
     callee.params.append(callee.new_reg("i64", INT, "x"))
     callee.blocks.append(ir.Block("entry", [], ir.Ret(callee.params[0], 1)))
     m.functions["callee"] = callee
+    # a closure body of one int capture and one int parameter, for closure.new
+    cbody = ir.Function("cbody", [], "i64", INT, env=True, line=1)
+    cbody.params = [cbody.new_reg("ref", ANY, "env"), cbody.new_reg("i64", INT, "x")]
+    got = cbody.new_reg("i64", INT)
+    cbody.blocks.append(ir.Block("entry", [ir.Instr("closure.get.i64", got, cbody.params[:1],
+                                                    (0,), 1)], ir.Ret(got, 1)))
+    m.functions["cbody"] = cbody
     main = ir.Function("main", [], None, ANY, line=1)
     body = ir.Block("entry")
     main.blocks.append(body)
@@ -113,6 +121,11 @@ def sample_module() -> ir.Module:
     for n, (name, spec) in enumerate(OPS.items()):
         fn = ir.Function(f"t{n}", [], None, ANY, line=1)
         fn.params = [fn.new_reg(t, MTY[t], f"a{i}") for i, t in enumerate(_operand_types(spec))]
+        if name.startswith("closure.get."):  # a capture is read by its own closure body
+            fn.env = True
+            fn.params[0] = fn.new_reg("ref", ANY, "env")
+        if name == "call.closure":  # the callee is a closure of callee's signature
+            fn.params[0] = fn.new_reg("ref", FunT((INT,), INT), "f")
         result = spec.result if name not in ("call", "call.closure") else "i64"
         dst = fn.new_reg(result, MTY[result]) if result is not None else None
         fn.blocks.append(ir.Block("entry", [ir.Instr(name, dst, list(fn.params),
