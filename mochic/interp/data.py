@@ -254,6 +254,7 @@ def _plain(v: Any) -> Any:
 
 _ATOI = re.compile(r"[+-]?[0-9]+\Z")
 _GO_FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+_JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _GO_SPECIAL = re.compile(r"[+-]?(inf|infinity|nan)\Z", re.IGNORECASE)
 
 
@@ -500,14 +501,8 @@ class _Json:
             self.ws()
             o.lines[k] = self.line
             o[k] = self.value()
-            self.ws()
-            if self.s.startswith(",", self.i):
-                self.i += 1
-                continue
-            if self.s.startswith("}", self.i):
-                self.i += 1
+            if self.closed("}", "an object"):
                 return o
-            raise self.fail("expected ',' or '}' in an object")
 
     def arr(self) -> _List:
         a = _List()
@@ -520,17 +515,20 @@ class _Json:
             self.ws()
             a.lines.append(self.line)
             a.append(self.value())
-            self.ws()
-            if self.s.startswith(",", self.i):
-                self.i += 1
-                continue
-            if self.s.startswith("]", self.i):
-                self.i += 1
+            if self.closed("]", "a list"):
                 return a
-            raise self.fail("expected ',' or ']' in a list")
+
+    def closed(self, close: str, what: str) -> bool:
+        """After a member of ``what``: past a ',' (False) or its ``close`` (True)."""
+        self.ws()
+        for sep, done in ((",", False), (close, True)):
+            if self.s.startswith(sep, self.i):
+                self.i += 1
+                return done
+        raise self.fail(f"expected ',' or '{close}' in {what}")
 
     def number(self) -> int | float:
-        m = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?").match(self.s, self.i)
+        m = _JSON_NUMBER.match(self.s, self.i)
         if m is None:
             raise self.fail("malformed number")
         self.i = m.end()

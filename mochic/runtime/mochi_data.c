@@ -676,6 +676,18 @@ static DVal json_number(Json *j)
 
 static DVal json_value(Json *j);
 
+/* After a member: past a ',' (false) or the CLOSE of its object or list (true);
+   anything else is the error EXPECTED. */
+static bool json_closed(Json *j, char close, const char *expected)
+{
+    json_ws(j);
+    if (json_at(j, ',') || json_at(j, close)) {
+        j->i++;
+        return j->s[j->i - 1] == close;
+    }
+    json_fail(j, "%s", expected);
+}
+
 static DVal json_object(Json *j)
 {
     DVal o = dnull(j->line);
@@ -706,16 +718,8 @@ static DVal json_object(Json *j)
         }
         it->line = j->line;
         it->v = json_value(j);
-        json_ws(j);
-        if (json_at(j, ',')) {
-            j->i++;
-            continue;
-        }
-        if (json_at(j, '}')) {
-            j->i++;
+        if (json_closed(j, '}', "expected ',' or '}' in an object"))
             return o;
-        }
-        json_fail(j, "%s", "expected ',' or '}' in an object");
     }
 }
 
@@ -735,16 +739,8 @@ static DVal json_array(Json *j)
         it = dpush(j->a, &l);
         it->line = j->line;
         it->v = json_value(j);
-        json_ws(j);
-        if (json_at(j, ',')) {
-            j->i++;
-            continue;
-        }
-        if (json_at(j, ']')) {
-            j->i++;
+        if (json_closed(j, ']', "expected ',' or ']' in a list"))
             return l;
-        }
-        json_fail(j, "%s", "expected ',' or ']' in a list");
     }
 }
 
