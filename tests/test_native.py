@@ -26,6 +26,7 @@ from elftools.elf.elffile import ELFFile
 from mochic.targets import TARGETS
 from mochic.toolchain.native import native_runtime
 from tests import runners
+from tests.test_targets import DEEP
 from tests.tiers import BUILD_TIMEOUT, ROOT, TIMEOUT, Result, mochic
 
 LINUX = ("x86_64-linux", "aarch64-linux", "riscv64-linux")
@@ -51,17 +52,6 @@ report("fib", fib(12))
 OUTPUT = "fib 144 2.5\n"
 # CI installs it (.ci/run); test_dwarf_verifies says so where it is missing
 DWARFDUMP = shutil.which("llvm-dwarfdump")
-DEEP = """\
-fun depth(n: int): int {
-  if n == 0 { return 0 }
-  return 1 + depth(n - 1)
-}
-print(depth(150000))
-fun f(n: int): int {
-  return f(n + 1) + 1
-}
-print(f(0))
-"""
 
 
 def build(src: Path, out: Path, *flags: str, env: dict | None = None) -> Result:
