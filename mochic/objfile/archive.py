@@ -76,8 +76,10 @@ def read_archive(data: bytes, name: str) -> Archive:
         member, start, size = ar._header(offset)
         if member == "//":
             ar.long_names = data[start:start + size]
-        elif member in ("/", "/SYM64/"):
+        elif member in ("/", "/SYM64/") and index_at is None:
             index_at = (start, size, 8 if member == "/SYM64/" else 4)
+        elif member == "/":
+            pass  # a COFF library's second index (little-endian, sorted): the first suffices
         elif member.startswith("__.SYMDEF"):
             raise ArchiveError(f"{name}: BSD archives are not supported")
         else:

@@ -79,6 +79,7 @@ class Section:
     tls: bool = False  # thread-local: the template (DATA) or size (BSS) of each thread's copy
     strings: bool = False  # NUL-terminated strings a linker may merge (.debug_str)
     retain: bool = False  # kept by a linker even when nothing refers to it (.init_array)
+    follows: str | None = None  # kept exactly when this section is (COFF's associative COMDAT)
 
     @property
     def size(self) -> int:

@@ -83,10 +83,14 @@ GOT_WORD = 8
 GotKey = tuple[str, int, str]
 
 
-def output_name(sec: Section, moved: bool) -> str:
+def output_name(sec: Section, moved: bool, places: tuple[tuple[str, str], ...] = ()) -> str:
     """The output section an input section goes to (``moved``: read-only data that
-    holds words the loader rebases)."""
+    holds words the loader rebases; ``places``: a format's (name prefix, output) pairs,
+    tried first)."""
     kind, name = sec.kind, sec.name
+    for prefix, out in places:
+        if name.startswith(prefix):
+            return out
     if kind is SectionKind.TEXT:
         return ".text"
     if kind is SectionKind.RODATA:
@@ -112,9 +116,14 @@ class Input:
     moved: set[str] = field(default_factory=set)
     placed: dict[str, tuple[OutputSection, int]] = field(default_factory=dict)
 
+    followers: dict[str, list[str]] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         for r in self.obj.relocations:
             self.relocations.setdefault(r.section, []).append(r)
+        for s in self.obj.sections.values():
+            if s.follows is not None:
+                self.followers.setdefault(s.follows, []).append(s.name)
 
     @property
     def name(self) -> str:
@@ -167,6 +176,11 @@ class Format:
 
     headers: Callable[[bool], int]
     tables: Callable[[int], list[Table]]
+    outputs: tuple[tuple[str, str], ...] = OUTPUTS  # output sections in order, each's segment
+    places: tuple[tuple[str, str], ...] = ()  # input name prefix -> output, before the kinds
+    grouped: bool = False  # COFF: pieces sorted by the name after `$` within an output
+    symbols: tuple[str, ...] = LINKER_SYMBOLS  # names the linker defines
+    fixed: dict[str, int] = field(default_factory=dict)  # more of them, at image offsets
 
 
 @dataclass
@@ -194,8 +208,10 @@ class Defined:
 class Linker:
     """One link; `link` below runs its steps."""
 
-    def __init__(self, isa: Isa, pie: bool, entry: str) -> None:
+    def __init__(self, isa: Isa, pie: bool, entry: str,
+                 symbols: tuple[str, ...] = LINKER_SYMBOLS) -> None:
         self.isa = isa
+        self.own = symbols
         self.pie = pie
         self.entry = entry
         self.inputs: list[Input] = []
@@ -253,7 +269,7 @@ class Linker:
                     self.add(lib.load(at))
                     progress = True
                     break
-        missing = [n for n in self.undefined if n not in LINKER_SYMBOLS]
+        missing = [n for n in self.undefined if n not in self.own]
         if missing:
             lines = [f"undefined symbol {n}, used by {self.undefined[n].name} in "
                      f"{_user(self.undefined[n], n)}" for n in missing[:20]]
@@ -281,7 +297,7 @@ class Linker:
         """Does the address of this symbol move with the image (not a number, not an
         undefined weak 0)?"""
         if d is None:
-            return name in LINKER_SYMBOLS
+            return name in self.own
         return d.symbol.section != ABSOLUTE
 
     # ------------------------------------------------------------ 2. garbage
@@ -299,6 +315,7 @@ class Linker:
             if sec is None or sec == ABSOLUTE or sec in inp.live:
                 continue
             inp.live.add(sec)
+            work += [(inp, f) for f in inp.followers.get(sec, ())]
             for r in inp.relocations.get(sec, ()):
                 d = self.resolve(inp, r.symbol)
                 if d is not None and d.symbol.section not in d.input.live:
@@ -357,26 +374,31 @@ class Linker:
     # ------------------------------------------------------------ 4. lay out
 
     def layout(self, fmt: Format) -> tuple[list[Segment], list[OutputSection]]:
-        order = {name: k for k, (name, _) in enumerate(OUTPUTS)}
-        for name, seg in OUTPUTS:
+        order = {name: k for k, (name, _) in enumerate(fmt.outputs)}
+        for name, seg in fmt.outputs:
             kind = {".text": SectionKind.TEXT, ".rodata": SectionKind.RODATA,
                     ".bss": SectionKind.BSS, ".tbss": SectionKind.BSS}.get(name,
                                                                        SectionKind.DATA)
             self.outputs[name] = OutputSection(name, kind, seg, tls=name in (".tdata", ".tbss"))
         debug = self.debug
+        placing: list[tuple[OutputSection, Input, Section]] = []
         for inp in self.inputs:
             for sec in inp.obj.sections.values():
                 if sec.kind.loaded and sec.name in inp.live:
-                    out = self.outputs[output_name(sec, sec.name in inp.moved)]
+                    out = self.outputs[output_name(sec, sec.name in inp.moved, fmt.places)]
                 elif sec.kind is SectionKind.DEBUG and sec.size:  # read with its bytes
                     out = debug.setdefault(sec.name, OutputSection(sec.name, sec.kind, ""))
                 else:
                     continue
-                out.align = max(out.align, sec.align)
-                at = out.size + -out.size % sec.align
-                out.pieces.append((inp, sec, at))
-                inp.placed[sec.name] = (out, at)
-                out.size = at + sec.size
+                placing.append((out, inp, sec))
+        if fmt.grouped:  # stable: same-named pieces keep the input order
+            placing.sort(key=lambda p: p[2].name.partition("$")[2].partition("#")[0])
+        for out, inp, sec in placing:
+            out.align = max(out.align, sec.align)
+            at = out.size + -out.size % sec.align
+            out.pieces.append((inp, sec, at))
+            inp.placed[sec.name] = (out, at)
+            out.size = at + sec.size
         got = self.outputs[".got"]
         if self.got:
             got.align = max(got.align, GOT_WORD)
@@ -419,6 +441,7 @@ class Linker:
             o.offset = offset
             offset += o.size
         self._linker_symbols(segments)
+        self.linker_symbols.update(fmt.fixed)
         return segments, debug_out
 
     def _linker_symbols(self, segments: list[Segment]) -> None:
@@ -613,7 +636,7 @@ def link(isa: Isa, objects: list[ObjectFile], libraries: list[Library], fmt: For
     """Link ``objects`` (whole) with what they need from ``libraries`` into an image
     laid out for ``fmt`` (with its symbol table, unless ``symbols`` is false); raise
     LinkError."""
-    lk = Linker(isa, pie, entry)
+    lk = Linker(isa, pie, entry, fmt.symbols)
     for obj in objects:
         lk.add(obj)
     lk.pull(libraries)
