@@ -43,15 +43,77 @@ void mochi_exit(int status)
     exit(status);
 }
 
+/* A runtime error's message goes out through this buffer, in as few writes as it
+ * fits in, and is formatted here rather than by printf: the messages use only %s and
+ * %" PRId64 ", and a program that formats no float then links no printf. */
+typedef struct ErrorText {
+    char buf[512];
+    size_t n;
+} ErrorText;
+
+static void error_put(ErrorText *e, const char *s, size_t n)
+{
+    while (n > 0) {
+        size_t k = sizeof e->buf - e->n < n ? sizeof e->buf - e->n : n;
+        memcpy(e->buf + e->n, s, k);
+        e->n += k;
+        s += k;
+        n -= k;
+        if (e->n == sizeof e->buf) {
+            fwrite(e->buf, 1, e->n, stderr);
+            e->n = 0;
+        }
+    }
+}
+
+static void error_int(ErrorText *e, int64_t v)
+{
+    char tmp[MOCHI_INT_CHARS];
+    char *p = mochi_int_digits(tmp + sizeof tmp, v);
+    error_put(e, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+static void error_format(ErrorText *e, const char *fmt, va_list ap)
+{
+    const char *p = fmt, *q;
+    for (;;) {
+        for (q = p; *q != '\0' && *q != '%'; q++)
+            ;
+        error_put(e, p, (size_t)(q - p));
+        if (*q == '\0')
+            return;
+        for (p = q + 1; *p == 'l'; p++) /* PRId64: ld or lld */
+            ;
+        if (*p == 's') {
+            const char *s = va_arg(ap, const char *);
+            error_put(e, s, strlen(s));
+        } else if (*p == 'd') {
+            error_int(e, va_arg(ap, int64_t));
+        } else if (*p == '%') {
+            error_put(e, "%", 1);
+        } else {
+            error_put(e, q, (size_t)(p - q)); /* not a conversion: as it is */
+            continue;
+        }
+        p++;
+    }
+}
+
 _Noreturn void mochi_error(int32_t line, const char *fmt, ...)
 {
     va_list ap;
+    ErrorText e;
+    e.n = 0;
     mochi_flush_output();
-    fprintf(stderr, "%s:%ld: runtime error: ", mochi_source_file, (long)line);
+    error_put(&e, mochi_source_file, strlen(mochi_source_file));
+    error_put(&e, ":", 1);
+    error_int(&e, line);
+    error_put(&e, ": runtime error: ", 17);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    error_format(&e, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    error_put(&e, "\n", 1);
+    fwrite(e.buf, 1, e.n, stderr);
     fflush(stderr);
     exit(1);
 }

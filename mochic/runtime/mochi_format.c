@@ -72,18 +72,24 @@ void mochi_buf_printf(MBuf *b, const char *fmt, ...)
     b->n += (size_t)n;
 }
 
-static void put_int(MBuf *b, int64_t v)
+char *mochi_int_digits(char *end, int64_t v)
 {
-    char tmp[24];
-    int i = (int)sizeof tmp;
+    char *p = end;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
     do {
-        tmp[--i] = (char)('0' + u % 10);
+        *--p = (char)('0' + u % 10);
         u /= 10;
     } while (u != 0);
     if (v < 0)
-        tmp[--i] = '-';
-    mochi_buf_put(b, tmp + i, sizeof tmp - (size_t)i);
+        *--p = '-';
+    return p;
+}
+
+void mochi_buf_int(MBuf *b, int64_t v)
+{
+    char tmp[MOCHI_INT_CHARS];
+    char *p = mochi_int_digits(tmp + sizeof tmp, v);
+    mochi_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void mochi_buf_free(MBuf *b)
@@ -381,7 +387,7 @@ void mochi_fmt_key(MBuf *b, MVal v)
     if (v.k == V_STR)
         put_str(b, (MStr *)v.v.r);
     else if (v.k == V_INT)
-        put_int(b, v.v.i);
+        mochi_buf_int(b, v.v.i);
     else
         container_style(b, v);
 }
@@ -404,7 +410,7 @@ void mochi_fmt_str(MBuf *b, MVal v)
     int64_t i;
     switch (v.k) {
     case V_NONE: mochi_buf_puts(b, "<nil>"); return;
-    case V_INT: put_int(b, v.v.i); return;
+    case V_INT: mochi_buf_int(b, v.v.i); return;
     case V_FLOAT: put_float(b, v.v.f, STYLE_STR); return;
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return;
     case V_STR: put_str(b, (MStr *)v.v.r); return;
@@ -476,7 +482,7 @@ static void container_style(MBuf *b, MVal v)
     int64_t i;
     switch (v.k) {
     case V_NONE: mochi_buf_puts(b, "nil"); return;
-    case V_INT: put_int(b, v.v.i); return;
+    case V_INT: mochi_buf_int(b, v.v.i); return;
     case V_FLOAT: put_float(b, v.v.f, STYLE_CONTAINER); return;
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return;
     case V_STR: go_quote(b, ((MStr *)v.v.r)->data, ((MStr *)v.v.r)->nbytes); return;
@@ -656,7 +662,7 @@ static bool json_value(MBuf *b, MVal v, int depth, bool pretty)
     bool ok;
     switch (v.k) {
     case V_NONE: mochi_buf_puts(b, "null"); return true;
-    case V_INT: put_int(b, v.v.i); return true;
+    case V_INT: mochi_buf_int(b, v.v.i); return true;
     case V_FLOAT: return put_float(b, v.v.f, STYLE_JSON);
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return true;
     case V_STR: json_quote(b, ((MStr *)v.v.r)->data, ((MStr *)v.v.r)->nbytes); return true;

@@ -138,6 +138,11 @@ void mochi_buf_put(MBuf *b, const char *s, size_t n);
 void mochi_buf_puts(MBuf *b, const char *s);
 void mochi_buf_putc(MBuf *b, char c);
 void mochi_buf_printf(MBuf *b, const char *fmt, ...);
+void mochi_buf_int(MBuf *b, int64_t v); /* decimal */
+/* the decimal digits of v (a '-' first if negative) written backwards from END, which
+ * has MOCHI_INT_CHARS bytes before it; returns where they start */
+#define MOCHI_INT_CHARS 24
+char *mochi_int_digits(char *end, int64_t v);
 void mochi_buf_free(MBuf *b);
 
 /* ------------------------------------------------------------------ strings */

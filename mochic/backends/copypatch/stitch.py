@@ -193,7 +193,7 @@ class _Stitcher:
             elif v == "data":
                 value, in_text = Ref(_data_symbol(piece.stencil)), False
             elif v.startswith("sym:"):
-                value, in_text = Ref(v[4:]), False
+                value, in_text = Ref(piece.calls.get(v[4:], v[4:])), False
             else:
                 if v not in piece.values:
                     raise AssertionError(f"stencil {piece.stencil}: no value for hole {v}")

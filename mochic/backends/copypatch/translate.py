@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from mochic.backends.copypatch.divide import magic
 from mochic.backends.copypatch.model import Stencil
+from mochic.frontend.types import BOOL, INT, STRING
 from mochic.ir import ir
 from mochic.ir.ops import CALL_OPS, OPS
 from mochic.ir.printer import format_instr, format_term
@@ -34,6 +35,7 @@ SLOT = 8
 # Small constants fold into the instruction that uses them (hole KS: a 32-bit
 # immediate the stencils read as an address, so it must be non-negative).
 KS_LIMIT = 1 << 31
+PLAIN_TYPES = (INT, BOOL, STRING)  # printed by mochi_print_plain
 _INT_BINOPS = ("add", "sub", "mul", "and", "or", "xor", "shl", "shr", "div", "rem")
 _COMPARES = ("eq", "ne", "lt", "le", "gt", "ge")
 _SCALAR_KIND = {"i64": "s", "f64": "s", "bool": "b", "ref": "ref"}
@@ -58,6 +60,9 @@ class Piece:
     values: dict[str, int | Ref] = field(default_factory=dict)  # Ref: an address to relocate
     target: str | None = None  # a block label, for TARGET
     callee: str | None = None  # a function name, for CALLEE
+    # runtime functions this use calls in place of the stencil's own (`sym:` holes), with
+    # the same signature: a cheaper variant the static types allow
+    calls: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -574,7 +579,16 @@ class FunctionTranslator:
 
     def op_print(self, ins: ir.Instr) -> None:
         self._args_out(ins.args)
-        self.emit("print", D=self.fs, N=len(ins.args), LINE=ins.line)
+        p = self.emit("print", D=self.fs, N=len(ins.args), LINE=ins.line)
+        if all(self._boxed_plain(a) for a in ins.args):
+            p.calls = {"mochi_print": "mochi_print_plain"}
+
+    def _boxed_plain(self, r: ir.Reg) -> bool:
+        """Is ``r`` only ever a boxed int, bool or string (whose text needs no generic
+        formatter)?"""
+        writes = self._writes(r.id)
+        return r.id not in {p.id for p in self.fn.params} and len(writes) == 1 and \
+            writes[0].op.startswith("box.") and writes[0].imm[0] in PLAIN_TYPES
 
     # ------------------------------------------------------------ terminators
 
