@@ -884,7 +884,8 @@ class FunctionLowerer:
             present = self.entry_present(other)
             if present is not None:  # `m[k] == nil`: is k absent?
                 return present if cmp == "ne" else b.value("not.bool", [present], BOOL)
-            if ir_type(other.ty) != "ref":
+            if ir_type(other.ty) != "ref":  # never none, but evaluated for its effects
+                self.expr(other)
                 return self.const(BOOL, cmp == "ne")
             r = b.value("is.none", [self.expr(other)], BOOL)
             return r if cmp == "eq" else b.value("not.bool", [r], BOOL)

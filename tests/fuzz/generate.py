@@ -716,7 +716,7 @@ class UnitGen:
 
     def e_fun(self, ty: str, scope: Scope, depth: int) -> str:
         r = self.r
-        ints = [f for f in self.funs if f.params == [INT] and f.ret == INT]
+        ints = [f for f in self.funs if f.params == [INT] and f.ret == INT and not f.counts_down]
         if ints and self.chance(0.3):
             return r.choice(ints).name
         inner = Scope(parent=scope)
