@@ -526,9 +526,9 @@ class FunctionLowerer:
         v = s.value
         if isinstance(v, A.Call) and v.target and v.target[0] == "builtin" and \
                 v.target[1] in ("append", "push") and _same_place(tgt, v.target[2][0]) and \
-                v.ty == tgt.ty:
+                v.ty == tgt.ty and not any(_may_read(a, tgt) for a in v.target[2][1:]):
             # `xs = append(xs, v)`: the old list dies here, so an unshared one may grow
-            # in place instead of being copied.
+            # in place instead of being copied (unless v reads xs: `append(xs, str(xs))`).
             v.reuse = True  # type: ignore[attr-defined]
         spine = _concat_spine(v)
         if spine and _same_place(tgt, spine[-1].left):

@@ -41,7 +41,7 @@ from tests.runners import decode
 from tests.tiers import TIERS, TIMEOUT, Result
 
 FILE = "fuzz.mochi"
-RUN_ERROR = re.compile(re.escape(FILE) + r":\d+: runtime error: .+\n\Z")
+RUN_ERROR = re.compile(re.escape(FILE) + r":\d+: runtime error: .+\n\Z", re.S)  # a message may quote a \n
 CRASH_SIGNS = ("Traceback (most recent call last)", "internal compiler error", ": error: ",
                "mochic build failed", "Segmentation fault", "AddressSanitizer",
                "runtime error: load of", "UndefinedBehaviorSanitizer")
