@@ -650,6 +650,12 @@ class FunctionLowerer:
         b = self.b
         t = src.ty
         coll = self.expr(src)
+        if any(coll is home for home in self.vars.values()):
+            # a variable's own register: the loop goes over the value it holds now,
+            # whatever the body assigns to the variable
+            snapshot = b.reg(coll.ty, "iter")
+            b.emit(f"mov.{coll.ty}", [coll], dst=snapshot)
+            coll = snapshot
         if isinstance(t, GroupT):
             coll = b.value("group.items", [coll], ListT(t.elem))
             t = ListT(t.elem)
