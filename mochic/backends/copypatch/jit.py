@@ -22,7 +22,7 @@ import ctypes
 import mmap
 import os
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +86,7 @@ class Program:
         return self.stitched.functions
 
     @property
-    def stencils(self) -> dict[str, Stencil]:
+    def stencils(self) -> Mapping[str, Stencil]:
         return self.stitched.stencils
 
     @property

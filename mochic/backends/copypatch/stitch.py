@@ -19,14 +19,14 @@ JIT, `jit.py`) or linked into an executable (the native backend) alike.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 
 from mochic import stack
 from mochic.backends.copypatch.model import Stencil
 from mochic.backends.copypatch.patch import PC_RELATIVE, SECTION_RELATIVE, patch
+from mochic.backends.copypatch.stencilfile import MACHINES as STENCIL_SETS
+from mochic.backends.copypatch.stencilfile import load as load_stencils
 from mochic.backends.copypatch.translate import (
     NoStencil,
     Piece,
@@ -49,13 +49,11 @@ LIMITS_SIZE = 24
 AddressRewrite = Callable[[ObjectFile, bytearray, int, str, str, int], None]
 
 
-STENCIL_SETS = ("x86_64", "aarch64", "riscv64")  # generated/<name>.py
-
-
-def stencil_module(machine: str) -> ModuleType:
+def stencils_for(machine: str) -> Mapping[str, Stencil]:
+    """The stencils of ``machine`` (generated/<machine>.stencils); NoStencil if it has none."""
     if machine not in STENCIL_SETS:
         raise NoStencil(f"no stencils for {machine}")
-    return importlib.import_module(f"mochic.backends.copypatch.generated.{machine}")
+    return load_stencils(machine).stencils
 
 
 @dataclass
@@ -72,7 +70,7 @@ class Placed:
 class Stitched:
     obj: ObjectFile
     functions: dict[str, Placed]
-    stencils: dict[str, Stencil]
+    stencils: Mapping[str, Stencil]
     ir_ops: int
 
     @property
@@ -87,7 +85,7 @@ def stitch_program(module: ir.Module, machine: str,
     """The program as an object for ``machine`` (raises NoStencil); with ``rewrite``,
     every absolute address in `.text` goes through it (a position-independent
     executable's code)."""
-    stencils: dict[str, Stencil] = stencil_module(machine).STENCILS
+    stencils = stencils_for(machine)
     obj = ObjectFile(machine, module.file)
     data = StaticData(obj, module.structs, LP64)
     limits = data.zeroed(LIMITS, LIMITS_SIZE, Binding.GLOBAL)
@@ -97,7 +95,7 @@ def stitch_program(module: ir.Module, machine: str,
 
 
 def _layout(module: ir.Module, obj: ObjectFile, translations: list[Translation],
-            stencils: dict[str, Stencil], rewrite: AddressRewrite | None) -> Stitched:
+            stencils: Mapping[str, Stencil], rewrite: AddressRewrite | None) -> Stitched:
     text = obj.section(".text", SectionKind.TEXT, 16)
     enter = Piece("enter", {"K": Ref(LIMITS), "K2": stack.JIT_STACK_BUDGET,
                             "N": stack.CALL_DEPTH},
@@ -157,7 +155,7 @@ def _step_start(p: Placed, k: int) -> int:
 class _Stitcher:
     """Copies stencils into `.text` and fills or relocates their holes."""
 
-    def __init__(self, obj: ObjectFile, text: bytearray, stencils: dict[str, Stencil],
+    def __init__(self, obj: ObjectFile, text: bytearray, stencils: Mapping[str, Stencil],
                  functions: dict[str, int], rewrite: AddressRewrite | None) -> None:
         self.obj = obj
         self.text = text

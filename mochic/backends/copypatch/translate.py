@@ -19,6 +19,7 @@ entry to a block where it is no longer live.
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from mochic.backends.copypatch.divide import magic
@@ -87,7 +88,7 @@ class Translation:
 
 class FunctionTranslator:
     def __init__(self, fn: ir.Function, module: ir.Module, data: StaticData,
-                 stencils: dict[str, Stencil], limits: Ref) -> None:
+                 stencils: Mapping[str, Stencil], limits: Ref) -> None:
         self.fn = fn
         self.module = module
         self.data = data
@@ -675,5 +676,5 @@ HANDLERS: dict[str, str | None] = {op: _FAMILY_HANDLERS.get(op.split(".")[0]) fo
 
 
 def translate(fn: ir.Function, module: ir.Module, data: StaticData,
-              stencils: dict[str, Stencil], limits: Ref) -> Translation:
+              stencils: Mapping[str, Stencil], limits: Ref) -> Translation:
     return FunctionTranslator(fn, module, data, stencils, limits).translate()
