@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from mochic.backends.copypatch.divide import magic
-from mochic.backends.copypatch.model import Stencil
+from mochic.backends.copypatch.model import Stencil, function_symbol
 from mochic.ir import ir
 from mochic.ir.ops import CALL_OPS, OPS
 from mochic.ir.printer import format_instr, format_term
@@ -42,11 +42,6 @@ _SCALAR_KIND = {"i64": "s", "f64": "s", "bool": "b", "ref": "ref"}
 
 class NoStencil(Exception):
     """An instruction the stencil set cannot express; the program runs on interp."""
-
-
-def function_symbol(name: str) -> str:
-    """The symbol of a Mochi function's code."""
-    return f"mochi.fn.{name}"
 
 
 def global_symbol(name: str) -> str:
