@@ -69,17 +69,35 @@ def stitch_program(module: ir.Module, machine: str,
     """The program as an object for ``machine`` (raises NoStencil); with ``rewrite``,
     every absolute address in `.text` goes through it (a position-independent
     executable's code)."""
+    return layout(module, translate_program(module, machine), rewrite)
+
+
+@dataclass
+class Translated:
+    """Every function `main` reaches as stencil uses, before they are placed."""
+
+    obj: ObjectFile  # with the static data the translations refer to
+    translations: list[Translation]
+    stencils: Mapping[str, Stencil]
+
+
+def translate_program(module: ir.Module, machine: str) -> Translated:
+    """Step 1: inline and translate every reachable function (raises NoStencil)."""
     stencils = stencils_for(machine)
     obj = ObjectFile(machine, module.file)
     data = StaticData(obj, module.structs, LP64)
     limits = data.zeroed(LIMITS, LIMITS_SIZE, Binding.GLOBAL)
     translations = [translate(inline_calls(fn, module), module, data, stencils, limits)
                     for fn in module.reachable()]
-    return _layout(module, obj, translations, stencils, rewrite)
+    return Translated(obj, translations, stencils)
 
 
-def _layout(module: ir.Module, obj: ObjectFile, translations: list[Translation],
-            stencils: Mapping[str, Stencil], rewrite: AddressRewrite | None) -> Stitched:
+def layout(module: ir.Module, translated: Translated,
+           rewrite: AddressRewrite | None = None) -> Stitched:
+    """Steps 2 and 3, the stitching proper: copy the stencils into `.text` one after
+    another and fill or relocate their holes, by each stencil's patch plan (once per
+    ``translated``: its object receives the code)."""
+    obj, translations, stencils = translated.obj, translated.translations, translated.stencils
     text = obj.section(".text", SectionKind.TEXT, 16)
     enter = Piece("enter", {"K": Ref(LIMITS), "K2": stack.JIT_STACK_BUDGET,
                             "N": stack.CALL_DEPTH},
