@@ -284,3 +284,30 @@ def test_wasmrun_runs_a_precompiled_module_as_the_engine_does(tmp_path: Path) ->
                         "length 3\n")
     p = subprocess.run([str(wasmrun.runner()), str(module)], capture_output=True, text=True)
     assert p.returncode == 1 and p.stderr.startswith("wasmrun: cannot load the module")
+
+
+def test_fast_grows_a_kernel_until_c_runs_long_enough(tmp_path: Path) -> None:
+    """--fast: a size the budget allows but at which C runs for milliseconds is
+    grown (C's run time proportional to N here) until C takes the floor."""
+    from bench.kernels import Kernel
+    from bench.measure import Sample
+    from bench.runner import KernelRun
+
+    kernel = next(k for k in discover() if k.name == "sum_loop")
+    assert isinstance(kernel, Kernel)
+    c = PEERS["c"]
+    runs: list[int] = []
+
+    class Fake(KernelRun):
+        def run(self, p, n, what):  # noqa: ANN001, ANN202 - C: 1 s per 10 000 000
+            runs.append(n)
+            return Sample(n / 10_000_000, 0, 0, "", "")
+
+    kr = Fake(kernel, [c], Options(min_baseline_s=0.3), tmp_path, {}, lambda _m: None, "")
+    n = kernel.quick * 2
+    history = {"c": [(n, n / 10_000_000)]}
+    grown = kr._baseline_floor(history, n, kernel.default)
+    assert grown == kernel.default or grown / 10_000_000 >= 0.3
+    assert runs and grown > n
+    kr = Fake(kernel, [c], Options(), tmp_path, {}, lambda _m: None, "")
+    assert kr._baseline_floor(history, n, kernel.default) == n  # without --fast: as it was
