@@ -231,7 +231,7 @@ int64_t mochi_pow_i64(int32_t line, int64_t a, int64_t b)
 
 /* ------------------------------------------------------------------ dynamic values */
 
-MVal mochi_val_ref(mref r)
+MVal mochi_val_ref_any(mref r)
 {
     MVal v;
     v.v.r = r;

@@ -54,7 +54,21 @@ typedef struct MVal {
     mref box;     /* the box a scalar was read from, if any */
 } MVal;
 
-MVal mochi_val_ref(mref r);
+MVal mochi_val_ref_any(mref r);
+
+/* the value of a ref: a string inline (map keys, the hot case), the rest by
+ * the runtime */
+static inline MVal mochi_val_ref(mref r)
+{
+    if (r != NULL && r->kind == MK_STR) {
+        MVal v;
+        v.k = V_STR;
+        v.v.r = r;
+        v.box = NULL;
+        return v;
+    }
+    return mochi_val_ref_any(r);
+}
 
 static inline MVal mochi_val(MSlot s, MRep rep)
 {

@@ -470,6 +470,11 @@ def _expect(e: FunctionEmitter, ins: ir.Instr) -> str:
 def _list_access(e: FunctionEmitter, ins: ir.Instr) -> str:
     if ins.op == "list.get.ref" and ins.dst is not None and ins.dst.id in e.facts.borrowed:
         # a borrowed element: no count change at all
+        key = (ins.args[0].id, ins.args[1].id)
+        seen = e.peeks.get(key)
+        if seen is not None:
+            return f"r{ins.dst.id} = r{seen};"
+        e.peeks[key] = ins.dst.id
         return f"r{ins.dst.id} = {PEEK}({ins.line}, {e.r(ins.args[0])}, {e.r(ins.args[1])});"
     return fast_path(e, ins)
 
