@@ -123,6 +123,20 @@ MOCHI_C_APPEND(bool, bool, b, MT_BOOL, MOCHI_C_RAW, (void)0)
 MOCHI_C_APPEND(ref, mref, r, 0, MOCHI_C_REFS, mochi_retain_inline(v))
 #undef MOCHI_C_APPEND
 
+/* `match` on a variant: a struct of this descriptor, or not one of its name (the
+ * runtime compares the names of two descriptors) */
+static inline bool mochi_c_struct_is(int32_t line, mref o, const MStructDesc *d)
+{
+    if (MOCHI_LIKELY(o != NULL && o->kind == MK_STRUCT)) {
+        const MStructDesc *od = ((MStruct *)o)->desc;
+        if (od == d)
+            return true;
+        if (od->name[0] != d->name[0])
+            return false;
+    }
+    return mochi_struct_is(line, o, d);
+}
+
 #undef MOCHI_C_RAW
 #undef MOCHI_C_REFS
 #undef MOCHI_C_IN

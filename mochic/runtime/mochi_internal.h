@@ -136,6 +136,9 @@ enum { MF_VISITING = 1 };  /* MHeader.flags: being formatted (cycle check) */
 /* MHeader.flags of a string made by mochi_str_append: its data area holds
  * 2^k bytes, k in these bits (0: exactly nbytes + 1, the NUL included) */
 enum { MF_STR_ROOM_SHIFT = 8 };
+/* MHeader.flags of an object mochi_new took from its free lists (mochi_core.c,
+ * "small objects"), its size class in the bits above MF_POOL_SHIFT */
+enum { MF_POOLED = 0x800, MF_POOL_SHIFT = 12 };
 
 void *mochi_alloc(int32_t line, size_t size);
 void *mochi_grow(int32_t line, void *p, int64_t n, size_t elem); /* realloc to n elems */

@@ -282,7 +282,7 @@ def _struct_set(e: FunctionEmitter, ins: ir.Instr) -> str:
 
 @handles("struct.is")
 def _struct_is(e: FunctionEmitter, ins: ir.Instr) -> str:
-    return e.set_scalar(ins.dst, f"mochi_struct_is({ins.line}, {e.r(ins.args[0])}, "
+    return e.set_scalar(ins.dst, f"mochi_c_struct_is({ins.line}, {e.r(ins.args[0])}, "
                                  f"{e.mod.types.desc(ins.imm[0])})")
 
 
