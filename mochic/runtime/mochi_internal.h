@@ -130,6 +130,11 @@ uint64_t mochi_val_hash(MVal v);
 int mochi_val_cmp(int32_t line, MVal a, MVal b); /* total order of `sort by`, min, < */
 const char *mochi_val_type_name(MVal v);         /* int, string, list, Node, nil ... */
 
+/* the decimal digits of v (and its sign), at the end of buf: returns where they
+ * start, their count in *len (no printf: str(i) and printing are hot) */
+enum { MOCHI_INT_DIGITS = 24 };
+const char *mochi_fmt_int(int64_t v, char buf[MOCHI_INT_DIGITS], int *len);
+
 /* ------------------------------------------------------------------ memory */
 
 enum { MF_VISITING = 1 };  /* MHeader.flags: being formatted (cycle check) */
