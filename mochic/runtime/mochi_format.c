@@ -72,18 +72,26 @@ void mochi_buf_printf(MBuf *b, const char *fmt, ...)
     b->n += (size_t)n;
 }
 
-static void put_int(MBuf *b, int64_t v)
+const char *mochi_fmt_int(int64_t v, char buf[MOCHI_INT_DIGITS], int *len)
 {
-    char tmp[24];
-    int i = (int)sizeof tmp;
+    int i = MOCHI_INT_DIGITS;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
     do {
-        tmp[--i] = (char)('0' + u % 10);
+        buf[--i] = (char)('0' + u % 10);
         u /= 10;
     } while (u != 0);
     if (v < 0)
-        tmp[--i] = '-';
-    mochi_buf_put(b, tmp + i, sizeof tmp - (size_t)i);
+        buf[--i] = '-';
+    *len = MOCHI_INT_DIGITS - i;
+    return buf + i;
+}
+
+static void put_int(MBuf *b, int64_t v)
+{
+    char tmp[MOCHI_INT_DIGITS];
+    int n;
+    const char *p = mochi_fmt_int(v, tmp, &n);
+    mochi_buf_put(b, p, (size_t)n);
 }
 
 void mochi_buf_free(MBuf *b)
