@@ -72,24 +72,26 @@ void mochi_buf_printf(MBuf *b, const char *fmt, ...)
     b->n += (size_t)n;
 }
 
-char *mochi_int_digits(char *end, int64_t v)
+const char *mochi_fmt_int(int64_t v, char buf[MOCHI_INT_DIGITS], int *len)
 {
-    char *p = end;
+    int i = MOCHI_INT_DIGITS;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
     do {
-        *--p = (char)('0' + u % 10);
+        buf[--i] = (char)('0' + u % 10);
         u /= 10;
     } while (u != 0);
     if (v < 0)
-        *--p = '-';
-    return p;
+        buf[--i] = '-';
+    *len = MOCHI_INT_DIGITS - i;
+    return buf + i;
 }
 
 void mochi_buf_int(MBuf *b, int64_t v)
 {
-    char tmp[MOCHI_INT_CHARS];
-    char *p = mochi_int_digits(tmp + sizeof tmp, v);
-    mochi_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+    char tmp[MOCHI_INT_DIGITS];
+    int n;
+    const char *p = mochi_fmt_int(v, tmp, &n);
+    mochi_buf_put(b, p, (size_t)n);
 }
 
 void mochi_buf_free(MBuf *b)

@@ -19,11 +19,16 @@ entry to a block where it is no longer live.
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from mochic.backends.copypatch.divide import magic
+<<<<<<< HEAD
 from mochic.backends.copypatch.model import Stencil
 from mochic.frontend.types import BOOL, INT, STRING
+=======
+from mochic.backends.copypatch.model import Stencil, function_symbol
+>>>>>>> main
 from mochic.ir import ir
 from mochic.ir.ops import CALL_OPS, OPS
 from mochic.ir.printer import format_instr, format_term
@@ -43,11 +48,6 @@ _SCALAR_KIND = {"i64": "s", "f64": "s", "bool": "b", "ref": "ref"}
 
 class NoStencil(Exception):
     """An instruction the stencil set cannot express; the program runs on interp."""
-
-
-def function_symbol(name: str) -> str:
-    """The symbol of a Mochi function's code."""
-    return f"mochi.fn.{name}"
 
 
 def global_symbol(name: str) -> str:
@@ -92,7 +92,7 @@ class Translation:
 
 class FunctionTranslator:
     def __init__(self, fn: ir.Function, module: ir.Module, data: StaticData,
-                 stencils: dict[str, Stencil], limits: Ref) -> None:
+                 stencils: Mapping[str, Stencil], limits: Ref) -> None:
         self.fn = fn
         self.module = module
         self.data = data
@@ -689,5 +689,5 @@ HANDLERS: dict[str, str | None] = {op: _FAMILY_HANDLERS.get(op.split(".")[0]) fo
 
 
 def translate(fn: ir.Function, module: ir.Module, data: StaticData,
-              stencils: dict[str, Stencil], limits: Ref) -> Translation:
+              stencils: Mapping[str, Stencil], limits: Ref) -> Translation:
     return FunctionTranslator(fn, module, data, stencils, limits).translate()
