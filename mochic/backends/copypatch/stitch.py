@@ -278,25 +278,6 @@ class _Stitcher:
                     args[i] = base + addend
             if plan.callees:
                 assert piece.callee is not None
-<<<<<<< HEAD
-                value, in_text = self.functions[piece.callee], True
-            elif v == "data":
-                value, in_text = Ref(_data_symbol(piece.stencil)), False
-            elif v.startswith("sym:"):
-                value, in_text = Ref(piece.calls.get(v[4:], v[4:])), False
-            else:
-                if v not in piece.values:
-                    raise AssertionError(f"stencil {piece.stencil}: no value for hole {v}")
-                value, in_text = piece.values[v], False
-            if isinstance(value, Ref):
-                self.address(at, h.kind, value.symbol, value.addend + h.addend)
-            elif not in_text:
-                patch(text, at, h.kind, value + h.addend, at)
-            elif h.kind in SECTION_RELATIVE:
-                patch(text, at, h.kind, value + h.addend, at)  # S - P: the same wherever .text is
-            else:  # an absolute address in .text: relative to its start, where `enter` is
-                self.address(at, h.kind, ENTER, value + h.addend)
-=======
                 base = self.functions[piece.callee] - off
                 for i, addend in plan.callees:
                     args[i] = base + addend
@@ -309,7 +290,7 @@ class _Stitcher:
         for at, kind, symbol, addend in refs:
             self.address(at, kind, symbol, addend)
         for at, kind, symbol, addend in plan.relocations:
-            self.address(off + at, kind, symbol, addend)
+            self.address(off + at, kind, piece.calls.get(symbol, symbol), addend)
         for h in plan.rest:
             self.hole(off, plan.size, piece, h, labels)
 
@@ -340,4 +321,3 @@ class _Stitcher:
             patch(text, at, h.kind, value + h.addend, at)  # S - P: the same wherever .text is
         else:  # an absolute address in .text: relative to its start, where `enter` is
             self.address(at, h.kind, ENTER, value + h.addend)
->>>>>>> main

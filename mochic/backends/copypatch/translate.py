@@ -23,12 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from mochic.backends.copypatch.divide import magic
-<<<<<<< HEAD
-from mochic.backends.copypatch.model import Stencil
-from mochic.frontend.types import BOOL, INT, STRING
-=======
 from mochic.backends.copypatch.model import Stencil, function_symbol
->>>>>>> main
+from mochic.frontend.types import BOOL, INT, STRING
 from mochic.ir import ir
 from mochic.ir.ops import CALL_OPS, OPS
 from mochic.ir.printer import format_instr, format_term
