@@ -20,6 +20,9 @@ from bench.tiers import TIERS
 
 DEFAULT_OUT = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "PERFORMANCE.md"
+FAST_TIERS = "jit,c,native,wasm"
+FAST_PEERS = "c,go,luajit"
+FAST_BASELINE_S = 0.3
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -37,6 +40,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
                     help="the longest one run of the slowest participant may take; it sets "
                          "each kernel's size in a full run (default 5)")
+    ap.add_argument("--fast", action="store_true",
+                    help="only the compiled participants (tiers jit, c, native, wasm; peers "
+                         "c, go, luajit; those this machine has), so that sizes fit them, "
+                         f"and every kernel large enough that C runs at least "
+                         f"{FAST_BASELINE_S:g} s")
     ap.add_argument("--kernels", help="comma-separated kernel names (default: all)")
     ap.add_argument("--tiers", help="comma-separated mochic tiers (default: all available)")
     ap.add_argument("--peers", help="comma-separated peers (default: all available)")
@@ -91,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         raise SystemExit(f"bench: {e}") from None
     skipped: list[dict] = []
-    tiers = choose(TIERS, _names(args.tiers), "tier", skipped)
-    peer_names = _names(args.peers)
+    tiers = choose(TIERS, _names(args.tiers or (FAST_TIERS if args.fast else None)), "tier",
+                   skipped)
+    peer_names = _names(args.peers or (FAST_PEERS if args.fast else None))
     if peer_names is not None and BASELINE not in peer_names:
         peer_names = [BASELINE, *peer_names]
     peers = choose(PEERS, peer_names, "peer", skipped)
@@ -103,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"bench: skipping {s['label']}: {s['reason']}")
     participants = tiers + [p for p in peers if p.key != BASELINE] + \
         [p for p in peers if p.key == BASELINE]
-    opts = Options(quick=args.quick, runs=args.runs, budget_s=args.budget)
+    opts = Options(quick=args.quick, runs=args.runs, budget_s=args.budget,
+                   min_baseline_s=FAST_BASELINE_S if args.fast else 0.0)
     targets: list[str] | None = None  # this machine only
     if args.targets == "none" or not any(p.builds for p in tiers):
         targets = []

@@ -68,18 +68,26 @@ def probe_main(argv: list[str] | None = None) -> int:
 
 
 def jit_probe(module, repeat: int) -> dict:
-    """The JIT's own work on a compiled module (translate, lay out, patch, map),
-    where this machine has the JIT: the median of warm runs."""
-    from mochic.backends.copypatch import jit
-    if jit.host_machine() is None:
+    """The JIT's own work on a compiled module, where this machine has the JIT: the
+    median of warm runs of the whole of it (translate, lay out, patch, map:
+    ``jit_s``) and of the stitching proper (copying stencils and filling their
+    holes, `stitch.layout`: ``stitch_s``)."""
+    from mochic.backends.copypatch import jit, stitch
+    machine = jit.host_machine()
+    if machine is None:
         return {}
-    times, ops = [], 0
+    times, stitch_times, ops = [], [], 0
     for _ in range(1 + max(1, repeat)):
         t = time.perf_counter()
         prog = jit.compile_program(module)
         times.append(time.perf_counter() - t)
         ops = prog.ir_ops
-    return {"jit_s": median(times[1:]), "jit_ir_ops": ops}
+        translated = stitch.translate_program(module, machine)
+        t = time.perf_counter()
+        stitch.layout(module, translated)
+        stitch_times.append(time.perf_counter() - t)
+    return {"jit_s": median(times[1:]), "jit_ir_ops": ops,
+            "stitch_s": median(stitch_times[1:])}
 
 
 def probe(file: Path, repeat: int = 5) -> dict:
@@ -96,13 +104,31 @@ def cold_check(file: Path, runs: int, env: dict[str, str], peak: Path | None = N
     return _cold("check", file, runs, env, peak)
 
 
+HELLO_RUNS = 10  # `mochic run hello`: the median of this many processes
+
+
 def cold_run(file: Path, runs: int, env: dict[str, str], peak: Path | None = None) -> dict:
-    """Wall time of fresh ``mochic run FILE`` processes (the JIT where there is one)."""
+    """Wall time of fresh ``mochic run --no-cache FILE`` processes (the JIT where
+    there is one): everything compiled in each."""
+    return _cold("run", file, runs, env, peak, ["--no-cache"])
+
+
+def cached_run(file: Path, runs: int, env: dict[str, str], peak: Path | None = None) -> dict:
+    """Wall time of fresh ``mochic run FILE`` processes that find the program in the
+    compile cache (the unmeasured first run puts it there)."""
     return _cold("run", file, runs, env, peak)
 
 
-def _cold(command: str, file: Path, runs: int, env: dict[str, str], peak: Path | None) -> dict:
-    argv = [sys.executable, "-m", "mochic", command, str(file)]
+def python_start(runs: int, env: dict[str, str]) -> float:
+    """Median wall time of ``python3 -c pass``: the floor under every `mochic` process."""
+    samples = [run_once([sys.executable, "-c", "pass"], ROOT, env, 60, None)
+               for _ in range(runs + 1)][1:]
+    return median([s.wall_s for s in samples])
+
+
+def _cold(command: str, file: Path, runs: int, env: dict[str, str], peak: Path | None,
+          flags: list[str] | None = None) -> dict:
+    argv = [sys.executable, "-m", "mochic", command, *(flags or []), str(file)]
     samples = [run_once(argv, ROOT, env, 300, peak) for _ in range(runs + 1)][1:]
     for s in samples:
         if s.status != 0:
@@ -155,8 +181,11 @@ def figures(name: str, file: Path, runs: int, tiers: list[Participant],
         "program": name,
         "ir_instructions": p["ir_instructions"],
         "cold_check": cold_check(file, runs, env, peak),
-        "cold_run": cold_run(file, runs, env, peak) if run_it else None,
+        "cold_run": cold_run(file, HELLO_RUNS, env, peak) if run_it else None,
+        "cached_run": cached_run(file, HELLO_RUNS, env, peak) if run_it else None,
+        "python_start_s": python_start(HELLO_RUNS, env) if run_it else None,
         "jit_s": p.get("jit_s"),
+        "stitch_s": p.get("stitch_s"),
         "jit_ir_ops": p.get("jit_ir_ops"),
         "import_s": p["import_s"],
         "first_compile_s": p["first_s"],

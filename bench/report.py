@@ -161,8 +161,9 @@ def compile_side_table(results: dict) -> str:
     build_keys = sorted({key for c in results["compile"] for key in c["builds"]})
     header = ["program", "IR instructions", "cold: `mochic check` process", "imports",
               "first compile in a process", "warm compile", "IR instructions / s",
-              "JIT: stitch", "JIT: IR operations / s", "`mochic run` process",
-              "compiling's share of it"]
+              "JIT: translate, stitch, load", "JIT: IR operations / s",
+              "stitching: IR operations / s", "`mochic run`, empty compile cache",
+              "`mochic run`, cache hit", "`python3 -c pass`", "compiling's share of it"]
     for key in build_keys:
         label = _label(results, key)
         header += [f"{label}: build, empty cache", f"{label}: build, warm cache",
@@ -174,9 +175,13 @@ def compile_side_table(results: dict) -> str:
                fmt_seconds(c["first_compile_s"]), fmt_seconds(c["warm_compile_s"]),
                fmt_int(round(c["ir_per_s"])) if c["ir_per_s"] else "—"]
         jit_s, run = c.get("jit_s"), c.get("cold_run")
+        stitch_s, hit, python = c.get("stitch_s"), c.get("cached_run"), c.get("python_start_s")
         row += [fmt_seconds(jit_s) if jit_s else "—",
                 fmt_int(round(c["jit_ir_ops"] / jit_s)) if jit_s else "—",
+                fmt_int(round(c["jit_ir_ops"] / stitch_s)) if stitch_s else "—",
                 fmt_seconds(run["median_s"]) if run else "—",
+                fmt_seconds(hit["median_s"]) if hit else "—",
+                fmt_seconds(python) if python else "—",
                 f"{(c['warm_compile_s'] + jit_s) / run['median_s']:.0%}"
                 if run and jit_s else "—"]
         for key in build_keys:
@@ -313,7 +318,13 @@ def body(results: dict) -> str:
             "compile to IR); *imports* is the time to import the compiler, measured in "
             "another fresh process; "
             "*warm* compiles the same source again in the same process. IR instructions "
-            "per second are counted on the warm compile.",
+            "per second are counted on the warm compile. The JIT's figures are the "
+            "median of warm runs in one process: the whole of it (translation with "
+            "the reference-counting analysis, stitching, mapping) and the stitching "
+            "proper (copying the stencils and filling their holes). `mochic run` is the "
+            "median of 10 processes, with `--no-cache` (everything compiled) and finding "
+            "the program in the compile cache, next to `python3 -c pass`, the "
+            "interpreter's own start.",
             "",
             compile_side_table(results),
             "",

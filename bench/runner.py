@@ -24,6 +24,7 @@ from bench import compiletime, machine
 from bench.kernels import Kernel, predict_n, resize, size_up
 from bench.measure import Sample, build_peak, run_once, summarize
 from bench.participant import Participant, Prepared, run_env
+from bench.peers import BASELINE
 from bench.tiers import cache_env
 
 Log = Callable[[str], None]
@@ -53,6 +54,7 @@ class Options:
     quick: bool = False
     runs: int = 5
     budget_s: float = 5.0
+    min_baseline_s: float = 0.0  # grow a kernel until the baseline (C) runs this long
     timeout_s: float = 1800.0
     peak: Path | None = None  # the peak.c launcher, built by run()
 
@@ -174,7 +176,32 @@ class KernelRun:
         points = history[pacer]
         self.sizing = [{"participant": pacer, "n": pn, "seconds": t} for pn, t in points]
         n = self._fitting(points, lo)
+        floor = self._baseline_floor(history, n, hi)
+        if floor > n:
+            return floor, "default" if floor == hi else "baseline"
         return n, ("default" if n == hi else "budget")
+
+    def _baseline_floor(self, history: dict[str, list[tuple[int, float]]], n: int,
+                        hi: int) -> int:
+        """The size at which the baseline runs at least ``min_baseline_s`` (at most
+        ``hi``), if ``n`` is smaller: a run of a few milliseconds says little."""
+        want = self.opts.min_baseline_s
+        base = next((p for p in self.participants if p.key == BASELINE and p.kind == "peer"),
+                    None)
+        if want <= 0 or base is None:
+            return n
+        points = history[base.key]
+        t = next((s for pn, s in reversed(points) if pn == n), None)
+        if t is None:
+            t = self.run(base, n, "sizing").wall_s
+            points.append((n, t))
+        for _ in range(MAX_SIZING_STEPS):
+            if t >= want or n >= hi:
+                break
+            nxt = max(predict_n(self.kernel.name, points, 1.5 * want, n, hi), size_up(n, hi))
+            n, t = nxt, self.run(base, nxt, "sizing").wall_s
+            points.append((n, t))
+        return n
 
     def _fitting(self, points: list[tuple[int, float]], lo: int) -> int:
         fitting = [pn for pn, t in points if t <= OVER_BUDGET * self.opts.budget_s]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
 
 from mochic import __version__, backends
-from mochic.driver import compile_file, read_source
+from mochic.source import read_source
 from mochic.stack import run_in_big_stack
 from mochic.targets import TARGETS
 from mochic.toolchain.compilers import COMPILERS
@@ -46,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
                           "available, falling back to interp")
     run.add_argument("--verbose", action="store_true",
                      help="say which tier runs the program and what the JIT did")
+    run.add_argument("--no-cache", action="store_true",
+                     help="compile the program even if the compile cache holds it, and "
+                          "do not store it there")
     chk = sub.add_parser("check", help="type-check a program",
                          description="Parse and type-check a program; print every error.")
     chk.add_argument("file", help="the .mochi program")
@@ -103,13 +107,17 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _load(path: str):  # noqa: ANN202 - an ir.Module or None
-    """Compile ``path``; print diagnostics and return None on errors."""
+def _read(path: str) -> str | None:
     try:
-        source = read_source(path)
+        return read_source(path)
     except OSError as e:
         print(f"mochic: error: cannot read {path}: {e.strerror}", file=sys.stderr)
         return None
+
+
+def _compile(path: str, source: str):  # noqa: ANN202 - an ir.Module or None
+    """Compile ``source``; print diagnostics and return None on errors."""
+    from mochic.driver import compile_file
     compiled = compile_file(path, source)
     if compiled.diags:
         sys.stderr.write(compiled.diags.render())
@@ -119,12 +127,31 @@ def _load(path: str):  # noqa: ANN202 - an ir.Module or None
     return compiled.module
 
 
+def _load(path: str):  # noqa: ANN202 - an ir.Module or None
+    """Compile ``path``; print diagnostics and return None on errors."""
+    source = _read(path)
+    return None if source is None else _compile(path, source)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from mochic import driver
-    module = _load(args.file)
+    source = _read(args.file)
+    if source is None:
+        return 1
+    request = backends.RunRequest(args.verbose, _log)
+    if not args.no_cache and args.tier in (None, "jit"):
+        # a program run before runs from the compile cache, without compiling
+        from mochic.backends.copypatch import tier as jit_tier
+        key = jit_tier.cache_key(args.file, source)
+        if key is not None:
+            status = jit_tier.run_cached(key, request)
+            if status is not None:
+                return status
+            request = dataclasses.replace(request, cache_key=key)
+    module = _compile(args.file, source)
     if module is None:
         return 1
-    return driver.run(module, args.tier, backends.RunRequest(args.verbose, _log))
+    from mochic import driver
+    return driver.run(module, args.tier, request)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -10,10 +10,7 @@ that runs the program here, or a builder that writes a file.
 
 from __future__ import annotations
 
-import errno
 import gc
-import os
-import stat
 import sys
 from dataclasses import dataclass
 
@@ -26,6 +23,7 @@ from mochic.frontend.parser import MAX_DEPTH, parse
 from mochic.ir.ir import Module
 from mochic.ir.lower import lower
 from mochic.ir.verify import verify
+from mochic.source import read_source  # noqa: F401 - the driver's API too
 from mochic.stack import run_in_big_stack
 
 # Every pass recurses over the tree the parser built, which nests at most
@@ -37,17 +35,6 @@ RECURSION_LIMIT = 40 * MAX_DEPTH + 2000
 class Compiled:
     module: Module | None
     diags: Diagnostics
-
-
-def read_source(path: str) -> str:
-    """The file's text.  Only a regular file is read (not a device, which could
-    never end, nor a pipe or a folder).  A byte that is not UTF-8 becomes a
-    surrogate escape, which the lexer reports where it is."""
-    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a pipe would block
-        raise OSError(errno.EINVAL, "it is not a regular file")
-    with open(path, "rb") as f:
-        data = f.read()
-    return data.decode("utf-8", errors="surrogateescape")
 
 
 def front_end(file: str, source: str, diags: Diagnostics) -> Program | None:

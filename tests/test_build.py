@@ -196,7 +196,7 @@ def test_emit_c(tmp_path: Path) -> None:
     res = mochic(["build", "prog.mochi", "--emit", "c"], tmp_path)
     assert res.status == 0, res.stderr
     c = (tmp_path / "prog.c").read_text()
-    assert '#include "mochi.h"' in c and '#line 1 "prog.mochi"' in c
+    assert '#include "mochi_c.h"' in c and '#line 1 "prog.mochi"' in c
     assert "static int64_t mf_sq(int64_t r0)" in c
     out = mochic(["build", "prog.mochi", "--emit", "c", "-o", "-"], tmp_path)
     assert out.stdout == c

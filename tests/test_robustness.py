@@ -142,11 +142,14 @@ def _first_line_then_close(cmd: list[str], cwd: Path) -> tuple[int, str]:
     return p.wait(timeout=120), err
 
 
-@pytest.mark.parametrize("tier", ["interp", "jit", "wasm", "c"])
+BUILT = {"c": [], "native": ["--backend", "native"]}  # tiers that build an executable
+
+
+@pytest.mark.parametrize("tier", ["interp", "jit", "wasm", *BUILT])
 def test_a_closed_standard_output_ends_every_tier_quietly(tmp_path: Path, tier: str) -> None:
     (tmp_path / "loud.mochi").write_text(LOUD)
-    if tier == "c":
-        built = mochic(["build", "loud.mochi", "-o", "loud"], tmp_path)
+    if tier in BUILT:
+        built = mochic(["build", "loud.mochi", "-o", "loud", *BUILT[tier]], tmp_path)
         assert built.status == 0, built.stderr
         cmd = [str(tmp_path / "loud")]
     else:
@@ -155,7 +158,8 @@ def test_a_closed_standard_output_ends_every_tier_quietly(tmp_path: Path, tier: 
     assert (status, err) == (1, "")  # never a signal (SIGPIPE: -13), never a traceback
 
 
-@pytest.mark.parametrize("flags", [[], ["--portable"]])
+@pytest.mark.parametrize("flags", [[], ["--portable"], ["--backend", "native"]],
+                         ids=["c", "c-portable", "native"])
 def test_linux_executables_are_position_independent(tmp_path: Path, flags: list[str]) -> None:
     from elftools.elf.elffile import ELFFile
     (tmp_path / "p.mochi").write_text(HELLO)
@@ -165,4 +169,4 @@ def test_linux_executables_are_position_independent(tmp_path: Path, flags: list[
         elf = ELFFile(f)
         assert elf.header.e_type == "ET_DYN"
         interp = [s for s in elf.iter_segments() if s.header.p_type == "PT_INTERP"]
-        assert bool(interp) == (not flags)  # --portable: a static PIE, no loader
+        assert bool(interp) == (not flags)  # --portable and native: a static PIE, no loader

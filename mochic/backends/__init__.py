@@ -41,6 +41,7 @@ class BuildError(Exception):
 class RunRequest:
     verbose: bool
     log: Callable[[str], None]
+    cache_key: str | None = None  # where a tier that caches its compile stores it
 
 
 @dataclass(frozen=True)

@@ -526,9 +526,9 @@ class FunctionLowerer:
         v = s.value
         if isinstance(v, A.Call) and v.target and v.target[0] == "builtin" and \
                 v.target[1] in ("append", "push") and _same_place(tgt, v.target[2][0]) and \
-                v.ty == tgt.ty:
+                v.ty == tgt.ty and not any(_may_read(a, tgt) for a in v.target[2][1:]):
             # `xs = append(xs, v)`: the old list dies here, so an unshared one may grow
-            # in place instead of being copied.
+            # in place instead of being copied (unless v reads xs: `append(xs, str(xs))`).
             v.reuse = True  # type: ignore[attr-defined]
         spine = _concat_spine(v)
         if spine and _same_place(tgt, spine[-1].left):
@@ -650,6 +650,12 @@ class FunctionLowerer:
         b = self.b
         t = src.ty
         coll = self.expr(src)
+        if any(coll is home for home in self.vars.values()):
+            # a variable's own register: the loop goes over the value it holds now,
+            # whatever the body assigns to the variable
+            snapshot = b.reg(coll.ty, "iter")
+            b.emit(f"mov.{coll.ty}", [coll], dst=snapshot)
+            coll = snapshot
         if isinstance(t, GroupT):
             coll = b.value("group.items", [coll], ListT(t.elem))
             t = ListT(t.elem)
@@ -884,7 +890,8 @@ class FunctionLowerer:
             present = self.entry_present(other)
             if present is not None:  # `m[k] == nil`: is k absent?
                 return present if cmp == "ne" else b.value("not.bool", [present], BOOL)
-            if ir_type(other.ty) != "ref":
+            if ir_type(other.ty) != "ref":  # never none, but evaluated for its effects
+                self.expr(other)
                 return self.const(BOOL, cmp == "ne")
             r = b.value("is.none", [self.expr(other)], BOOL)
             return r if cmp == "eq" else b.value("not.bool", [r], BOOL)

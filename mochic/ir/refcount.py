@@ -50,6 +50,14 @@ _QUIET = frozenset(
     if (spec.kind in ("pure", "trap") and name != "global.set.ref") or
     name.startswith(_READ_ONLY_FAMILIES) or
     name in ("struct.set.i64", "struct.set.f64", "struct.set.bool"))
+
+
+def quiet(op: str) -> bool:
+    """Does ``op`` leave every list, map, cell and global as it is, and run no Mochi
+    code (what may run while a peeked value is in use)?"""
+    return op in _QUIET
+
+
 _PEEK_LOADS = ("list.get.ref", "struct.get.ref", "global.get.ref")
 
 

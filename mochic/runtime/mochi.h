@@ -398,6 +398,10 @@ void mochi_save(int32_t line, mref rows, mref path, mref opts);
 /* ------------------------------------------------------------------ I/O */
 
 void mochi_print(int32_t line, int32_t n, const mref *boxed_args);
+/* mochi_print of arguments that are all ints, bools or strings (a compiler knows it
+ * from their types): the same text without the generic formatter, so a program that
+ * prints only those links none of it */
+void mochi_print_plain(int32_t line, int32_t n, const mref *boxed_args);
 void mochi_json(int32_t line, mref boxed);
 mref mochi_input(int32_t line);
 int64_t mochi_now(int32_t line);

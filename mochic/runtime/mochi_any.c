@@ -192,13 +192,21 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* eight bytes at a time (read in little-endian order, so every target hashes
+ * alike), each word multiplied in; the tail and the length last */
 static uint64_t hash_bytes(const char *p, int64_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    int64_t i;
-    for (i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
-    return mix(h);
+    uint64_t h = 0xcbf29ce484222325ULL, w;
+    int64_t i = 0, j;
+    for (; i + 8 <= n; i += 8) {
+        for (w = 0, j = 7; j >= 0; j--)
+            w = w << 8 | (unsigned char)p[i + j];
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 32;
+    }
+    for (w = 0, j = n - 1; j >= i; j--)
+        w = w << 8 | (unsigned char)p[j];
+    return mix(h ^ w ^ (uint64_t)n << 56);
 }
 
 uint64_t mochi_val_hash(MVal v)

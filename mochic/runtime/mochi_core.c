@@ -43,15 +43,78 @@ void mochi_exit(int status)
     exit(status);
 }
 
+/* A runtime error's message goes out through this buffer, in as few writes as it
+ * fits in, and is formatted here rather than by printf: the messages use only %s and
+ * %" PRId64 ", and a program that formats no float then links no printf. */
+typedef struct ErrorText {
+    char buf[512];
+    size_t n;
+} ErrorText;
+
+static void error_put(ErrorText *e, const char *s, size_t n)
+{
+    while (n > 0) {
+        size_t k = sizeof e->buf - e->n < n ? sizeof e->buf - e->n : n;
+        memcpy(e->buf + e->n, s, k);
+        e->n += k;
+        s += k;
+        n -= k;
+        if (e->n == sizeof e->buf) {
+            fwrite(e->buf, 1, e->n, stderr);
+            e->n = 0;
+        }
+    }
+}
+
+static void error_int(ErrorText *e, int64_t v)
+{
+    char tmp[MOCHI_INT_DIGITS];
+    int n;
+    const char *p = mochi_fmt_int(v, tmp, &n);
+    error_put(e, p, (size_t)n);
+}
+
+static void error_format(ErrorText *e, const char *fmt, va_list ap)
+{
+    const char *p = fmt, *q;
+    for (;;) {
+        for (q = p; *q != '\0' && *q != '%'; q++)
+            ;
+        error_put(e, p, (size_t)(q - p));
+        if (*q == '\0')
+            return;
+        for (p = q + 1; *p == 'l'; p++) /* PRId64: ld or lld */
+            ;
+        if (*p == 's') {
+            const char *s = va_arg(ap, const char *);
+            error_put(e, s, strlen(s));
+        } else if (*p == 'd') {
+            error_int(e, va_arg(ap, int64_t));
+        } else if (*p == '%') {
+            error_put(e, "%", 1);
+        } else {
+            error_put(e, q, (size_t)(p - q)); /* not a conversion: as it is */
+            continue;
+        }
+        p++;
+    }
+}
+
 _Noreturn void mochi_error(int32_t line, const char *fmt, ...)
 {
     va_list ap;
+    ErrorText e;
+    e.n = 0;
     mochi_flush_output();
-    fprintf(stderr, "%s:%ld: runtime error: ", mochi_source_file, (long)line);
+    error_put(&e, mochi_source_file, strlen(mochi_source_file));
+    error_put(&e, ":", 1);
+    error_int(&e, line);
+    error_put(&e, ": runtime error: ", 17);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    error_format(&e, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    error_put(&e, "\n", 1);
+    fwrite(e.buf, 1, e.n, stderr);
     fflush(stderr);
     exit(1);
 }
@@ -82,9 +145,53 @@ void *mochi_grow(int32_t line, void *p, int64_t n, size_t elem)
     return q;
 }
 
+/* Small objects.  Those of up to POOL_CLASSES * POOL_GRAIN bytes (structs,
+ * boxes, cells, closures, list and map headers) are recycled through free
+ * lists, one per 16 bytes of size: a program that builds and drops many
+ * small objects (binary-trees) mostly skips malloc and free.  Freed objects
+ * stay with the process for the next allocation of their class.  Sanitizer
+ * builds call malloc and free directly, so that ASan sees every object's
+ * life.  The runtime runs Mochi code on one thread (the `dying` stack of
+ * mochi_release is as shared). */
+#if defined(__SANITIZE_ADDRESS__)
+#define MOCHI_NO_POOL 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MOCHI_NO_POOL 1
+#endif
+#endif
+
+enum { POOL_GRAIN = 16, POOL_CLASSES = 8 };
+#ifndef MOCHI_NO_POOL
+static void *pool[POOL_CLASSES];
+
+/* the kinds whose flags are free for MF_POOLED (strings' and big numbers' are theirs) */
+static bool poolable(unsigned kind)
+{
+    return kind != MK_STR && kind != MK_BIGINT && kind != MK_BIGRAT;
+}
+#endif
+
 void *mochi_new(int32_t line, size_t size, MKind kind)
 {
-    MHeader *h = calloc(1, size);
+    MHeader *h;
+#ifndef MOCHI_NO_POOL
+    if (size <= POOL_GRAIN * POOL_CLASSES && poolable(kind)) {
+        size_t c = (size - 1) / POOL_GRAIN;
+        h = pool[c];
+        if (h != NULL) {
+            pool[c] = *(void **)h;
+            memset(h, 0, (c + 1) * POOL_GRAIN);
+        } else if ((h = calloc(1, (c + 1) * POOL_GRAIN)) == NULL) {
+            mochi_error(line, "out of memory");
+        }
+        h->flags = (uint16_t)(MF_POOLED | c << MF_POOL_SHIFT);
+        h->rc = 1;
+        h->kind = (uint16_t)kind;
+        return h;
+    }
+#endif
+    h = calloc(1, size);
     if (h == NULL)
         mochi_error(line, "out of memory");
     h->rc = 1;
@@ -149,6 +256,14 @@ static void free_object(mref o)
     default:
         break;
     }
+#ifndef MOCHI_NO_POOL
+    if (poolable(o->kind) && (o->flags & MF_POOLED)) {
+        size_t c = (size_t)(o->flags >> MF_POOL_SHIFT);
+        *(void **)o = pool[c];
+        pool[c] = o;
+        return;
+    }
+#endif
     free(o);
 }
 
@@ -231,7 +346,7 @@ int64_t mochi_pow_i64(int32_t line, int64_t a, int64_t b)
 
 /* ------------------------------------------------------------------ dynamic values */
 
-MVal mochi_val_ref(mref r)
+MVal mochi_val_ref_any(mref r)
 {
     MVal v;
     v.v.r = r;
@@ -415,7 +530,8 @@ bool mochi_unbox_bool(int32_t line, mref v, const MType *t)
 
 static bool same_struct(const MStructDesc *a, const MStructDesc *b)
 {
-    return a == b || (a != NULL && b != NULL && strcmp(a->name, b->name) == 0);
+    return a == b || (a != NULL && b != NULL && a->name[0] == b->name[0] &&
+                      strcmp(a->name, b->name) == 0);
 }
 
 /* A variant's descriptor may name its sum type in parent_sum_tag; without

@@ -72,18 +72,26 @@ void mochi_buf_printf(MBuf *b, const char *fmt, ...)
     b->n += (size_t)n;
 }
 
-static void put_int(MBuf *b, int64_t v)
+const char *mochi_fmt_int(int64_t v, char buf[MOCHI_INT_DIGITS], int *len)
 {
-    char tmp[24];
-    int i = (int)sizeof tmp;
+    int i = MOCHI_INT_DIGITS;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
     do {
-        tmp[--i] = (char)('0' + u % 10);
+        buf[--i] = (char)('0' + u % 10);
         u /= 10;
     } while (u != 0);
     if (v < 0)
-        tmp[--i] = '-';
-    mochi_buf_put(b, tmp + i, sizeof tmp - (size_t)i);
+        buf[--i] = '-';
+    *len = MOCHI_INT_DIGITS - i;
+    return buf + i;
+}
+
+void mochi_buf_int(MBuf *b, int64_t v)
+{
+    char tmp[MOCHI_INT_DIGITS];
+    int n;
+    const char *p = mochi_fmt_int(v, tmp, &n);
+    mochi_buf_put(b, p, (size_t)n);
 }
 
 void mochi_buf_free(MBuf *b)
@@ -381,7 +389,7 @@ void mochi_fmt_key(MBuf *b, MVal v)
     if (v.k == V_STR)
         put_str(b, (MStr *)v.v.r);
     else if (v.k == V_INT)
-        put_int(b, v.v.i);
+        mochi_buf_int(b, v.v.i);
     else
         container_style(b, v);
 }
@@ -404,7 +412,7 @@ void mochi_fmt_str(MBuf *b, MVal v)
     int64_t i;
     switch (v.k) {
     case V_NONE: mochi_buf_puts(b, "<nil>"); return;
-    case V_INT: put_int(b, v.v.i); return;
+    case V_INT: mochi_buf_int(b, v.v.i); return;
     case V_FLOAT: put_float(b, v.v.f, STYLE_STR); return;
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return;
     case V_STR: put_str(b, (MStr *)v.v.r); return;
@@ -476,7 +484,7 @@ static void container_style(MBuf *b, MVal v)
     int64_t i;
     switch (v.k) {
     case V_NONE: mochi_buf_puts(b, "nil"); return;
-    case V_INT: put_int(b, v.v.i); return;
+    case V_INT: mochi_buf_int(b, v.v.i); return;
     case V_FLOAT: put_float(b, v.v.f, STYLE_CONTAINER); return;
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return;
     case V_STR: go_quote(b, ((MStr *)v.v.r)->data, ((MStr *)v.v.r)->nbytes); return;
@@ -656,7 +664,7 @@ static bool json_value(MBuf *b, MVal v, int depth, bool pretty)
     bool ok;
     switch (v.k) {
     case V_NONE: mochi_buf_puts(b, "null"); return true;
-    case V_INT: put_int(b, v.v.i); return true;
+    case V_INT: mochi_buf_int(b, v.v.i); return true;
     case V_FLOAT: return put_float(b, v.v.f, STYLE_JSON);
     case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); return true;
     case V_STR: json_quote(b, ((MStr *)v.v.r)->data, ((MStr *)v.v.r)->nbytes); return true;

@@ -54,7 +54,21 @@ typedef struct MVal {
     mref box;     /* the box a scalar was read from, if any */
 } MVal;
 
-MVal mochi_val_ref(mref r);
+MVal mochi_val_ref_any(mref r);
+
+/* the value of a ref: a string inline (map keys, the hot case), the rest by
+ * the runtime */
+static inline MVal mochi_val_ref(mref r)
+{
+    if (r != NULL && r->kind == MK_STR) {
+        MVal v;
+        v.k = V_STR;
+        v.v.r = r;
+        v.box = NULL;
+        return v;
+    }
+    return mochi_val_ref_any(r);
+}
 
 static inline MVal mochi_val(MSlot s, MRep rep)
 {
@@ -116,12 +130,20 @@ uint64_t mochi_val_hash(MVal v);
 int mochi_val_cmp(int32_t line, MVal a, MVal b); /* total order of `sort by`, min, < */
 const char *mochi_val_type_name(MVal v);         /* int, string, list, Node, nil ... */
 
+/* the decimal digits of v (and its sign), at the end of buf: returns where they
+ * start, their count in *len (no printf: str(i) and printing are hot) */
+enum { MOCHI_INT_DIGITS = 24 };
+const char *mochi_fmt_int(int64_t v, char buf[MOCHI_INT_DIGITS], int *len);
+
 /* ------------------------------------------------------------------ memory */
 
 enum { MF_VISITING = 1 };  /* MHeader.flags: being formatted (cycle check) */
 /* MHeader.flags of a string made by mochi_str_append: its data area holds
  * 2^k bytes, k in these bits (0: exactly nbytes + 1, the NUL included) */
 enum { MF_STR_ROOM_SHIFT = 8 };
+/* MHeader.flags of an object mochi_new took from its free lists (mochi_core.c,
+ * "small objects"), its size class in the bits above MF_POOL_SHIFT */
+enum { MF_POOLED = 0x800, MF_POOL_SHIFT = 12 };
 
 void *mochi_alloc(int32_t line, size_t size);
 void *mochi_grow(int32_t line, void *p, int64_t n, size_t elem); /* realloc to n elems */
@@ -138,6 +160,7 @@ void mochi_buf_put(MBuf *b, const char *s, size_t n);
 void mochi_buf_puts(MBuf *b, const char *s);
 void mochi_buf_putc(MBuf *b, char c);
 void mochi_buf_printf(MBuf *b, const char *fmt, ...);
+void mochi_buf_int(MBuf *b, int64_t v); /* decimal */
 void mochi_buf_free(MBuf *b);
 
 /* ------------------------------------------------------------------ strings */

@@ -88,9 +88,12 @@ static _Noreturn void output_failed(void)
 #if defined(__wasi__)
     closed = closed || errno == EIO; /* how wasmtime reports a closed pipe */
 #endif
-    if (!closed)
-        fprintf(stderr, "%s: cannot write the standard output: %s\n", mochi_source_file,
-                strerror(errno));
+    if (!closed) { /* not fprintf: a program that prints no float links no printf */
+        fputs(mochi_source_file, stderr);
+        fputs(": cannot write the standard output: ", stderr);
+        fputs(strerror(errno), stderr);
+        fputc('\n', stderr);
+    }
 #endif
     _exit(1);
 }
@@ -137,6 +140,29 @@ void mochi_print(int32_t line, int32_t n, const mref *boxed_args)
         if (i > 0)
             mochi_buf_putc(&line_buf, ' ');
         mochi_fmt_print(&line_buf, mochi_val_ref(boxed_args[i]));
+    }
+    mochi_buf_putc(&line_buf, '\n');
+    put_output(line_buf.p, line_buf.n);
+}
+
+void mochi_print_plain(int32_t line, int32_t n, const mref *boxed_args)
+{
+    int32_t i;
+    MVal v;
+    (void)line;
+    line_buf.n = 0;
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            mochi_buf_putc(&line_buf, ' ');
+        v = mochi_val_ref(boxed_args[i]);
+        switch (v.k) {
+        case V_INT: mochi_buf_int(&line_buf, v.v.i); break;
+        case V_BOOL: mochi_buf_puts(&line_buf, v.v.b ? "true" : "false"); break;
+        case V_STR:
+            mochi_buf_put(&line_buf, ((MStr *)v.v.r)->data, (size_t)((MStr *)v.v.r)->nbytes);
+            break;
+        default: mochi_buf_puts(&line_buf, "nil"); break; /* none: all the rest is not plain */
+        }
     }
     mochi_buf_putc(&line_buf, '\n');
     put_output(line_buf.p, line_buf.n);

@@ -191,11 +191,27 @@ static void delete(MMap *m, MVal key)
 typedef struct {
     const char *p;
     size_t n;
+    uint64_t head; /* the first 8 bytes, big-endian, zero-padded: most comparisons */
 } Form;
 
+static uint64_t head_of(const char *p, size_t n)
+{
+    uint64_t h = 0;
+    size_t i;
+    for (i = 0; i < 8; i++)
+        h = h << 8 | (i < n ? (unsigned char)p[i] : 0);
+    return h;
+}
+
+/* byte order of the forms; two different heads order as their bytes do (a
+ * padding zero stands where the shorter form has ended, which sorts first) */
 static int form_cmp(const Form *a, const Form *b)
 {
-    int c = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
+    size_t n = a->n < b->n ? a->n : b->n, skip = n < 8 ? 0 : 8; /* equal heads */
+    int c;
+    if (a->head != b->head)
+        return a->head < b->head ? -1 : 1;
+    c = memcmp(a->p + skip, b->p + skip, n - skip);
     if (c != 0)
         return c;
     return (a->n > b->n) - (a->n < b->n);
@@ -247,8 +263,11 @@ const int64_t *mochi_map_order(MMap *m)
         }
     }
     for (i = 0; i < m->nent; i++) /* the text has stopped moving */
-        if (m->ent[i].live && at[i] != SIZE_MAX)
-            forms[i].p = text.p + at[i];
+        if (m->ent[i].live) {
+            if (at[i] != SIZE_MAX)
+                forms[i].p = text.p + at[i];
+            forms[i].head = head_of(forms[i].p, forms[i].n);
+        }
     sort_by_form(m->order, tmp, n, forms);
     free(tmp);
     free(forms);

@@ -419,9 +419,10 @@ static mref ascii_str(int32_t line, const char *p, int64_t n)
 
 mref mochi_str_from_i64(int32_t line, int64_t v)
 {
-    char buf[24];
-    int n = snprintf(buf, sizeof buf, "%" PRId64, v);
-    return ascii_str(line, buf, n);
+    char buf[MOCHI_INT_DIGITS];
+    int n;
+    const char *p = mochi_fmt_int(v, buf, &n);
+    return ascii_str(line, p, n);
 }
 
 mref mochi_str_from_f64(int32_t line, double v)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -23,6 +24,19 @@ def key(*parts: object) -> str:
     for p in parts:
         h.update(repr(p).encode() + b"\0")
     return h.hexdigest()[:32]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def intact(path: Path) -> bool:
+    """Is ``path`` byte for byte the file that was made (the digest recorded beside
+    it, in ``path``.sha256)?"""
+    try:
+        return sha256(path) == path.with_name(path.name + ".sha256").read_text().strip()
+    except OSError:
+        return False
 
 
 def workdir(key: str) -> Path:
@@ -61,4 +75,8 @@ def prune(d: Path, keep: int) -> None:
         return
     entries.sort(key=lambda e: e.stat().st_mtime, reverse=True)
     for e in entries[keep:]:
-        shutil.rmtree(e.path, ignore_errors=True)
+        if e.is_dir(follow_symlinks=False):
+            shutil.rmtree(e.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(e.path)

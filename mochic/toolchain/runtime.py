@@ -99,7 +99,7 @@ def shared_library(log: Log = stderr_log) -> Path:
     lib, flags, opts = _shared_library_plan()
     digest = lib.with_name(lib.name + ".sha256")
     if lib.exists() and digest.exists():
-        if _sha256(lib) == digest.read_text().strip():
+        if cache.intact(lib):
             return lib
         log("mochic: the JIT's runtime library in the cache is damaged; building it again...")
     else:
@@ -112,11 +112,8 @@ def shared_library(log: Log = stderr_log) -> Path:
     except ToolchainError as e:
         raise ToolchainError(f"building the JIT runtime failed:\n{e}") from None
     recorded = digest.with_name(f"{digest.name}.{os.getpid()}")
-    recorded.write_text(_sha256(tmp) + "\n")
+    recorded.write_text(cache.sha256(tmp) + "\n")
     os.replace(recorded, digest)
     os.replace(tmp, lib)
     return lib
 
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -327,7 +327,7 @@ class UnitGen:
         mutable = self.chance(0.6)
         e = self.expr(ty, scope, 3)
         annotate = ty in (OINT, ANY, FII) or self.chance(0.3)
-        nonempty = ty in (LINT, LSTR, LFLOAT) and e.startswith("[") and not e.startswith("[]")
+        nonempty = ty in (LINT, LSTR, LFLOAT) and not e.startswith("[]") and _one_literal(e)
         keys = tuple(_literal_keys(e)) if ty == MSI else ()
         scope.vars.append(Var(name, ty, mutable, nonempty, keys))
         kw = "var" if mutable else "let"
@@ -716,7 +716,7 @@ class UnitGen:
 
     def e_fun(self, ty: str, scope: Scope, depth: int) -> str:
         r = self.r
-        ints = [f for f in self.funs if f.params == [INT] and f.ret == INT]
+        ints = [f for f in self.funs if f.params == [INT] and f.ret == INT and not f.counts_down]
         if ints and self.chance(0.3):
             return r.choice(ints).name
         inner = Scope(parent=scope)
@@ -736,6 +736,28 @@ class UnitGen:
         if f.counts_down:
             args[0] = str(self.r.randint(0, 6))
         return f"{f.name}({', '.join(args)})"
+
+
+def _one_literal(e: str) -> bool:
+    """Is ``e`` one list literal (`[...]`, not `[...][1:2]`, which may be empty)?"""
+    if not e.startswith("["):
+        return False
+    depth = 0
+    i = 0
+    while i < len(e):
+        c = e[i]
+        if c == '"':
+            i += 1
+            while e[i] != '"':
+                i += 2 if e[i] == "\\" else 1
+        elif c in "{[(":
+            depth += 1
+        elif c in "}])":
+            depth -= 1
+            if depth == 0:
+                return i == len(e) - 1
+        i += 1
+    return False
 
 
 def _literal_keys(e: str) -> list[str]:

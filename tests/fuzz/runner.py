@@ -41,7 +41,7 @@ from tests.runners import decode
 from tests.tiers import TIERS, TIMEOUT, Result
 
 FILE = "fuzz.mochi"
-RUN_ERROR = re.compile(re.escape(FILE) + r":\d+: runtime error: .+\n\Z")
+RUN_ERROR = re.compile(re.escape(FILE) + r":\d+: runtime error: .+\n\Z", re.S)  # a message may quote a \n
 CRASH_SIGNS = ("Traceback (most recent call last)", "internal compiler error", ": error: ",
                "mochic build failed", "Segmentation fault", "AddressSanitizer",
                "runtime error: load of", "UndefinedBehaviorSanitizer")
@@ -207,6 +207,9 @@ def _forked(run: Callable[[], int], stdin: str, workdir: Path) -> Result:
                                                 ("err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC))):
                 os.dup2(os.open(paths[name], flags, 0o644), fd)
             sys.stderr.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+            # a pool worker's sys.stdin is a file of its own on /dev/null, not fd 0;
+            # read fd 0 as Python's standard input does (lines end at \n only)
+            sys.stdin = open(0, encoding="utf-8", newline="\n", closefd=False)
             status = run()
         except BaseException:
             traceback.print_exc()

@@ -1,6 +1,6 @@
 """aarch64 without aarch64 hardware: every aarch64 stencil patched and decoded.
 
-Each stencil of generated/aarch64.py is laid out at an address, every hole is
+Each stencil of generated/aarch64.stencils is laid out at an address, every hole is
 filled with a distinct known value through patch.patch, and capstone decodes
 the result: each `movz`/`movk` carries its 16-bit chunk at its shift and the
 sequences on a register reassemble the value, each `b`/`bl` goes to the
@@ -18,9 +18,9 @@ import capstone
 import pytest
 from capstone import arm64
 
-from mochic.backends.copypatch.generated import aarch64
 from mochic.backends.copypatch.model import Hole, Stencil
 from mochic.backends.copypatch.patch import PatchError, patch, veneer
+from mochic.backends.copypatch.stencilfile import load
 
 BASE = 0x1000_0000
 MASK64 = (1 << 64) - 1
@@ -33,7 +33,8 @@ WIDE = {name: (0x1111 * (i + 1) << 48) | (0x0101 * (i + 1) << 32) | (0x10 * (i +
         | 8 * (i + 1) for i, name in enumerate(SMALL)}
 # K and K2: all four chunks different from each other and from the other's
 CONSTANTS = {"K": 0xFEDC_BA98_7654_3210, "K2": 0x0123_4567_89AB_CDEF}
-SYMBOLS = sorted({h.value for st in aarch64.STENCILS.values() for h in st.holes
+STENCILS = load("aarch64").stencils
+SYMBOLS = sorted({h.value for st in STENCILS.values() for h in st.holes
                   if h.value.startswith("sym:")})
 
 # the bits of its instruction that each kind may change
@@ -187,8 +188,8 @@ def _check_pair(pages: dict[int, tuple[int, Hole]], reg: int, low: int, h: Hole,
 
 @pytest.mark.parametrize("operands", [SMALL, WIDE], ids=["small", "wide"])
 def test_every_stencil_patches_and_decodes(operands: dict[str, int]) -> None:
-    assert len(aarch64.STENCILS) > 300
-    for k, st in enumerate(aarch64.STENCILS.values()):
+    assert len(STENCILS) > 300
+    for k, st in enumerate(STENCILS.values()):
         check_stencil(Layout(BASE + 4 * k, st, operands))
 
 

@@ -1,6 +1,6 @@
 """The stencil generator (mochic/backends/copypatch/generate.py) and the tables it wrote.
 
-- the committed generated modules are what the generator makes from the
+- the committed stencil files are what the generator makes from the
   sources now (CI's check that nobody forgot to regenerate);
 - every stencil's holes are well formed, and no stencil ends with a jump to
   its continuation: stencils fall through into each other;
@@ -16,18 +16,17 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import capstone
 import pytest
 
 from mochic.backends.copypatch import generate, patch
-from mochic.backends.copypatch.generated import aarch64, riscv64, x86_64
 from mochic.backends.copypatch.model import CODE, OPERANDS, Stencil
+from mochic.backends.copypatch.stencilfile import MACHINES, StencilSet, load
 from mochic.objfile.elf import ElfObject
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES: dict[str, ModuleType] = {"x86_64": x86_64, "aarch64": aarch64, "riscv64": riscv64}
+SETS: dict[str, StencilSet] = {m: load(m) for m in MACHINES}
 ISAS = {isa.name: isa for isa in generate.ISAS}
 # the width of a hole's field in bytes: the 64-bit absolute kinds and RISC-V's
 # auipc+jalr pairs, else 4 (rel32, disp32, imm32, every aarch64 instruction and
@@ -35,7 +34,7 @@ ISAS = {isa.name: isa for isa in generate.ISAS}
 WIDE = {"R_X86_64_64", "R_AARCH64_ABS64", "R_RISCV_CALL_PLT"}
 
 
-def test_generated_modules_are_current() -> None:
+def test_stencil_files_are_current() -> None:
     p = subprocess.run([sys.executable, "-m", "mochic.backends.copypatch.generate", "--check"],
                        cwd=ROOT, capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -45,18 +44,19 @@ def test_generated_modules_are_current() -> None:
 def test_every_isa_has_the_same_stencils() -> None:
     # the translator picks stencils by name without knowing the ISA, so a
     # program that translates on one translates on the others
-    assert x86_64.STENCILS.keys() == aarch64.STENCILS.keys() == riscv64.STENCILS.keys()
-    assert "enter" in x86_64.STENCILS
+    x86_64, aarch64, riscv64 = (SETS[m].stencils for m in ("x86_64", "aarch64", "riscv64"))
+    assert x86_64.keys() == aarch64.keys() == riscv64.keys()
+    assert "enter" in x86_64
 
 
-@pytest.mark.parametrize("machine", MODULES)
+@pytest.mark.parametrize("machine", SETS)
 def test_holes_are_well_formed(machine: str) -> None:
-    mod = MODULES[machine]
-    assert mod.MACHINE == machine
+    mod = SETS[machine]
+    assert mod.machine == machine
     kinds = {name for name, _ in patch.RELOCATIONS[generate.MACHINES[machine]].values()}
     if machine == "riscv64":
         kinds |= set(patch.WIDE_KINDS.values())
-    for name, st in mod.STENCILS.items():
+    for name, st in mod.stencils.items():
         assert st.name == name
         end = 0
         for h in st.holes:
@@ -86,14 +86,14 @@ def _decoder(machine: str) -> capstone.Cs:
     return capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
 
 
-@pytest.mark.parametrize("machine", MODULES)
+@pytest.mark.parametrize("machine", SETS)
 def test_stencils_fall_through(machine: str) -> None:
     """The generator dropped each trailing jump to the continuation: no stencil's
     last instruction is an unconditional jump with a CONTINUE hole in it."""
     md = _decoder(machine)
     jump = {"x86_64": "jmp", "aarch64": "b", "riscv64": "jr"}[machine]
     ends_with_continue = []
-    for name, st in MODULES[machine].STENCILS.items():
+    for name, st in SETS[machine].stencils.items():
         insns = list(md.disasm(st.code, 0))
         # all of the code decodes: no data or cut instruction at its end
         assert sum(i.size for i in insns) == len(st.code), f"{machine} stencil {name}"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from mochic.backends.c.names import C_TYPES, RELEASE, RETAIN, ZERO, Namer, c_type
 from mochic.ir import ir
 from mochic.ir.ops import OPS
-from mochic.ir.refcount import Facts, analyse
+from mochic.ir.refcount import Facts, analyse, quiet
 
 if TYPE_CHECKING:
     from mochic.backends.c.emit import ModuleEmitter
@@ -46,6 +46,9 @@ class FunctionEmitter:
         self.line = fn.line or 1
         self.label_lines: dict[int, str] = {}
         self.moved: set[int] = set()  # registers the current instruction took over
+        # borrowed list elements read earlier in this block, by (list, index) register:
+        # the same element read again (`bs[i].x ... bs[i].y`) is the same pointer
+        self.peeks: dict[tuple[int, int], int] = {}
         self.jumped: set[str] = set()
 
     # ------------------------------------------------------------ output
@@ -75,6 +78,7 @@ class FunctionEmitter:
         self.put(fn.line, " ".join(decls))
         for i, blk in enumerate(fn.blocks):
             self.block = blk
+            self.peeks = {}
             nxt = fn.blocks[i + 1].label if i + 1 < len(fn.blocks) else None
             if blk.label in f.targets:
                 self.label_lines[len(self.out)] = self.labels(blk.label)
@@ -87,6 +91,7 @@ class FunctionEmitter:
                 self.k = k
                 self.line = ins.line
                 self.moved = set()
+                self.forget_peeks(ins)
                 text = self.instr(ins)
                 dying = self.releases(r for r in f.dies.get((blk.label, k), ())
                                       if r not in self.moved)
@@ -96,6 +101,15 @@ class FunctionEmitter:
         # a label every jump to which fell through to it would be unused
         return [text for i, text in enumerate(self.out)
                 if self.label_lines.get(i, None) in (None, *self.jumped)]
+
+    def forget_peeks(self, ins: ir.Instr) -> None:
+        """Drop the peeks that ``ins`` may invalidate: all of them if it may change a
+        list or run Mochi code, else those of the register it writes."""
+        if not quiet(ins.op):
+            self.peeks = {}
+        elif ins.dst is not None:
+            d = ins.dst.id
+            self.peeks = {k: v for k, v in self.peeks.items() if d not in (*k, v)}
 
     def releases(self, regs: object) -> str:
         """Release (and clear) the owned registers among ``regs`` (ids), whose values died."""

@@ -282,7 +282,7 @@ def _struct_set(e: FunctionEmitter, ins: ir.Instr) -> str:
 
 @handles("struct.is")
 def _struct_is(e: FunctionEmitter, ins: ir.Instr) -> str:
-    return e.set_scalar(ins.dst, f"mochi_struct_is({ins.line}, {e.r(ins.args[0])}, "
+    return e.set_scalar(ins.dst, f"mochi_c_struct_is({ins.line}, {e.r(ins.args[0])}, "
                                  f"{e.mod.types.desc(ins.imm[0])})")
 
 
@@ -423,7 +423,8 @@ def _map_get(e: FunctionEmitter, ins: ir.Instr) -> str:
 @handles("list.append")
 def _list_append(e: FunctionEmitter, ins: ir.Instr) -> str:
     reuse = bool(ins.imm and ins.imm[0] == "reuse")
-    call = e.rt(ins.op.replace(".", "_"), ins, "1" if reuse else "0")
+    # mochi_c.h's fast path (in place when the list is unshared and has room)
+    call = e.rt("c_" + ins.op.replace(".", "_"), ins, "1" if reuse else "0")
     if not reuse:
         return e.set_new(ins.dst, call, ins.args)
     return _reusing(e, ins, call)
@@ -468,9 +469,19 @@ def _expect(e: FunctionEmitter, ins: ir.Instr) -> str:
 
 def _list_access(e: FunctionEmitter, ins: ir.Instr) -> str:
     if ins.op == "list.get.ref" and ins.dst is not None and ins.dst.id in e.facts.borrowed:
-        e.mod.need_peek = True  # a borrowed element: no count change at all
+        # a borrowed element: no count change at all
+        key = (ins.args[0].id, ins.args[1].id)
+        seen = e.peeks.get(key)
+        if seen is not None:
+            return f"r{ins.dst.id} = r{seen};"
+        e.peeks[key] = ins.dst.id
         return f"r{ins.dst.id} = {PEEK}({ins.line}, {e.r(ins.args[0])}, {e.r(ins.args[1])});"
-    return e.runtime_call(ins, ins.op.replace(".", "_") + "_inline")  # mochi.h's fast path
+    return fast_path(e, ins)
+
+
+def fast_path(e: FunctionEmitter, ins: ir.Instr) -> str:
+    """mochi_c.h's inline fast path of the runtime function named after the opcode."""
+    return e.runtime_call(ins, "c_" + ins.op.replace(".", "_"))
 
 
 def runtime(e: FunctionEmitter, ins: ir.Instr) -> str:
@@ -479,5 +490,6 @@ def runtime(e: FunctionEmitter, ins: ir.Instr) -> str:
 
 
 HANDLERS.update({f"list.{what}.{t}": _list_access for what in ("get", "set") for t in ir.IR_TYPES})
+HANDLERS.update({"list.len": fast_path, "str.len": fast_path})
 # Every opcode's handler: its own, its family's, or the runtime call named after it.
 HANDLERS = {op: HANDLERS.get(op) or HANDLERS.get(family(op)) or runtime for op in OPS}

@@ -103,25 +103,14 @@ def c_bool(v: object) -> str:
 # ---------------------------------------------------------------- the runtime's C
 
 RETAIN, RELEASE = "mochi_retain_inline", "mochi_release_inline"  # mochi.h's fast paths
-PEEK = "mochi_list_peek_"
+# A list element read without a reference of its own (ir/refcount.py: a peek):
+# mochi_c.h's fast path of mochi_list_get_ref without the count.
+PEEK = "mochi_c_list_peek"
 # Below this address a Mochi call is the runtime error 'stack overflow' (set by the
 # emitted main from the stack it runs on: emit.STACK_PRELUDE).
 STACK_LIMIT = "mochi_stack_limit_"
 # How many more Mochi calls may nest (stack.CALL_DEPTH at main).
 CALLS_LEFT = "mochi_calls_left_"
-# A list element read without a reference of its own (ir/refcount.py: a peek), for lists
-# that store refs: mochi.h's checked fast path of mochi_list_get_ref without the count;
-# any other case (a negative index, an error) goes through the runtime.
-PEEK_HELPER = f"""\
-static inline mref {PEEK}(int32_t line, mref l, int64_t i) {{
-    MList *x = (MList *)l;
-    mref r;
-    if (x != NULL && (uint64_t)i < (uint64_t)x->len && x->elem->kind > MT_BOOL)
-        return x->items[i].r;
-    r = mochi_list_get_ref(line, l, i);
-    {RELEASE}(r); /* the list keeps its own reference */
-    return r;
-}}"""
 C_TYPES = {"i64": "int64_t", "f64": "double", "bool": "bool", "ref": "mref"}
 ZERO = {"i64": "0", "f64": "0.0", "bool": "false", "ref": "NULL"}
 SLOT = {"i64": "i", "f64": "f", "bool": "b", "ref": "r"}

@@ -22,26 +22,20 @@ import ctypes
 import mmap
 import os
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mochic import stack
 from mochic.backends.copypatch.memory import PROT_EXEC, PROT_READ, CodeMemory, FrameStack
-from mochic.backends.copypatch.model import Stencil
+from mochic.backends.copypatch.model import ENTER, FUNCTION, LIMITS, Placed, Stencil, Stitched
 from mochic.backends.copypatch.patch import BRANCH_RANGE, PatchError, patch, veneer
-from mochic.backends.copypatch.stitch import (
-    ENTER,
-    LIMITS,
-    Placed,
-    Stitched,
-    stitch_program,
-)
-from mochic.backends.copypatch.translate import NoStencil
-from mochic.ir import ir
-from mochic.objfile.model import ObjectFile, SectionKind
-from mochic.toolchain.compilers import Log, ToolchainError
-from mochic.toolchain.runtime import shared_library
+
+if TYPE_CHECKING:
+    from mochic.ir import ir
+    from mochic.toolchain.compilers import Log
+from mochic.objfile.model import ObjectFile, SectionKind, SymbolKind
 
 
 class JitUnavailable(Exception):
@@ -69,6 +63,7 @@ class RuntimeLibrary:
         try:
             return ctypes.addressof(ctypes.c_char.in_dll(self.lib, name))
         except ValueError:
+            from mochic.toolchain.compilers import ToolchainError
             raise ToolchainError(f"the JIT runtime has no symbol {name}") from None
 
 
@@ -86,7 +81,7 @@ class Program:
         return self.stitched.functions
 
     @property
-    def stencils(self) -> dict[str, Stencil]:
+    def stencils(self) -> Mapping[str, Stencil]:
         return self.stitched.stencils
 
     @property
@@ -112,6 +107,9 @@ def compile_program(module: ir.Module, log: Log = lambda _m: None,
     """Stitch, load and patch the whole program; raise JitUnavailable if some
     instruction has no stencil or this machine cannot run the JIT.  Code for
     another ``machine`` is made and patched, never run."""
+    from mochic.backends.copypatch.stitch import stitch_program
+    from mochic.backends.copypatch.translate import NoStencil
+    from mochic.toolchain.runtime import shared_library
     machine = machine or host_machine()
     if machine is None:
         raise JitUnavailable(f"no stencils for {platform.machine()} {platform.system()}")
@@ -120,8 +118,13 @@ def compile_program(module: ir.Module, log: Log = lambda _m: None,
         stitched = stitch_program(module, machine)
     except NoStencil as e:
         raise JitUnavailable(str(e)) from None
+    return start(stitched, runtime)
+
+
+def start(stitched: Stitched, runtime: RuntimeLibrary) -> Program:
+    """Load ``stitched`` and initialise the runtime for its program, ready to `run`."""
     prog = load(stitched, runtime)
-    name = ctypes.create_string_buffer(os.fsencode(module.file))
+    name = ctypes.create_string_buffer(os.fsencode(stitched.obj.source))
     prog.keep.append(name)
     runtime.lib.mochi_init(name, 0, None)
     return prog
@@ -196,6 +199,7 @@ def relocate(obj: ObjectFile, image: Image, base: int,
         try:
             patch(buf, at, r.kind, s + r.addend, place)
         except PatchError as e:
+            from mochic.toolchain.compilers import ToolchainError
             raise ToolchainError(f"cannot place {r.symbol} for the JIT: {e}") from None
     return buf
 
@@ -221,12 +225,16 @@ def branch_target(kind: str, s: int, addend: int, place: int, veneer_at: int) ->
 
 def write_perf_map(prog: Program) -> None:
     """/tmp/perf-PID.map: `perf report` names the JIT'd Mochi functions."""
-    enter = prog.stitched.obj.symbols[ENTER]
-    lines = [f"{prog.symbol(ENTER):x} {enter.size:x} mochi:enter"]
-    for name, p in prog.functions.items():
-        lines.append(f"{prog.address(p.start):x} {p.end - p.start:x} mochi:{name}")
+    lines = [f"{prog.symbol(sym.name):x} {sym.size:x} mochi:{_perf_name(sym.name)}"
+             for sym in prog.stitched.obj.symbols.values()
+             if sym.kind is SymbolKind.FUNC and sym.section == ".text"]
     with open(f"/tmp/perf-{os.getpid()}.map", "a") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def _perf_name(symbol: str) -> str:
+    """`mochi:enter`, `mochi:NAME` for a Mochi function's code (`function_symbol`)."""
+    return "enter" if symbol == ENTER else symbol.removeprefix(FUNCTION)
 
 
 def run(prog: Program) -> None:

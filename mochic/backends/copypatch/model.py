@@ -20,12 +20,27 @@ backend's debug frames are made of them.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from mochic.objfile.cfi import Row
 
+if TYPE_CHECKING:
+    from mochic.backends.copypatch.translate import Translation
+    from mochic.objfile.model import ObjectFile
+
 OPERANDS = ("D", "A", "B", "C", "FS", "FI", "LINE", "N", "KS", "K", "K2")
 CODE = ("CONTINUE", "TARGET", "CALLEE")
+ENTER = "mochi.enter"  # the code that enters `main` from C: enter(frames)
+LIMITS = "mochi.limits"  # JitLimits (stencils/jit.h): where frames and the stack end
+LIMITS_SIZE = 24
+FUNCTION = "mochi.fn."  # the prefix of a Mochi function's code symbol
+
+
+def function_symbol(name: str) -> str:
+    """The symbol of a Mochi function's code."""
+    return FUNCTION + name
 
 
 class Hole(NamedTuple):
@@ -42,3 +57,22 @@ class Stencil(NamedTuple):
     data: bytes = b""
     data_align: int = 1
     cfi: tuple[Row, ...] = ()  # where the frame changes (call frame information)
+
+
+@dataclass
+class Placed:
+    """Where a translated function's pieces went in `.text`."""
+
+    translation: Translation
+    offsets: list[list[int]]  # per step, the offset of each piece
+    start: int
+    end: int
+
+
+@dataclass
+class Stitched:
+    obj: ObjectFile
+    functions: dict[str, Placed]  # empty for an object read back from the compile cache
+    stencils: Mapping[str, Stencil]
+    ir_ops: int
+    frame_reserve: int  # bytes the deepest frame of any function may use past its start

@@ -19,10 +19,12 @@ entry to a block where it is no longer live.
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from mochic.backends.copypatch.divide import magic
-from mochic.backends.copypatch.model import Stencil
+from mochic.backends.copypatch.model import Stencil, function_symbol
+from mochic.frontend.types import BOOL, INT, STRING
 from mochic.ir import ir
 from mochic.ir.ops import CALL_OPS, OPS
 from mochic.ir.printer import format_instr, format_term
@@ -34,6 +36,7 @@ SLOT = 8
 # Small constants fold into the instruction that uses them (hole KS: a 32-bit
 # immediate the stencils read as an address, so it must be non-negative).
 KS_LIMIT = 1 << 31
+PLAIN_TYPES = (INT, BOOL, STRING)  # printed by mochi_print_plain
 _INT_BINOPS = ("add", "sub", "mul", "and", "or", "xor", "shl", "shr", "div", "rem")
 _COMPARES = ("eq", "ne", "lt", "le", "gt", "ge")
 _SCALAR_KIND = {"i64": "s", "f64": "s", "bool": "b", "ref": "ref"}
@@ -41,11 +44,6 @@ _SCALAR_KIND = {"i64": "s", "f64": "s", "bool": "b", "ref": "ref"}
 
 class NoStencil(Exception):
     """An instruction the stencil set cannot express; the program runs on interp."""
-
-
-def function_symbol(name: str) -> str:
-    """The symbol of a Mochi function's code."""
-    return f"mochi.fn.{name}"
 
 
 def global_symbol(name: str) -> str:
@@ -58,6 +56,9 @@ class Piece:
     values: dict[str, int | Ref] = field(default_factory=dict)  # Ref: an address to relocate
     target: str | None = None  # a block label, for TARGET
     callee: str | None = None  # a function name, for CALLEE
+    # runtime functions this use calls in place of the stencil's own (`sym:` holes), with
+    # the same signature: a cheaper variant the static types allow
+    calls: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Translation:
 
 class FunctionTranslator:
     def __init__(self, fn: ir.Function, module: ir.Module, data: StaticData,
-                 stencils: dict[str, Stencil], limits: Ref) -> None:
+                 stencils: Mapping[str, Stencil], limits: Ref) -> None:
         self.fn = fn
         self.module = module
         self.data = data
@@ -574,7 +575,16 @@ class FunctionTranslator:
 
     def op_print(self, ins: ir.Instr) -> None:
         self._args_out(ins.args)
-        self.emit("print", D=self.fs, N=len(ins.args), LINE=ins.line)
+        p = self.emit("print", D=self.fs, N=len(ins.args), LINE=ins.line)
+        if all(self._boxed_plain(a) for a in ins.args):
+            p.calls = {"mochi_print": "mochi_print_plain"}
+
+    def _boxed_plain(self, r: ir.Reg) -> bool:
+        """Is ``r`` only ever a boxed int, bool or string (whose text needs no generic
+        formatter)?"""
+        writes = self._writes(r.id)
+        return r.id not in {p.id for p in self.fn.params} and len(writes) == 1 and \
+            writes[0].op.startswith("box.") and writes[0].imm[0] in PLAIN_TYPES
 
     # ------------------------------------------------------------ terminators
 
@@ -675,5 +685,5 @@ HANDLERS: dict[str, str | None] = {op: _FAMILY_HANDLERS.get(op.split(".")[0]) fo
 
 
 def translate(fn: ir.Function, module: ir.Module, data: StaticData,
-              stencils: dict[str, Stencil], limits: Ref) -> Translation:
+              stencils: Mapping[str, Stencil], limits: Ref) -> Translation:
     return FunctionTranslator(fn, module, data, stencils, limits).translate()

@@ -5,7 +5,7 @@ program: `mochi.program`, written into the stitched object.
         const char *file;        the Mochi source, as runtime errors name it
         uint64_t frames;         bytes of the frame stack
         uint64_t frame_reserve;  bytes the deepest frame may use past its start
-        uint64_t thread_stack;   bytes of machine stack for the thread Mochi runs on
+        uint64_t stack;          bytes of the machine stack Mochi code runs on
     };
 
 The numbers are the JIT's (`mochic/stack.py`, `jit.run`), so a program

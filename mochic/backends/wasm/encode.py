@@ -167,7 +167,7 @@ class ModuleEncoder:
 
     def _peek(self) -> None:
         """mochi.list_peek(line, list, i): a list element without a reference of its
-        own, for lists that store refs (names.PEEK_HELPER of the C backend)."""
+        own, for lists that store refs (mochi_c.h's mochi_c_list_peek)."""
         c = Code()
         line, lst, i, r = 0, 1, 2, 3
         c.op("block", "")
