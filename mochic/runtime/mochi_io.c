@@ -131,41 +131,42 @@ int64_t mochi_now(int32_t line)
 
 static MBuf line_buf; /* reused by every print */
 
-void mochi_print(int32_t line, int32_t n, const mref *boxed_args)
+/* One line of `print`: the values, space-separated, each written by `put`
+   (its own function per caller, so a program printing only plain values
+   never links the generic formatter). */
+static void print_line(int32_t n, const mref *boxed_args, void (*put)(MBuf *, MVal))
 {
     int32_t i;
-    (void)line;
     line_buf.n = 0;
     for (i = 0; i < n; i++) {
         if (i > 0)
             mochi_buf_putc(&line_buf, ' ');
-        mochi_fmt_print(&line_buf, mochi_val_ref(boxed_args[i]));
+        put(&line_buf, mochi_val_ref(boxed_args[i]));
     }
     mochi_buf_putc(&line_buf, '\n');
     put_output(line_buf.p, line_buf.n);
 }
 
+void mochi_print(int32_t line, int32_t n, const mref *boxed_args)
+{
+    (void)line;
+    print_line(n, boxed_args, mochi_fmt_print);
+}
+
+static void put_plain(MBuf *b, MVal v)
+{
+    switch (v.k) {
+    case V_INT: mochi_buf_int(b, v.v.i); break;
+    case V_BOOL: mochi_buf_puts(b, v.v.b ? "true" : "false"); break;
+    case V_STR: mochi_buf_put(b, ((MStr *)v.v.r)->data, (size_t)((MStr *)v.v.r)->nbytes); break;
+    default: mochi_buf_puts(b, "nil"); break; /* none: all the rest is not plain */
+    }
+}
+
 void mochi_print_plain(int32_t line, int32_t n, const mref *boxed_args)
 {
-    int32_t i;
-    MVal v;
     (void)line;
-    line_buf.n = 0;
-    for (i = 0; i < n; i++) {
-        if (i > 0)
-            mochi_buf_putc(&line_buf, ' ');
-        v = mochi_val_ref(boxed_args[i]);
-        switch (v.k) {
-        case V_INT: mochi_buf_int(&line_buf, v.v.i); break;
-        case V_BOOL: mochi_buf_puts(&line_buf, v.v.b ? "true" : "false"); break;
-        case V_STR:
-            mochi_buf_put(&line_buf, ((MStr *)v.v.r)->data, (size_t)((MStr *)v.v.r)->nbytes);
-            break;
-        default: mochi_buf_puts(&line_buf, "nil"); break; /* none: all the rest is not plain */
-        }
-    }
-    mochi_buf_putc(&line_buf, '\n');
-    put_output(line_buf.p, line_buf.n);
+    print_line(n, boxed_args, put_plain);
 }
 
 void mochi_json(int32_t line, mref boxed)
